@@ -1,0 +1,14 @@
+"""The `railbook` command: one sub-command group per noun."""
+
+from __future__ import annotations
+
+import typer
+
+from railbook.cli import db, platforms, tokens
+from railbook.cli.serve import serve
+
+app = typer.Typer(help="Railbook: Grid-compatible external accounts service.", no_args_is_help=True)
+app.command()(serve)
+app.add_typer(db.app, name="db")
+app.add_typer(platforms.app, name="platforms")
+app.add_typer(tokens.app, name="tokens")

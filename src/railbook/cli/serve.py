@@ -1,0 +1,55 @@
+"""`railbook serve`: run the API (and print a first token on an empty database)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from railbook import API_PREFIX
+from railbook.cli.common import settings as load_settings
+from railbook.config import Mode, Settings
+from railbook.db import Database
+from railbook.platforms import service
+
+
+def bootstrap_first_token(settings: Settings, base_url: str) -> None:
+    """On the first start of an empty database, create `default` with a sandbox token and print it."""
+    database = Database(settings.effective_database_url)
+    try:
+        with database.transaction() as session:
+            if service.has_any_platform(session):
+                return
+            platform = service.create_platform(session, service.DEFAULT_PLATFORM)
+            minted = service.mint_token(session, platform, Mode.SANDBOX)
+    finally:
+        database.dispose()
+    typer.echo("Created platform 'default' with a sandbox API token (the secret is shown only once):")
+    typer.echo(f"  token id: {minted.id}")
+    typer.echo(f"  secret:   {minted.secret}")
+    typer.echo("Try it:")
+    typer.echo(f"  curl -u '{minted.id}:{minted.secret}' {base_url}{API_PREFIX}/customers")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (RAILBOOK_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (RAILBOOK_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(help="worker processes (RAILBOOK_WORKERS)")] = None,
+) -> None:
+    """Serve the API."""
+    settings = load_settings()
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    bootstrap_first_token(settings, f"http://{bind_host}:{bind_port}")
+    typer.echo(f"Serving Railbook at http://{bind_host}:{bind_port}{API_PREFIX}")
+    uvicorn.run(
+        "railbook.asgi:app_from_env",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers or settings.workers,
+        access_log=False,
+        log_level="warning",
+        proxy_headers=True,
+    )

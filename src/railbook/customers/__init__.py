@@ -1,0 +1,1 @@
+"""Customers: the individuals and businesses a platform pays out to."""

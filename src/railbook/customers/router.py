@@ -1,0 +1,111 @@
+"""HTTP routes for /customers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from railbook.customers import repository, service
+from railbook.customers.models import Customer
+from railbook.customers.schemas import CustomerCreate, CustomerType, CustomerUpdate
+from railbook.kit.pagination import Position, keyset_page, list_scope
+from railbook.kit.wire import JSONBody
+from railbook.web import DB, AppSettings, Caller, Paging, list_body
+
+router = APIRouter(tags=["Customers"])
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # A timestamp sent without an offset is read as UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+@router.post("/customers", status_code=201)
+def create_customer(
+    caller: Caller, database: DB, settings: AppSettings, request: Annotated[CustomerCreate, Body()]
+) -> JSONBody:
+    """Create an individual or business customer."""
+    with database.transaction() as session:
+        customer = service.create(session, caller, request, settings.uma_domain)
+        body = service.render(customer)
+    return JSONBody(body, status_code=201)
+
+
+@router.get("/customers")
+def list_customers(
+    caller: Caller,
+    database: DB,
+    paging: Paging,
+    platform_customer_id: Annotated[str | None, Query(alias="platformCustomerId")] = None,
+    customer_type: Annotated[CustomerType | None, Query(alias="customerType")] = None,
+    created_after: Annotated[datetime | None, Query(alias="createdAfter")] = None,
+    created_before: Annotated[datetime | None, Query(alias="createdBefore")] = None,
+    updated_after: Annotated[datetime | None, Query(alias="updatedAfter")] = None,
+    updated_before: Annotated[datetime | None, Query(alias="updatedBefore")] = None,
+    region: Annotated[str | None, Query()] = None,
+    currency: Annotated[str | None, Query()] = None,
+    uma_address: Annotated[str | None, Query(alias="umaAddress")] = None,
+    is_including_deleted: Annotated[bool, Query(alias="isIncludingDeleted")] = False,
+) -> JSONBody:
+    """List customers, newest first, with the contract's filters."""
+    filters = repository.CustomerFilters(
+        platform_customer_id=platform_customer_id,
+        customer_type=customer_type.value if customer_type else None,
+        created_after=_utc(created_after),
+        created_before=_utc(created_before),
+        updated_after=_utc(updated_after),
+        updated_before=_utc(updated_before),
+        region=region,
+        currency=currency,
+        uma_address=uma_address,
+        is_including_deleted=is_including_deleted,
+    )
+    scope = list_scope("customers", platform=caller.platform_id, mode=caller.mode.value, **vars(filters))
+    after = paging.position(scope)
+    with database.reading() as session:
+        page = keyset_page(
+            session,
+            repository.filtered(caller, filters),
+            created_at=Customer.created_at,
+            row_id=Customer.id,
+            limit=paging.limit,
+            after=after,
+            position_of=lambda customer: Position(customer.created_at, customer.id),
+            codec=paging.codec,
+            scope=scope,
+        )
+        body = list_body(page, service.render)
+    return JSONBody(body)
+
+
+@router.get("/customers/{customerId}")
+def get_customer(caller: Caller, database: DB, customerId: str) -> JSONBody:  # noqa: N803
+    """One customer by id."""
+    with database.reading() as session:
+        body = service.render(service.get(session, caller, customerId))
+    return JSONBody(body)
+
+
+@router.patch("/customers/{customerId}")
+def update_customer(
+    caller: Caller,
+    database: DB,
+    customerId: str,  # noqa: N803
+    request: Annotated[CustomerUpdate, Body()],
+) -> JSONBody:
+    """Update the fields sent; the others keep their values."""
+    with database.transaction() as session:
+        body = service.render(service.update(session, caller, customerId, request))
+    return JSONBody(body)
+
+
+@router.delete("/customers/{customerId}")
+def delete_customer(caller: Caller, database: DB, customerId: str) -> JSONBody:  # noqa: N803
+    """Soft-delete a customer and answer with it."""
+    with database.transaction() as session:
+        body = service.render(service.delete(session, caller, customerId))
+    return JSONBody(body)

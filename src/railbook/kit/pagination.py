@@ -1,0 +1,127 @@
+"""Opaque, signed keyset cursors over (createdAt, id), newest first."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+import orjson
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+T = TypeVar("T")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class InvalidCursor(ValueError):
+    """A cursor that was not issued for this list (tampered, truncated or foreign)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the previous page ended."""
+
+    created_at: datetime
+    id: str
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, ready to render as `{data, hasMore, nextCursor?, totalCount}`."""
+
+    items: list[T]
+    has_more: bool
+    next_cursor: str | None
+    total_count: int
+
+
+class CursorCodec:
+    """Signs cursors with an installation key and binds each to the list (scope) it came from."""
+
+    def __init__(self, load_key: Callable[[], bytes]) -> None:
+        self._load_key = load_key
+        self._key: bytes | None = None
+
+    def encode(self, scope: str, position: Position) -> str:
+        """A cursor for the row after `position` in the list `scope`."""
+        micros = (position.created_at - _EPOCH) // timedelta(microseconds=1)
+        payload = orjson.dumps([micros, position.id])
+        return f"{_b64(payload)}.{_b64(self._mac(scope, payload))}"
+
+    def decode(self, scope: str, cursor: str) -> Position:
+        """The position in `cursor`, or InvalidCursor when it was not issued for `scope`."""
+        payload_text, sep, mac_text = cursor.partition(".")
+        if not sep:
+            raise InvalidCursor(cursor)
+        try:
+            payload = _unb64(payload_text)
+            mac = _unb64(mac_text)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidCursor(cursor) from exc
+        if not hmac.compare_digest(mac, self._mac(scope, payload)):
+            raise InvalidCursor(cursor)
+        try:
+            micros, row_id = orjson.loads(payload)
+        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+            raise InvalidCursor(cursor) from exc
+        if not isinstance(micros, int) or not isinstance(row_id, str):
+            raise InvalidCursor(cursor)
+        created_at = _EPOCH + timedelta(microseconds=micros)
+        return Position(created_at, str(row_id))
+
+    def _mac(self, scope: str, payload: bytes) -> bytes:
+        if self._key is None:
+            # Loaded on first use: loading is idempotent, so a race only loads it twice.
+            self._key = self._load_key()
+        return hmac.new(self._key, scope.encode() + b"\x00" + payload, hashlib.sha256).digest()[:16]
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def list_scope(name: str, **filters: Any) -> str:
+    """A stable description of a list and its filters; a cursor only works for the same scope."""
+    parts = [name] + [f"{key}={filters[key]}" for key in sorted(filters) if filters[key] is not None]
+    return "\x1f".join(parts)
+
+
+def keyset_page(
+    session: Session,
+    statement: Select[T],
+    *,
+    created_at: InstrumentedAttribute[datetime],
+    row_id: InstrumentedAttribute[str],
+    limit: int,
+    after: Position | None,
+    position_of: Any,
+    codec: CursorCodec,
+    scope: str,
+) -> Page[T]:
+    """Fetch one newest-first page after `after` (no OFFSET) and count everything that matches."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    paged = statement
+    if after is not None:
+        paged = paged.where(
+            or_(created_at < after.created_at, and_(created_at == after.created_at, row_id < after.id))
+        )
+    rows: Sequence[T] = session.scalars(
+        paged.order_by(created_at.desc(), row_id.desc()).limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    items = list(rows[:limit])
+    next_cursor = codec.encode(scope, position_of(items[-1])) if has_more and items else None
+    return Page(items=items, has_more=has_more, next_cursor=next_cursor, total_count=total)

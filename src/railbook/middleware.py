@@ -1,0 +1,130 @@
+"""Outermost ASGI layer: request ids, the access log, the body-size cap and the last-resort 500."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from railbook.errors import GridError
+
+access_log = logging.getLogger("railbook.access")
+error_log = logging.getLogger("railbook.errors")
+
+_REQUEST_ID_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _client_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
+    for name, value in headers:
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            # Echo the client's id only when it is safe to put back in a header and a log line.
+            if 0 < len(text) <= 128 and all(char in _REQUEST_ID_OK for char in text):
+                return text
+    return None
+
+
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    for name, value in headers:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _error_message(error: GridError, request_id: str) -> list[Message]:
+    body = orjson.dumps(error.body())
+    return [
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ],
+        },
+        {"type": "http.response.body", "body": body},
+    ]
+
+
+class RequestContextMiddleware:
+    """Adds X-Request-Id, writes one JSON access-log line, caps bodies and hides crashes."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        request_id = _client_request_id(headers) or str(uuid.uuid4())
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        outcome = {"status": 500, "started": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                outcome["status"] = message["status"]
+                outcome["started"] = True
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        received = 0
+
+        async def capped_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # Raised inside the app's body read, so the app's handler renders the 413.
+                    raise HTTPException(413, "Request body too large")
+            return message
+
+        try:
+            declared = _content_length(headers)
+            if declared is not None and declared > self.max_body_bytes:
+                raise _BodyTooLarge
+            await self.app(scope, capped_receive, send_with_id)
+        except _BodyTooLarge:
+            if not outcome["started"]:
+                error = GridError(
+                    413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {self.max_body_bytes} bytes"
+                )
+                outcome["status"] = 413
+                for message in _error_message(error, request_id):
+                    await send(message)
+        except Exception:
+            error_log.exception("unhandled error", extra={"request_id": request_id})
+            if not outcome["started"]:
+                error = GridError(500, "INTERNAL_ERROR", "Internal error; the request was not completed")
+                outcome["status"] = 500
+                for message in _error_message(error, request_id):
+                    await send(message)
+        finally:
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": outcome["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": request_id,
+                    "token_id": state.get("token_id"),
+                },
+            )

@@ -1,0 +1,1 @@
+"""Platforms (the tenants), their API tokens and their per-mode configuration."""

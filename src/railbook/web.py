@@ -1,0 +1,84 @@
+"""Helpers every router shares: the database, list parameters and the list envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Query, Request
+
+from railbook.auth import authenticate
+from railbook.config import Settings
+from railbook.db import Database
+from railbook.errors import InvalidInput
+from railbook.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorCodec, InvalidCursor, Page, Position
+from railbook.principal import Principal
+
+T = TypeVar("T")
+
+Caller = Annotated[Principal, Depends(authenticate)]
+
+
+def get_database(request: Request) -> Database:
+    """The app's database."""
+    database: Database = request.app.state.database
+    return database
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_codec(request: Request) -> CursorCodec:
+    """The app's cursor codec."""
+    codec: CursorCodec = request.app.state.cursor_codec
+    return codec
+
+
+DB = Annotated[Database, Depends(get_database)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """`limit` and `cursor` as sent, with the codec to read and write cursors."""
+
+    limit: int
+    cursor: str | None
+    codec: CursorCodec
+
+    def position(self, scope: str) -> Position | None:
+        """Where to resume, or 400 when the cursor was not issued for this list."""
+        if self.cursor is None:
+            return None
+        try:
+            return self.codec.decode(scope, self.cursor)
+        except InvalidCursor as exc:
+            raise InvalidInput(
+                "cursor is not valid for this list",
+                [{"field": "cursor", "message": "use the nextCursor of the previous page, unchanged"}],
+            ) from exc
+
+
+def page_request(
+    codec: Annotated[CursorCodec, Depends(get_codec)],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> PageRequest:
+    """FastAPI dependency for list endpoints."""
+    return PageRequest(limit=limit, cursor=cursor, codec=codec)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def list_body(page: Page[T], render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
+    """The list envelope `{data, hasMore, nextCursor?, totalCount}`."""
+    body: dict[str, Any] = {"data": [render(item) for item in page.items], "hasMore": page.has_more}
+    if page.next_cursor is not None:
+        body["nextCursor"] = page.next_cursor
+    body["totalCount"] = page.total_count
+    return body

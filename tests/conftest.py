@@ -1,0 +1,136 @@
+"""Fixtures: both databases, the real app over HTTP, and API tokens."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from railbook import API_PREFIX
+from railbook.app import create_app
+from railbook.config import Mode, Settings
+from railbook.db import Base, Database, normalise_url
+from railbook.migrate import upgrade
+from railbook.platforms import service as platforms
+
+POSTGRES_URL = os.environ.get("RAILBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once keeps the suite fast)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, migrated once, dropped at the end."""
+    admin_url = normalise_url(POSTGRES_URL)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"railbook_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI and could not be reached: {exc.orig}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A clean, migrated database of each kind for every test that touches one."""
+    if request.param == "sqlite":
+        path = tmp_path / "railbook.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_database")
+    _truncate(url)
+    yield url
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(normalise_url(url))
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings for a test app: its own data dir, no token cache (revocations apply at once)."""
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", auth_cache_seconds=0)
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    """A handle on the test database."""
+    handle = Database(settings.effective_database_url)
+    yield handle
+    handle.dispose()
+
+
+@pytest.fixture
+def client(settings: Settings, database: Database) -> Iterator[TestClient]:
+    """The real app, over HTTP, without credentials."""
+    with TestClient(create_app(settings, database), base_url=f"http://testserver{API_PREFIX}") as test_client:
+        yield test_client
+
+
+@dataclass(frozen=True)
+class Token:
+    """An API token usable in tests."""
+
+    id: str
+    secret: str
+    platform_id: str
+    mode: Mode
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The Authorization header for this token."""
+        raw = base64.b64encode(f"{self.id}:{self.secret}".encode()).decode()
+        return {"Authorization": f"Basic {raw}"}
+
+
+def make_token(database: Database, platform_name: str, mode: Mode) -> Token:
+    """Mint a token for a platform (created when missing)."""
+    with database.transaction() as session:
+        platform = platforms.ensure_platform(session, platform_name)
+        minted = platforms.mint_token(session, platform, mode)
+    return Token(minted.id, minted.secret, minted.platform_id, mode)
+
+
+@pytest.fixture
+def token(database: Database) -> Token:
+    """A sandbox token of platform `acme`."""
+    return make_token(database, "acme", Mode.SANDBOX)
+
+
+@pytest.fixture
+def api(client: TestClient, token: Token) -> TestClient:
+    """The app with the `acme` sandbox token on every request."""
+    client.headers.update(token.headers)
+    return client
