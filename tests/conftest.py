@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from railbook import API_PREFIX
 from railbook.app import create_app
@@ -71,11 +71,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 def _truncate(url: str) -> None:
+    """Empty every table; rebuild the schema when a test broke it on purpose."""
     engine = create_engine(normalise_url(url))
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} CASCADE"))
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+    except ProgrammingError:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        upgrade(url)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
