@@ -20,11 +20,15 @@ from railbook import API_PREFIX
 from railbook.app import create_app
 from railbook.config import Mode, Settings
 from railbook.db import Base, Database, normalise_url
+from railbook.kit.crypto import MasterKeys
 from railbook.migrate import upgrade
 from railbook.platforms import service as platforms
 
 POSTGRES_URL = os.environ.get("RAILBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# A fixed master key for tests (never used outside them).
+TEST_SECRET_KEYS = "test1:" + base64.b64encode(bytes(range(32))).decode()
+TEST_KEYS = MasterKeys.parse(TEST_SECRET_KEYS)
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +93,13 @@ def _truncate(url: str) -> None:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for a test app: its own data dir, no token cache (revocations apply at once)."""
-    return Settings(database_url=database_url, data_dir=tmp_path / "data", auth_cache_seconds=0)
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        auth_cache_seconds=0,
+        secret_keys=TEST_SECRET_KEYS,
+        embedded_worker=False,
+    )
 
 
 @pytest.fixture
@@ -126,7 +136,7 @@ class Token:
 def make_token(database: Database, platform_name: str, mode: Mode) -> Token:
     """Mint a token for a platform (created when missing)."""
     with database.transaction() as session:
-        platform = platforms.ensure_platform(session, platform_name)
+        platform = platforms.ensure_platform(session, TEST_KEYS, platform_name)
         minted = platforms.mint_token(session, platform, mode)
     return Token(minted.id, minted.secret, minted.platform_id, mode)
 

@@ -29,9 +29,7 @@ def spec() -> dict[str, Any]:
 
 @functools.cache
 def _registry() -> Registry:
-    return Registry().with_resource(
-        SPEC_URI, Resource.from_contents(spec(), default_specification=DRAFT202012)
-    )
+    return Registry().with_resource(SPEC_URI, Resource.from_contents(spec(), default_specification=DRAFT202012))
 
 
 def validator(schema: dict[str, Any]) -> Draft202012Validator:
@@ -74,9 +72,7 @@ def conform(response: httpx.Response) -> Any:
     operation = spec()["paths"][template][request.method.lower()]
     declared = operation["responses"]
     status = str(response.status_code)
-    assert status in declared, (
-        f"{request.method} {template} answered {status}, not declared ({list(declared)})"
-    )
+    assert status in declared, f"{request.method} {template} answered {status}, not declared ({list(declared)})"
     content = declared[status].get("content")
     if content is None:
         assert response.content == b"", "a response declared without content has a body"

@@ -82,9 +82,7 @@ def test_other_tenants_resources_are_invisible(
         make_token(database, "globex", Mode.SANDBOX) if other == "other platform"
         else make_token(database, "acme", Mode.PRODUCTION)
     )  # fmt: skip
-    created = client.post(
-        "/customers", headers=token.headers, json={"customerType": "INDIVIDUAL", "fullName": "Jo"}
-    )
+    created = client.post("/customers", headers=token.headers, json={"customerType": "INDIVIDUAL", "fullName": "Jo"})
     customer_id = created.json()["id"]
     for method in ("get", "delete"):
         response = client.request(method.upper(), f"/customers/{customer_id}", headers=stranger.headers)

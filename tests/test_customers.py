@@ -103,9 +103,7 @@ def test_duplicate_platform_customer_id_conflicts(api: TestClient) -> None:
 
 def test_taken_uma_address_conflicts(api: TestClient) -> None:
     create(api, {"customerType": "INDIVIDUAL", "umaAddress": "$jane@uma.example.com"})
-    response = api.post(
-        "/customers", json={"customerType": "INDIVIDUAL", "umaAddress": "$jane@uma.example.com"}
-    )
+    response = api.post("/customers", json={"customerType": "INDIVIDUAL", "umaAddress": "$jane@uma.example.com"})
     assert_error(response, 409, "UMA_ADDRESS_EXISTS")
 
 
@@ -213,9 +211,7 @@ def test_list_filters_combine(api: TestClient) -> None:
     create(api, {"customerType": "INDIVIDUAL", "region": "MX", "currencies": ["MXN"]})
     assert api.get("/customers", params={"customerType": "BUSINESS"}).json()["totalCount"] == 1
     assert api.get("/customers", params={"region": "US"}).json()["totalCount"] == 2
-    assert (
-        api.get("/customers", params={"region": "US", "customerType": "INDIVIDUAL"}).json()["totalCount"] == 1
-    )
+    assert api.get("/customers", params={"region": "US", "customerType": "INDIVIDUAL"}).json()["totalCount"] == 1
     only = api.get("/customers", params={"platformCustomerId": "ind-9f84e0c2"})
     assert [item["id"] for item in conform(only)["data"]] == [jane["id"]]
     assert api.get("/customers", params={"currency": "USDC"}).json()["totalCount"] == 1

@@ -29,9 +29,7 @@ def test_wrong_method_is_grid_405(api: TestClient) -> None:
 
 
 def test_malformed_json_is_400(api: TestClient) -> None:
-    response = api.post(
-        "/customers", content=b'{"customerType": ', headers={"Content-Type": "application/json"}
-    )
+    response = api.post("/customers", content=b'{"customerType": ', headers={"Content-Type": "application/json"})
     assert_error(response, 400, "INVALID_INPUT")
     conform(response)
 
@@ -43,13 +41,9 @@ def test_wrong_json_shapes_are_400(api: TestClient, body: bytes) -> None:
 
 
 def test_numbers_where_strings_belong_name_the_field(api: TestClient) -> None:
-    response = api.post(
-        "/customers", json={"customerType": "INDIVIDUAL", "fullName": 12, "address": {"line1": []}}
-    )
+    response = api.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": 12, "address": {"line1": []}})
     errors = assert_error(response, 400, "INVALID_INPUT")["details"]["errors"]
-    assert {"fullName", "address.line1", "address.postalCode", "address.country"} == {
-        e["field"] for e in errors
-    }
+    assert {"fullName", "address.line1", "address.postalCode", "address.country"} == {e["field"] for e in errors}
 
 
 def test_oversized_body_is_413_before_parsing(api: TestClient) -> None:
@@ -97,9 +91,7 @@ def test_one_access_log_line_per_request_without_secrets(
     api: TestClient, token: Token, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="railbook")
-    api.post(
-        "/customers", json={"customerType": "INDIVIDUAL", "fullName": "Jo"}, headers={"X-Request-Id": "r-1"}
-    )
+    api.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": "Jo"}, headers={"X-Request-Id": "r-1"})
     lines = [record for record in caplog.records if record.name == "railbook.access"]
     assert len(lines) == 1
     line = lines[0].__dict__

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from railbook import API_PREFIX
 from railbook.auth import TokenVerifier
@@ -15,15 +18,36 @@ from railbook.customers.router import router as customers_router
 from railbook.db import Database
 from railbook.errors import install_error_handlers
 from railbook.instance import load_or_create_key
+from railbook.keys import load_master_keys
 from railbook.kit.pagination import CursorCodec
 from railbook.kit.wire import JSONBody
 from railbook.middleware import RequestContextMiddleware
+from railbook.platforms.router import router as config_router
+from railbook.providers.http import build_http_client
+from railbook.tasks import build_worker
+from railbook.webhooks.router import router as sandbox_webhooks_router
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     """The Railbook ASGI application for these settings."""
     database = database or Database(settings.effective_database_url)
+    keys = load_master_keys(settings)
+    http = build_http_client(settings.webhook_timeout_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker = build_worker(settings, database, keys, http) if settings.embedded_worker else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await run_in_threadpool(worker.stop)
+            http.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Railbook",
         version="2025-10-13",
         description="Grid-compatible external accounts API",
@@ -33,12 +57,16 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.keys = keys
+    app.state.http = http
     app.state.token_verifier = TokenVerifier(database, settings.auth_cache_seconds)
     app.state.cursor_codec = CursorCodec(partial(load_or_create_key, database, "cursor_signing_key"))
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(customers_router)
+    api.include_router(config_router)
+    api.include_router(sandbox_webhooks_router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

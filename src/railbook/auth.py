@@ -47,9 +47,7 @@ class TokenVerifier:
 
     def _load(self, token_id: str) -> _CachedToken:
         with self._database.reading() as session:
-            token = session.scalar(
-                select(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
-            )
+            token = session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None)))
         if token is None:
             self._cache.pop(token_id, None)
             raise Unauthorized("Invalid API credentials")

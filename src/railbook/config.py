@@ -31,6 +31,26 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     uma_domain: str = "railbook.local"
     log_level: str = "INFO"
+    # The deployment: sandbox generates what it lacks (a master key); production refuses to start.
+    mode: Mode = Mode.SANDBOX
+    # "kid1:<base64 32 bytes>,kid2:..." - the first encrypts, all decrypt.
+    secret_keys: str = ""
+    embedded_worker: bool = True
+    worker_concurrency: int = Field(default=8, ge=1, le=256)
+    job_poll_seconds: float = Field(default=1.0, gt=0)
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=1800.0, gt=0)
+    webhook_allow_private: bool = False
+    # Per platform and mode, how many deliveries may be in flight at once (a dead receiver
+    # then ties up at most this many worker threads).
+    webhook_concurrency_per_platform: int = Field(default=4, ge=1)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

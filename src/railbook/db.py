@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -19,6 +20,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -92,6 +96,10 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+# Set in session.info by enqueue(); after that session commits, the database wakes job workers.
+JOBS_ENQUEUED = "railbook_jobs_enqueued"
+
+
 class Database:
     """One engine and its session factories: read sessions and write sessions."""
 
@@ -102,6 +110,17 @@ class Database:
         write_engine = self.engine.execution_options(railbook_write=True)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(bind=write_engine, expire_on_commit=False, autoflush=False)
+        self.on_jobs_committed: list[Callable[[], None]] = []
+        event.listen(self._write, "after_commit", self._after_commit)
+        event.listen(self._write, "after_rollback", self._after_rollback)
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(JOBS_ENQUEUED, False):
+            for wake in self.on_jobs_committed:
+                wake()
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(JOBS_ENQUEUED, None)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -183,15 +183,11 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         if _json_invalid(errors):
             return error_response(InvalidInput("Request body is not valid JSON"))
-        return error_response(
-            InvalidInput("Request validation failed", field_errors_from_pydantic(errors, exc.body))
-        )
+        return error_response(InvalidInput("Request validation failed", field_errors_from_pydantic(errors, exc.body)))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> Response:
-        code = _STATUS_CODES.get(
-            exc.status_code, "INTERNAL_ERROR" if exc.status_code >= 500 else "INVALID_INPUT"
-        )
+        code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR" if exc.status_code >= 500 else "INVALID_INPUT")
         message = {
             404: "No such resource",
             405: "Method not allowed on this path",

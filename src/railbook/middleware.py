@@ -103,9 +103,7 @@ class RequestContextMiddleware:
             await self.app(scope, capped_receive, send_with_id)
         except _BodyTooLarge:
             if not outcome["started"]:
-                error = GridError(
-                    413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {self.max_body_bytes} bytes"
-                )
+                error = GridError(413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {self.max_body_bytes} bytes")
                 outcome["status"] = 413
                 for message in _error_message(error, request_id):
                     await send(message)

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+import httpx
 from fastapi import Depends, Query, Request
 
 from railbook.auth import authenticate
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.errors import InvalidInput
+from railbook.kit.crypto import MasterKeys
 from railbook.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorCodec, InvalidCursor, Page, Position
 from railbook.principal import Principal
 
@@ -38,7 +40,21 @@ def get_codec(request: Request) -> CursorCodec:
     return codec
 
 
+def get_keys(request: Request) -> MasterKeys:
+    """The app's master keys."""
+    keys: MasterKeys = request.app.state.keys
+    return keys
+
+
+def get_http(request: Request) -> httpx.Client:
+    """The app's shared outbound HTTP client."""
+    http: httpx.Client = request.app.state.http
+    return http
+
+
 DB = Annotated[Database, Depends(get_database)]
+Keys = Annotated[MasterKeys, Depends(get_keys)]
+Http = Annotated[httpx.Client, Depends(get_http)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 

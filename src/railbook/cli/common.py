@@ -8,6 +8,8 @@ import typer
 
 from railbook.config import Mode, Settings
 from railbook.db import Database
+from railbook.keys import load_master_keys
+from railbook.kit.crypto import MasterKeys
 
 
 class ModeOption(StrEnum):
@@ -31,7 +33,25 @@ def database() -> Database:
     return Database(settings().effective_database_url)
 
 
+def master_keys() -> MasterKeys:
+    """The master keys for the configured deployment."""
+    return load_master_keys(settings())
+
+
 def fail(message: str) -> typer.Exit:
     """Print an error and return the exit to raise."""
     typer.echo(message, err=True)
     return typer.Exit(code=1)
+
+
+# platforms.name is String(128); PostgreSQL rejects longer names, SQLite would silently keep them.
+MAX_PLATFORM_NAME = 128
+
+
+def platform_name(name: str) -> str:
+    """The name, or a clean CLI error when it is blank or longer than the column allows."""
+    if not name.strip():
+        raise fail("a platform name must not be blank")
+    if len(name) > MAX_PLATFORM_NAME:
+        raise fail(f"a platform name must be at most {MAX_PLATFORM_NAME} characters")
+    return name

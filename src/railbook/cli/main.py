@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from railbook.cli import db, platforms, tokens
+from railbook.cli import db, platforms, secrets, tokens, webhooks
 from railbook.cli.serve import serve
+from railbook.cli.worker import worker
 
 app = typer.Typer(help="Railbook: Grid-compatible external accounts service.", no_args_is_help=True)
 app.command()(serve)
+app.command()(worker)
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(db.app, name="db")
 app.add_typer(platforms.app, name="platforms")
 app.add_typer(tokens.app, name="tokens")

@@ -8,7 +8,7 @@ import orjson
 import typer
 from sqlalchemy import func, select
 
-from railbook.cli.common import ModeOption, database, fail
+from railbook.cli.common import ModeOption, database, fail, master_keys, platform_name
 from railbook.platforms import service
 from railbook.platforms.models import ApiToken
 
@@ -18,10 +18,11 @@ app = typer.Typer(help="Platforms (tenants).", no_args_is_help=True)
 @app.command()
 def create(name: str) -> None:
     """Create a platform."""
+    name = platform_name(name)
     with database().transaction() as session:
         if service.find_platform(session, name) is not None:
             raise fail(f"platform {name!r} already exists")
-        platform = service.create_platform(session, name)
+        platform = service.create_platform(session, master_keys(), name)
         typer.echo(f"{platform.id}\t{platform.name}")
 
 
@@ -40,10 +41,11 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Show one platform in one mode."""
-    with database().reading() as session:
+    with database().transaction() as session:
         platform = service.find_platform(session, name)
         if platform is None:
             raise fail(f"no platform {name!r}")
+        environment = service.ensure_environment(session, master_keys(), platform.id, mode.as_mode())
         active_tokens = session.scalar(
             select(func.count()).where(
                 ApiToken.platform_id == platform.id,
@@ -56,6 +58,8 @@ def show(
             "name": platform.name,
             "mode": mode.as_mode().value,
             "activeTokens": active_tokens,
+            "webhookEndpoint": environment.webhook_endpoint,
+            "webhookPublicKey": environment.public_key_pem,
             "createdAt": platform.created_at.isoformat(),
         }
     if as_json:

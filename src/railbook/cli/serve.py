@@ -11,6 +11,7 @@ from railbook import API_PREFIX
 from railbook.cli.common import settings as load_settings
 from railbook.config import Mode, Settings
 from railbook.db import Database
+from railbook.keys import MissingMasterKeys, load_master_keys
 from railbook.platforms import service
 
 
@@ -21,7 +22,7 @@ def bootstrap_first_token(settings: Settings, base_url: str) -> None:
         with database.transaction() as session:
             if service.has_any_platform(session):
                 return
-            platform = service.create_platform(session, service.DEFAULT_PLATFORM)
+            platform = service.create_platform(session, load_master_keys(settings), service.DEFAULT_PLATFORM)
             minted = service.mint_token(session, platform, Mode.SANDBOX)
     finally:
         database.dispose()
@@ -39,6 +40,11 @@ def serve(
 ) -> None:
     """Serve the API."""
     settings = load_settings()
+    try:
+        load_master_keys(settings)
+    except (MissingMasterKeys, ValueError) as exc:
+        typer.echo(f"cannot start: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
     bind_host = host or settings.host
     bind_port = port or settings.port
     bootstrap_first_token(settings, f"http://{bind_host}:{bind_port}")

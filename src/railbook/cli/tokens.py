@@ -7,7 +7,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from railbook.cli.common import ModeOption, database, fail
+from railbook.cli.common import ModeOption, database, fail, master_keys, platform_name
 from railbook.platforms import service
 
 app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -20,8 +20,9 @@ def create(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Mint a token; its secret is printed now and never again."""
+    platform = platform_name(platform)
     with database().transaction() as session:
-        owner = service.ensure_platform(session, platform)
+        owner = service.ensure_platform(session, master_keys(), platform)
         minted = service.mint_token(session, owner, mode.as_mode())
     if as_json:
         shown = {

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from railbook.db import Base, UTCDateTime
-
-JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+from railbook.db import Base, JSONDocument, UTCDateTime
 
 
 class Customer(Base):

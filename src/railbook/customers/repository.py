@@ -14,9 +14,7 @@ from railbook.principal import Principal
 
 def scoped(principal: Principal) -> Select[Customer]:
     """Customers the principal may see, deleted ones included."""
-    return select(Customer).where(
-        Customer.platform_id == principal.platform_id, Customer.mode == principal.mode
-    )
+    return select(Customer).where(Customer.platform_id == principal.platform_id, Customer.mode == principal.mode)
 
 
 def get(session: Session, principal: Principal, customer_id: str) -> Customer | None:

@@ -12,9 +12,7 @@ from railbook.kit.countries import CountryCode
 from railbook.kit.wire import WireModel
 
 E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{1,14}$")]
-UmaAddress = Annotated[
-    str, Field(pattern=r"^\$[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?$")
-]
+UmaAddress = Annotated[str, Field(pattern=r"^\$[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,10}$")]
 Description = Annotated[str, Field(min_length=1, max_length=500)]
 
@@ -41,9 +39,7 @@ PurposeOfAccount = Literal[
     "SUPPLIER_PAYMENTS", "CROSS_BORDER_B2B", "AR_AUTOMATION", "AP_AUTOMATION", "EMBEDDED_PAYMENTS",
     "PLATFORM_FEE_COLLECTION", "P2P_TRANSFERS", "CHARITABLE_DONATIONS", "OTHER",
 ]  # fmt: skip
-MonthlyCount = Literal[
-    "COUNT_UNDER_10", "COUNT_10_TO_100", "COUNT_100_TO_500", "COUNT_500_TO_1000", "COUNT_OVER_1000"
-]
+MonthlyCount = Literal["COUNT_UNDER_10", "COUNT_10_TO_100", "COUNT_100_TO_500", "COUNT_500_TO_1000", "COUNT_OVER_1000"]
 MonthlyVolume = Literal[
     "VOLUME_UNDER_10K", "VOLUME_10K_TO_100K", "VOLUME_100K_TO_1M", "VOLUME_1M_TO_10M", "VOLUME_OVER_10M"
 ]
@@ -85,9 +81,7 @@ SourceOfWealth = Literal[
     "OTHER",
 ]
 AnnualIncomeRange = Literal["UNDER_50K", "RANGE_50K_100K", "RANGE_100K_250K", "RANGE_250K_1M", "OVER_1M"]
-NetWorthRange = Literal[
-    "UNDER_100K", "RANGE_100K_500K", "RANGE_500K_1M", "RANGE_1M_5M", "RANGE_5M_25M", "OVER_25M"
-]
+NetWorthRange = Literal["UNDER_100K", "RANGE_100K_500K", "RANGE_500K_1M", "RANGE_1M_5M", "RANGE_5M_25M", "OVER_25M"]
 PepStatus = Literal["NONE", "DOMESTIC", "FOREIGN", "HIO", "FAMILY_OR_ASSOCIATE"]
 
 
@@ -211,9 +205,5 @@ class BusinessCustomerUpdate(CustomerCommon):
     business_info: BusinessInfoUpdate | None = None
 
 
-CustomerCreate = Annotated[
-    IndividualCustomerCreate | BusinessCustomerCreate, Field(discriminator="customer_type")
-]
-CustomerUpdate = Annotated[
-    IndividualCustomerUpdate | BusinessCustomerUpdate, Field(discriminator="customer_type")
-]
+CustomerCreate = Annotated[IndividualCustomerCreate | BusinessCustomerCreate, Field(discriminator="customer_type")]
+CustomerUpdate = Annotated[IndividualCustomerUpdate | BusinessCustomerUpdate, Field(discriminator="customer_type")]

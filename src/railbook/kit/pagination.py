@@ -115,12 +115,8 @@ def keyset_page(
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     paged = statement
     if after is not None:
-        paged = paged.where(
-            or_(created_at < after.created_at, and_(created_at == after.created_at, row_id < after.id))
-        )
-    rows: Sequence[T] = session.scalars(
-        paged.order_by(created_at.desc(), row_id.desc()).limit(limit + 1)
-    ).all()
+        paged = paged.where(or_(created_at < after.created_at, and_(created_at == after.created_at, row_id < after.id)))
+    rows: Sequence[T] = session.scalars(paged.order_by(created_at.desc(), row_id.desc()).limit(limit + 1)).all()
     has_more = len(rows) > limit
     items = list(rows[:limit])
     next_cursor = codec.encode(scope, position_of(items[-1])) if has_more and items else None

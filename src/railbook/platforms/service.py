@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from railbook.config import Mode
 from railbook.kit.clock import utcnow
+from railbook.kit.crypto import MasterKeys, generate_signing_key
 from railbook.kit.ids import new_id, new_uuid
-from railbook.platforms.models import ApiToken, Platform
+from railbook.platforms.models import ApiToken, Platform, PlatformEnvironment
 
 DEFAULT_PLATFORM = "default"
 
@@ -38,17 +39,52 @@ def find_platform(session: Session, name: str) -> Platform | None:
     return session.scalar(select(Platform).where(Platform.name == name))
 
 
-def create_platform(session: Session, name: str) -> Platform:
-    """A new platform called `name`."""
+def create_platform(session: Session, keys: MasterKeys, name: str) -> Platform:
+    """A new platform called `name`, with a sandbox and a production environment."""
     platform = Platform(id=new_id("Platform"), name=name, created_at=utcnow())
     session.add(platform)
     session.flush()
+    for mode in Mode:
+        ensure_environment(session, keys, platform.id, mode)
     return platform
 
 
-def ensure_platform(session: Session, name: str) -> Platform:
+def ensure_platform(session: Session, keys: MasterKeys, name: str) -> Platform:
     """The platform called `name`, created if it does not exist."""
-    return find_platform(session, name) or create_platform(session, name)
+    return find_platform(session, name) or create_platform(session, keys, name)
+
+
+def find_environment(session: Session, platform_id: str, mode: Mode) -> PlatformEnvironment | None:
+    """The (platform, mode) environment, if it exists."""
+    return session.scalar(
+        select(PlatformEnvironment).where(
+            PlatformEnvironment.platform_id == platform_id, PlatformEnvironment.mode == mode.value
+        )
+    )
+
+
+def ensure_environment(session: Session, keys: MasterKeys, platform_id: str, mode: Mode) -> PlatformEnvironment:
+    """The (platform, mode) environment, created with a fresh P-256 webhook key pair if missing."""
+    existing = find_environment(session, platform_id, mode)
+    if existing is not None:
+        return existing
+    environment_id = new_id("PlatformConfig")
+    private_der, public_pem = generate_signing_key()
+    now = utcnow()
+    environment = PlatformEnvironment(
+        id=environment_id,
+        platform_id=platform_id,
+        mode=mode.value,
+        webhook_endpoint=None,
+        config={},
+        signing_key=keys.encrypt(private_der, environment_id.encode()),
+        public_key_pem=public_pem,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(environment)
+    session.flush()
+    return environment
 
 
 def list_platforms(session: Session) -> list[Platform]:
@@ -73,9 +109,7 @@ def mint_token(session: Session, platform: Platform, mode: Mode) -> MintedToken:
 
 def list_tokens(session: Session) -> list[tuple[ApiToken, Platform]]:
     """Every token with its platform, oldest first."""
-    rows = session.execute(
-        select(ApiToken, Platform).join(Platform).order_by(ApiToken.created_at, ApiToken.id)
-    ).all()
+    rows = session.execute(select(ApiToken, Platform).join(Platform).order_by(ApiToken.created_at, ApiToken.id)).all()
     return [(row[0], row[1]) for row in rows]
 
 

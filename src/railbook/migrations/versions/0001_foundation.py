@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("revoked_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_api_tokens"),
-        sa.ForeignKeyConstraint(
-            ["platform_id"], ["platforms.id"], name="fk_api_tokens_platform_id_platforms"
-        ),
+        sa.ForeignKeyConstraint(["platform_id"], ["platforms.id"], name="fk_api_tokens_platform_id_platforms"),
     )
     op.create_index("ix_api_tokens_platform_id", "api_tokens", ["platform_id"])
     op.create_table(

@@ -1,0 +1,38 @@
+"""`railbook worker`: run background jobs in this process until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import typer
+
+from railbook.cli.common import settings as load_settings
+from railbook.db import Database
+from railbook.keys import load_master_keys
+from railbook.logs import configure_logging
+from railbook.providers.http import build_http_client
+from railbook.tasks import build_worker
+
+
+def worker() -> None:
+    """Run jobs (any number of these may run against PostgreSQL)."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    database = Database(settings.effective_database_url)
+    http = build_http_client(settings.webhook_timeout_seconds)
+    runner = build_worker(settings, database, load_master_keys(settings), http)
+    stop = threading.Event()
+
+    def request_stop(signum: int, _: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    runner.start()
+    typer.echo(f"worker {runner.worker_id} running", err=True)
+    stop.wait()
+    runner.stop()
+    http.close()
+    database.dispose()

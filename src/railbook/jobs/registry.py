@@ -1,0 +1,96 @@
+"""Task kinds: what runs for a job, and its retry policy, declared on one registration line."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from railbook.config import Settings
+from railbook.db import Database
+from railbook.kit.crypto import MasterKeys
+
+
+class RetryLater(Exception):
+    """Raised by a handler to be run again later (after `delay_seconds`, when given)."""
+
+    def __init__(self, reason: str, delay_seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.delay_seconds = delay_seconds
+
+
+class PermanentFailure(Exception):
+    """Raised by a handler when trying again cannot help: the job is parked as dead at once."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded by attempts and by the age of the job."""
+
+    max_attempts: int = 10
+    base_seconds: float = 5.0
+    max_seconds: float = 1800.0
+    give_up_after: timedelta | None = None
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based), jittered to 50-100 %."""
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** max(attempt - 1, 0))
+        # Jitter spreads retries of jobs that failed together (say, one receiver went down).
+        return float(ceiling * (0.5 + random.random() / 2))
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """What a handler may use: the database, settings, master keys and the shared HTTP client."""
+
+    database: Database
+    settings: Settings
+    keys: MasterKeys
+    http: httpx.Client
+
+
+Handler = Callable[[TaskContext, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    """A registered kind of job."""
+
+    name: str
+    handler: Handler
+    retry: RetryPolicy
+    lease_seconds: float
+    max_concurrent_per_key: int | None = None
+
+
+class Registry:
+    """The task kinds a worker can run."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, TaskKind] = {}
+
+    def register(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        retry: RetryPolicy | None = None,
+        lease_seconds: float = 60.0,
+        max_concurrent_per_key: int | None = None,
+    ) -> None:
+        """Declare a kind: its handler, retry policy, lease and per-key concurrency cap."""
+        if name in self._kinds:
+            raise ValueError(f"task kind {name} is already registered")
+        self._kinds[name] = TaskKind(name, handler, retry or RetryPolicy(), lease_seconds, max_concurrent_per_key)
+
+    def get(self, name: str) -> TaskKind | None:
+        """The kind called `name`, if registered."""
+        return self._kinds.get(name)
+
+    def names(self) -> list[str]:
+        """Every registered kind."""
+        return sorted(self._kinds)

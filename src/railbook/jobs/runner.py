@@ -1,0 +1,278 @@
+"""The worker: claims jobs under a lease, runs them, retries with backoff, parks the hopeless as dead."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from railbook.db import Database
+from railbook.jobs.listen import listen_for_jobs
+from railbook.jobs.models import Job
+from railbook.jobs.registry import PermanentFailure, Registry, RetryLater, TaskContext, TaskKind
+from railbook.kit.clock import utcnow
+from railbook.kit.ids import new_uuid
+
+log = logging.getLogger("railbook.jobs")
+
+_ERROR_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job this worker holds; (locked_by, attempts) identifies the claim."""
+
+    seq: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+def _claimable(now: datetime) -> Any:
+    """Queued and due, or running under a lease that has expired (its worker died)."""
+    return or_(
+        and_(Job.status == "queued", Job.run_at <= now),
+        and_(Job.status == "running", Job.lease_until < now),
+    )
+
+
+def _not_blocked_by_earlier() -> Any:
+    """No earlier unfinished job shares the ordering key."""
+    earlier = aliased(Job)
+    blocked = exists().where(
+        earlier.ordering_key == Job.ordering_key,
+        earlier.seq < Job.seq,
+        earlier.status.in_(("queued", "running")),
+    )
+    return or_(Job.ordering_key.is_(None), ~blocked)
+
+
+class Worker:
+    """Runs jobs from the table with a pool of threads until stopped."""
+
+    def __init__(
+        self,
+        database: Database,
+        registry: Registry,
+        context: TaskContext,
+        *,
+        concurrency: int = 8,
+        poll_seconds: float = 1.0,
+        shutdown_grace_seconds: float = 10.0,
+    ) -> None:
+        self.database = database
+        self.registry = registry
+        self.context = context
+        self.concurrency = concurrency
+        self.poll_seconds = poll_seconds
+        self.shutdown_grace_seconds = shutdown_grace_seconds
+        self.worker_id = f"{socket.gethostname()[:32]}:{os.getpid()}:{new_uuid()[-12:]}"
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._running = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="railbook-job")
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the claim loop in a background thread (and LISTEN for other processes' jobs on PostgreSQL)."""
+        if not self.database.is_sqlite:
+            listen_for_jobs(self.database.url, self.wake, self._stopping)
+        self._thread = threading.Thread(target=self.run_until_stopped, name="railbook-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop claiming, let running jobs finish for the grace period, then release the rest."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        with self._idle:
+            self._idle.wait_for(lambda: self._running == 0, timeout=self.shutdown_grace_seconds)
+        self._release_held()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def run_until_stopped(self) -> None:
+        """The claim loop: claim what fits in the free slots, hand it to the pool, wait for a wake-up."""
+        log.info("worker started", extra={"worker_id": self.worker_id, "kinds": self.registry.names()})
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                claimed = self.claim(self._free_slots())
+            except Exception:
+                log.exception("claiming jobs failed; retrying")
+                claimed = []
+            for job in claimed:
+                with self._lock:
+                    self._running += 1
+                self._pool.submit(self._run_and_release_slot, job)
+            if claimed and self._free_slots() > 0:
+                continue
+            self._wake.wait(timeout=self._seconds_until_next_job())
+
+    def _free_slots(self) -> int:
+        with self._lock:
+            return self.concurrency - self._running
+
+    def _run_and_release_slot(self, job: ClaimedJob) -> None:
+        try:
+            self.run(job)
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
+            self._wake.set()
+
+    def _seconds_until_next_job(self) -> float:
+        try:
+            with self.database.reading() as session:
+                next_run = session.scalar(select(func.min(Job.run_at)).where(Job.status == "queued"))
+                next_lease = session.scalar(select(func.min(Job.lease_until)).where(Job.status == "running"))
+        except Exception:
+            return self.poll_seconds
+        candidates = [moment for moment in (next_run, next_lease) if moment is not None]
+        if not candidates:
+            return self.poll_seconds
+        wait = (min(candidates) - utcnow()).total_seconds()
+        return min(self.poll_seconds, max(wait, 0.01))
+
+    # -- claiming --------------------------------------------------------------------------
+
+    def claim(self, limit: int) -> list[ClaimedJob]:
+        """Take up to `limit` runnable jobs under this worker's lease."""
+        if limit <= 0 or not self.registry.names():
+            return []
+        now = utcnow()
+        with self.database.transaction() as session:
+            statement = (
+                select(Job)
+                .where(_claimable(now), Job.kind.in_(self.registry.names()), _not_blocked_by_earlier())
+                .order_by(Job.run_at, Job.seq)
+                .limit(limit * 4)
+            )
+            if not self.database.is_sqlite:
+                # Other workers skip rows this one is claiming instead of waiting for them.
+                statement = statement.with_for_update(skip_locked=True, of=Job)
+            candidates = list(session.scalars(statement))
+            chosen = self._within_concurrency_caps(session, candidates, now)[:limit]
+            claimed = []
+            for job in chosen:
+                kind = self.registry.get(job.kind)
+                assert kind is not None
+                job.status = "running"
+                job.attempts += 1
+                job.lease_until = now + timedelta(seconds=kind.lease_seconds)
+                job.locked_by = self.worker_id
+                job.updated_at = now
+                claimed.append(ClaimedJob(job.seq, job.kind, dict(job.payload), job.attempts, job.created_at))
+        return claimed
+
+    def _within_concurrency_caps(self, session: Session, candidates: list[Job], now: datetime) -> list[Job]:
+        keys = {job.concurrency_key for job in candidates if job.concurrency_key is not None}
+        if not keys:
+            return candidates
+        rows = session.execute(
+            select(Job.concurrency_key, func.count())
+            .where(Job.concurrency_key.in_(keys), Job.status == "running", Job.lease_until >= now)
+            .group_by(Job.concurrency_key)
+        ).all()
+        running: dict[str, int] = {str(key): int(count) for key, count in rows}
+        chosen = []
+        for job in candidates:
+            kind = self.registry.get(job.kind)
+            cap = kind.max_concurrent_per_key if kind else None
+            if job.concurrency_key is not None and cap is not None:
+                if running.get(job.concurrency_key, 0) >= cap:
+                    continue
+                running[job.concurrency_key] = running.get(job.concurrency_key, 0) + 1
+            chosen.append(job)
+        return chosen
+
+    # -- running ---------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Claim and run what is runnable now, in this thread (for the CLI and tests)."""
+        claimed = self.claim(self.concurrency)
+        for job in claimed:
+            self.run(job)
+        return len(claimed)
+
+    def run(self, job: ClaimedJob) -> None:
+        """Run one claimed job and record its outcome."""
+        kind = self.registry.get(job.kind)
+        if kind is None:
+            self._finish(job, status="dead", error=f"no handler for kind {job.kind}")
+            return
+        try:
+            kind.handler(self.context, job.payload)
+        except PermanentFailure as exc:
+            log.warning("job failed permanently", extra={"job": job.seq, "kind": job.kind, "error": str(exc)})
+            self._finish(job, status="dead", error=f"permanent failure: {exc}")
+        except RetryLater as exc:
+            self._retry_or_bury(job, kind, str(exc), exc.delay_seconds)
+        except Exception as exc:
+            log.exception("job raised", extra={"job": job.seq, "kind": job.kind})
+            self._retry_or_bury(job, kind, f"{type(exc).__name__}: {exc}", None)
+        else:
+            self._finish(job, status="done", error=None)
+
+    def _retry_or_bury(self, job: ClaimedJob, kind: TaskKind, error: str, delay: float | None) -> None:
+        policy = kind.retry
+        too_old = policy.give_up_after is not None and utcnow() - job.created_at >= policy.give_up_after
+        if job.attempts >= policy.max_attempts or too_old:
+            log.warning("job is dead", extra={"job": job.seq, "kind": job.kind, "attempts": job.attempts})
+            self._finish(job, status="dead", error=error)
+            return
+        wait = policy.delay(job.attempts) if delay is None else delay
+        self._finish(job, status="queued", error=error, run_at=utcnow() + timedelta(seconds=wait))
+
+    def _finish(self, job: ClaimedJob, *, status: str, error: str | None, run_at: datetime | None = None) -> None:
+        values: dict[str, Any] = {
+            "status": status,
+            "lease_until": None,
+            "locked_by": None,
+            "updated_at": utcnow(),
+            "last_error": error[:_ERROR_LIMIT] if error else None,
+        }
+        if run_at is not None:
+            values["run_at"] = run_at
+        with self.database.transaction() as session:
+            # Only the claim that is still ours: after an expired lease another worker owns the job.
+            session.execute(
+                update(Job)
+                .where(
+                    Job.seq == job.seq,
+                    Job.locked_by == self.worker_id,
+                    Job.attempts == job.attempts,
+                    Job.status == "running",
+                )
+                .values(**values)
+            )
+
+    def _release_held(self) -> None:
+        """Hand back jobs still running at shutdown so another worker can take them at once."""
+        try:
+            with self.database.transaction() as session:
+                session.execute(
+                    update(Job)
+                    .where(Job.locked_by == self.worker_id, Job.status == "running")
+                    .values(status="queued", lease_until=None, locked_by=None, attempts=Job.attempts - 1)
+                )
+        except Exception:
+            log.exception("releasing held jobs failed; their leases will expire")

@@ -1,0 +1,1 @@
+"""Clients for everything Railbook talks to over the network."""

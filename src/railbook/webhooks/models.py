@@ -1,0 +1,46 @@
+"""Tables: webhook events and their delivery attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from railbook.db import Base, UTCDateTime
+
+AttemptSeq = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class WebhookEvent(Base):
+    """One event for one (platform, mode); `body` is the exact JSON sent (and signed) on every attempt."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"))
+    mode: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    resource_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    # pending -> delivered | failed (retries exhausted or not retried) | skipped (no endpoint)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_webhook_events_scope_created", "platform_id", "mode", "created_at"),)
+
+
+class WebhookAttempt(Base):
+    """One delivery attempt: where it went, what came back, how long it took."""
+
+    __tablename__ = "webhook_attempts"
+
+    seq: Mapped[int] = mapped_column(AttemptSeq, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id"), index=True)
+    url: Mapped[str | None] = mapped_column(Text, default=None)
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    response_excerpt: Mapped[str | None] = mapped_column(Text, default=None)
+    duration_ms: Mapped[float] = mapped_column(default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    outcome: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,39 @@
+"""POST /sandbox/webhooks/test: send a TEST webhook now and report what the receiver said."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from railbook.errors import GridError, NotFound
+from railbook.kit.wire import JSONBody
+from railbook.platforms.service import ensure_environment
+from railbook.web import DB, AppSettings, Caller, Http, Keys
+from railbook.webhooks.delivery import deliver, mark_failed
+from railbook.webhooks.events import TEST, new_event
+
+router = APIRouter(tags=["Sandbox"])
+
+
+@router.post("/sandbox/webhooks/test")
+def send_test_webhook(caller: Caller, database: DB, keys: Keys, http: Http, settings: AppSettings) -> JSONBody:
+    """Deliver a TEST webhook synchronously (sandbox tokens only)."""
+    if not caller.is_sandbox:
+        raise NotFound("REFERENCE_NOT_FOUND", "The sandbox endpoints exist only for sandbox tokens")
+    with database.transaction() as session:
+        environment = ensure_environment(session, keys, caller.platform_id, caller.mode)
+        if not environment.webhook_endpoint:
+            raise GridError(400, "WEBHOOK_ENDPOINT_NOT_SET", "Set webhookEndpoint with PATCH /config first")
+        event_id = new_event(session, caller.platform_id, caller.mode, TEST, {}, None).id
+    attempt = deliver(database, keys, http, settings, event_id)
+    if attempt.status_code is None:
+        mark_failed(database, event_id)
+        raise GridError(
+            400,
+            "WEBHOOK_DELIVERY_ERROR",
+            f"The webhook endpoint could not be reached: {attempt.error}",
+            {"url": attempt.url} if attempt.url else None,
+        )
+    body: dict[str, object] = {"url": attempt.url, "response_status": attempt.status_code}
+    if attempt.response_body:
+        body["response_body"] = attempt.response_body
+    return JSONBody(body)

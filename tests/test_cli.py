@@ -1,0 +1,414 @@
+"""The `railbook` command line, run for real as a subprocess against both databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect, text
+
+from railbook import API_PREFIX
+from railbook.db import normalise_url
+from tests.spec import assert_error, conform
+
+RAILBOOK = Path(sys.executable).parent / "railbook"
+CLI_TIMEOUT = 60.0
+STARTUP_TIMEOUT = 20.0
+
+JANE: dict[str, Any] = {"customerType": "INDIVIDUAL", "fullName": "Jane Smith"}
+
+
+def cli_env(database_url: str, data_dir: Path) -> dict[str, str]:
+    """The caller's environment pointed at this database and data directory."""
+    env = dict(os.environ)
+    env["RAILBOOK_DATABASE_URL"] = database_url
+    env["RAILBOOK_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def railbook(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `railbook ARGS…` to completion (bounded by a timeout)."""
+    return subprocess.run(
+        [str(RAILBOOK), *args], env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False
+    )
+
+
+def ok(env: dict[str, str], *args: str) -> str:
+    """Run `railbook ARGS…`, require success, return stdout."""
+    result = railbook(env, *args)
+    assert result.returncode == 0, f"railbook {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def fails(env: dict[str, str], *args: str) -> str:
+    """Run `railbook ARGS…`, require a clean non-zero exit (no traceback), return stderr."""
+    result = railbook(env, *args)
+    assert result.returncode != 0, f"railbook {' '.join(args)} unexpectedly succeeded:\n{result.stdout}"
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.stderr
+
+
+def mint(env: dict[str, str], platform: str, mode: str) -> dict[str, str]:
+    """Mint a token with `tokens create --json` and return the parsed JSON."""
+    stdout = ok(env, "tokens", "create", "--platform", platform, "--mode", mode, "--json")
+    lines = stdout.strip().splitlines()
+    assert len(lines) == 1, stdout
+    minted: dict[str, str] = json.loads(lines[0])
+    return minted
+
+
+def platform_rows(env: dict[str, str]) -> list[list[str]]:
+    """`platforms list` as rows of tab-separated fields."""
+    return [line.split("\t") for line in ok(env, "platforms", "list").splitlines() if line]
+
+
+def token_rows(env: dict[str, str]) -> dict[str, list[str]]:
+    """`tokens list` keyed by token id."""
+    rows = [line.split("\t") for line in ok(env, "tokens", "list").splitlines() if line]
+    return {row[0]: row for row in rows}
+
+
+def env_for(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The CLI environment for the fixture database (same data dir as the `settings` fixture)."""
+    return cli_env(database_url, tmp_path / "data")
+
+
+# 1. db upgrade
+
+
+def test_db_upgrade_creates_a_fresh_sqlite_file_in_new_folders_and_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "there" / "fresh.db"
+    url = f"sqlite:///{path}"
+    env = cli_env(url, tmp_path / "data")
+
+    assert "database is up to date" in ok(env, "db", "upgrade")
+    assert path.is_file()
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as connection:
+            first = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        tables = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert len(first) == 1
+    assert {"platforms", "api_tokens", "customers"} <= tables
+
+    assert "database is up to date" in ok(env, "db", "upgrade")
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as connection:
+            second = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    finally:
+        engine.dispose()
+    assert second == first
+    # The migrated file is usable by the other commands.
+    ok(env, "platforms", "create", "acme")
+    assert [row[1] for row in platform_rows(env)] == ["acme"]
+
+
+# 2. platforms create / list
+
+
+def test_platforms_create_then_list_and_duplicate_is_refused(database_url: str, tmp_path: Path) -> None:
+    env = env_for(database_url, tmp_path)
+    assert platform_rows(env) == []
+
+    created = ok(env, "platforms", "create", "acme").strip().split("\t")
+    assert created[0].startswith("Platform:") and created[1] == "acme"
+    ok(env, "platforms", "create", "globex")
+
+    rows = platform_rows(env)
+    assert rows[0][:2] == created
+    assert [row[1] for row in rows] == ["acme", "globex"]
+
+    stderr = fails(env, "platforms", "create", "acme")
+    assert "already exists" in stderr and "acme" in stderr
+    assert [row[1] for row in platform_rows(env)] == ["acme", "globex"]
+
+
+def test_blank_or_overlong_platform_names_are_refused_on_both_databases(database_url: str, tmp_path: Path) -> None:
+    env = env_for(database_url, tmp_path)
+    longest = "p" * 128
+    ok(env, "platforms", "create", longest)
+    for name, message in [("", "blank"), ("   ", "blank"), ("p" * 129, "at most 128")]:
+        assert message in fails(env, "platforms", "create", name)
+        assert message in fails(env, "tokens", "create", "--platform", name, "--mode", "sandbox")
+    assert [row[1] for row in platform_rows(env)] == [longest]
+    assert token_rows(env) == {}
+
+
+# 3. tokens create / revoke, used over HTTP
+
+
+def test_token_created_by_cli_authenticates_until_revoked(
+    database_url: str, tmp_path: Path, client: TestClient
+) -> None:
+    env = env_for(database_url, tmp_path)
+    assert platform_rows(env) == []
+
+    minted = mint(env, "acme", "sandbox")
+    assert set(minted) == {"id", "secret", "platformId", "mode"}
+    assert minted["mode"] == "SANDBOX"
+    assert minted["platformId"].startswith("Platform:")
+    assert minted["secret"]
+    # The platform was created on the fly.
+    assert [row[:2] for row in platform_rows(env)] == [[minted["platformId"], "acme"]]
+    # A second token for the same platform reuses it.
+    assert mint(env, "acme", "sandbox")["platformId"] == minted["platformId"]
+    assert len(platform_rows(env)) == 1
+
+    auth = (minted["id"], minted["secret"])
+    response = client.get("/customers", auth=auth)
+    assert response.status_code == 200, response.text
+    body = conform(response)
+    assert body["data"] == []
+
+    assert minted["id"] in ok(env, "tokens", "revoke", minted["id"])
+
+    response = client.get("/customers", auth=auth)
+    assert_error(response, 401, "UNAUTHORIZED")
+    conform(response)
+
+    stderr = fails(env, "tokens", "revoke", "no-such-token")
+    assert "no token" in stderr and "no-such-token" in stderr
+
+
+# 4. tokens list
+
+
+def test_tokens_list_shows_ids_never_secrets_and_marks_revoked(database_url: str, tmp_path: Path) -> None:
+    env = env_for(database_url, tmp_path)
+    kept = mint(env, "acme", "sandbox")
+    revoked = mint(env, "acme", "production")
+    ok(env, "tokens", "revoke", revoked["id"])
+
+    listing = ok(env, "tokens", "list")
+    assert kept["secret"] not in listing
+    assert revoked["secret"] not in listing
+
+    rows = token_rows(env)
+    assert set(rows) == {kept["id"], revoked["id"]}
+    assert rows[kept["id"]][1:3] == ["acme", "SANDBOX"]
+    assert rows[kept["id"]][3] == "active"
+    assert rows[revoked["id"]][1:3] == ["acme", "PRODUCTION"]
+    assert rows[revoked["id"]][3].startswith("revoked ")
+
+
+# 5. platforms show
+
+
+def test_platforms_show_json_and_unknown_platform(database_url: str, tmp_path: Path) -> None:
+    env = env_for(database_url, tmp_path)
+    platform_id = ok(env, "platforms", "create", "acme").strip().split("\t")[0]
+    mint(env, "acme", "production")
+    mint(env, "acme", "sandbox")
+    revoked = mint(env, "acme", "sandbox")
+    ok(env, "tokens", "revoke", revoked["id"])
+
+    shown = json.loads(ok(env, "platforms", "show", "acme", "--mode", "production", "--json"))
+    assert shown["id"] == platform_id
+    assert shown["name"] == "acme"
+    assert shown["mode"] == "PRODUCTION"
+    assert shown["activeTokens"] == 1
+
+    sandbox = json.loads(ok(env, "platforms", "show", "acme", "--mode", "sandbox", "--json"))
+    assert sandbox["mode"] == "SANDBOX"
+    assert sandbox["activeTokens"] == 1
+
+    stderr = fails(env, "platforms", "show", "nobody", "--mode", "production", "--json")
+    assert "no platform" in stderr and "nobody" in stderr
+
+
+# 6. modes are separate scopes
+
+
+def test_production_token_does_not_see_sandbox_customers(database_url: str, tmp_path: Path, client: TestClient) -> None:
+    env = env_for(database_url, tmp_path)
+    sandbox = mint(env, "acme", "sandbox")
+    production = mint(env, "acme", "production")
+    assert production["mode"] == "PRODUCTION"
+    assert production["platformId"] == sandbox["platformId"]
+    sandbox_auth = (sandbox["id"], sandbox["secret"])
+    production_auth = (production["id"], production["secret"])
+
+    response = client.post("/customers", json=JANE, auth=sandbox_auth)
+    assert response.status_code == 201, response.text
+    customer_id = conform(response)["id"]
+
+    response = client.get(f"/customers/{customer_id}", auth=sandbox_auth)
+    assert response.status_code == 200, response.text
+    assert conform(response)["id"] == customer_id
+
+    assert_error(client.get(f"/customers/{customer_id}", auth=production_auth), 404, "USER_NOT_FOUND")
+
+    response = client.get("/customers", auth=production_auth)
+    assert response.status_code == 200, response.text
+    body = conform(response)
+    assert customer_id not in [customer["id"] for customer in body["data"]]
+    assert body["totalCount"] == 0
+
+    response = client.get("/customers", auth=sandbox_auth)
+    assert [customer["id"] for customer in conform(response)["data"]] == [customer_id]
+
+
+# 7. railbook serve
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@dataclass
+class Server:
+    """A running `railbook serve` and the stdout lines it has printed so far."""
+
+    process: subprocess.Popen[str]
+    port: int
+    stderr_path: Path
+    lines: list[str] = field(default_factory=list)
+    _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
+    _eof: bool = False
+
+    @property
+    def base_url(self) -> str:
+        """Where the server listens."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def _failure(self, why: str) -> str:
+        return f"{why}\nstdout:\n" + "\n".join(self.lines) + "\nstderr:\n" + self.stderr_path.read_text()
+
+    def read_until(self, marker: str, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Collect stdout lines until one contains `marker`."""
+        deadline = time.monotonic() + timeout
+        while not any(marker in line for line in self.lines):
+            remaining = deadline - time.monotonic()
+            assert remaining > 0 and not self._eof, self._failure(f"no {marker!r} on stdout")
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                self._eof = True
+            else:
+                self.lines.append(line)
+
+    def drain(self) -> list[str]:
+        """Every stdout line, once the process has exited."""
+        while not self._eof:
+            line = self._queue.get(timeout=10)
+            if line is None:
+                self._eof = True
+            else:
+                self.lines.append(line)
+        return self.lines
+
+    def wait_healthy(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Poll /healthz until it answers 200."""
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.process.poll() is None, self._failure("the server exited")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, self._failure("/healthz never answered 200")
+            time.sleep(0.1)
+
+
+def _pump(stream: Any, sink: queue.Queue[str | None]) -> None:
+    for line in stream:
+        sink.put(line.rstrip("\n"))
+    sink.put(None)
+
+
+@contextmanager
+def serving(env: dict[str, str], stderr_path: Path) -> Iterator[Server]:
+    """Start `railbook serve` on a free port; always stop it (SIGTERM, then SIGKILL) afterwards."""
+    port = free_port()
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(RAILBOOK), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    server = Server(process, port, stderr_path)
+    reader = threading.Thread(target=_pump, args=(process.stdout, server._queue), daemon=True)
+    reader.start()
+    try:
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        reader.join(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_serve_prints_a_first_token_once_and_serves_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'served' / 'railbook.db'}"
+    env = cli_env(url, tmp_path / "data")
+    ok(env, "db", "upgrade")
+
+    with serving(env, tmp_path / "first.stderr") as server:
+        server.read_until("curl ")
+        token_lines = [line for line in server.lines if line.startswith("  token id: ")]
+        secret_lines = [line for line in server.lines if line.startswith("  secret:   ")]
+        assert len(token_lines) == 1 and len(secret_lines) == 1, server.lines
+        token_id = token_lines[0].removeprefix("  token id: ").strip()
+        secret = secret_lines[0].removeprefix("  secret:   ").strip()
+        assert token_id and secret
+        assert any(
+            line.strip() == f"curl -u '{token_id}:{secret}' {server.base_url}{API_PREFIX}/customers"
+            for line in server.lines
+        ), server.lines
+
+        server.wait_healthy()
+        response = httpx.get(f"{server.base_url}{API_PREFIX}/customers", auth=(token_id, secret), timeout=10)
+        assert response.status_code == 200, response.text
+        assert response.headers.get("x-request-id")
+        assert conform(response)["data"] == []
+        assert_error(
+            httpx.get(f"{server.base_url}{API_PREFIX}/customers", auth=(token_id, "wrong"), timeout=10),
+            401,
+            "UNAUTHORIZED",
+        )
+    assert server.process.returncode is not None
+
+    assert [row[1] for row in platform_rows(env)] == ["default"]
+    assert list(token_rows(env)) == [token_id]
+
+    with serving(env, tmp_path / "second.stderr") as again:
+        again.read_until("Serving Railbook")
+        again.wait_healthy()
+        response = httpx.get(f"{again.base_url}{API_PREFIX}/customers", auth=(token_id, secret), timeout=10)
+        assert response.status_code == 200, response.text
+    output = again.drain()
+    assert not any("token id" in line for line in output), output
+    assert not any("secret" in line for line in output), output
+    assert list(token_rows(env)) == [token_id]
