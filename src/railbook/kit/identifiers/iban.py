@@ -1,0 +1,27 @@
+"""IBANs: country length and structure, then the mod-97 check digits (schwifty)."""
+
+from __future__ import annotations
+
+from schwifty import IBAN
+from schwifty.exceptions import InvalidChecksumDigits, SchwiftyException
+
+from railbook.kit.identifiers import CheckDigitError, FormatError
+
+
+def normalise_iban(value: str) -> str:
+    """Upper case without spaces (the form IBANs are stored and compared in)."""
+    return "".join(value.split()).upper()
+
+
+def check_iban(value: str, country: str | None = None) -> str:
+    """A valid IBAN (optionally of `country`), normalised."""
+    iban = normalise_iban(value)
+    if country is not None and not iban.startswith(country):
+        raise FormatError(f"IBAN must start with {country}")
+    try:
+        IBAN(iban, validate_bban=False)
+    except InvalidChecksumDigits as exc:
+        raise CheckDigitError("IBAN check digits do not match (mod-97)") from exc
+    except SchwiftyException as exc:
+        raise FormatError(f"not a valid IBAN: {exc}") from exc
+    return iban
