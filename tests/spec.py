@@ -19,39 +19,44 @@ REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 SPEC_URI = "urn:railbook:grid-accounts"
 
 
+CURRENT = "grid-accounts.openapi.yaml"
+LEGACY = "grid-accounts-legacy.openapi.yaml"
+
+
 @functools.cache
-def spec() -> dict[str, Any]:
-    """The official Grid accounts spec."""
-    with (REFERENCE / "grid-accounts.openapi.yaml").open() as handle:
+def spec(name: str = CURRENT) -> dict[str, Any]:
+    """An official Grid accounts spec (the current one unless named)."""
+    with (REFERENCE / name).open() as handle:
         loaded: dict[str, Any] = yaml.safe_load(handle)
     return loaded
 
 
 @functools.cache
-def _registry() -> Registry:
-    return Registry().with_resource(SPEC_URI, Resource.from_contents(spec(), default_specification=DRAFT202012))
+def _registry(name: str) -> Registry:
+    uri = f"{SPEC_URI}:{name}"
+    return Registry().with_resource(uri, Resource.from_contents(spec(name), default_specification=DRAFT202012))
 
 
-def validator(schema: dict[str, Any]) -> Draft202012Validator:
-    """A validator for a schema fragment whose $refs point into the spec."""
-    rebased = _rebase(schema)
-    return Draft202012Validator(rebased, registry=_registry(), format_checker=FormatChecker())
+def validator(schema: dict[str, Any], name: str = CURRENT) -> Draft202012Validator:
+    """A validator for a schema fragment whose $refs point into the named spec."""
+    rebased = _rebase(schema, f"{SPEC_URI}:{name}")
+    return Draft202012Validator(rebased, registry=_registry(name), format_checker=FormatChecker())
 
 
-def _rebase(node: Any) -> Any:
+def _rebase(node: Any, uri: str) -> Any:
     if isinstance(node, dict):
         return {
-            key: (f"{SPEC_URI}{value}" if key == "$ref" and value.startswith("#") else _rebase(value))
+            key: (f"{uri}{value}" if key == "$ref" and value.startswith("#") else _rebase(value, uri))
             for key, value in node.items()
         }
     if isinstance(node, list):
-        return [_rebase(item) for item in node]
+        return [_rebase(item, uri) for item in node]
     return node
 
 
-def assert_schema(body: Any, schema_name: str) -> None:
+def assert_schema(body: Any, schema_name: str, name: str = CURRENT) -> None:
     """Fail with every violation when `body` does not match components.schemas[schema_name]."""
-    errors = sorted(validator({"$ref": f"#/components/schemas/{schema_name}"}).iter_errors(body), key=str)
+    errors = sorted(validator({"$ref": f"#/components/schemas/{schema_name}"}, name).iter_errors(body), key=str)
     assert not errors, f"{schema_name} violations: " + "; ".join(e.message for e in errors[:5])
 
 

@@ -17,6 +17,7 @@ from railbook.config import Settings
 from railbook.customers.router import router as customers_router
 from railbook.db import Database
 from railbook.errors import install_error_handlers
+from railbook.external_accounts.router import router as external_accounts_router
 from railbook.instance import load_or_create_key
 from railbook.keys import load_master_keys
 from railbook.kit.pagination import CursorCodec
@@ -64,6 +65,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
+    api.include_router(external_accounts_router)
     api.include_router(customers_router)
     api.include_router(config_router)
     api.include_router(sandbox_webhooks_router)

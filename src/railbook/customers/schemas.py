@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import EmailStr, Field
 
+from railbook.kit.address import Address
 from railbook.kit.countries import CountryCode
 from railbook.kit.wire import WireModel
 
@@ -83,17 +84,6 @@ SourceOfWealth = Literal[
 AnnualIncomeRange = Literal["UNDER_50K", "RANGE_50K_100K", "RANGE_100K_250K", "RANGE_250K_1M", "OVER_1M"]
 NetWorthRange = Literal["UNDER_100K", "RANGE_100K_500K", "RANGE_500K_1M", "RANGE_1M_5M", "RANGE_5M_25M", "OVER_25M"]
 PepStatus = Literal["NONE", "DOMESTIC", "FOREIGN", "HIO", "FAMILY_OR_ASSOCIATE"]
-
-
-class Address(WireModel):
-    """A postal address (`Address`)."""
-
-    line1: str = Field(min_length=1, max_length=255)
-    line2: str | None = Field(default=None, max_length=255)
-    city: str | None = Field(default=None, max_length=255)
-    state: str | None = Field(default=None, max_length=255)
-    postal_code: str = Field(min_length=1, max_length=32)
-    country: CountryCode
 
 
 class EndUserTermsConsent(WireModel):

@@ -1,0 +1,1 @@
+"""External accounts: where money can be sent, on every rail in the contract."""

@@ -1,0 +1,80 @@
+"""Tables: external accounts and their status audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from railbook.db import Base, JSONDocument, UTCDateTime
+
+AuditSeq = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ExternalAccount(Base):
+    """A destination for money. `account_info` holds the normalised (current generation) accountInfo."""
+
+    __tablename__ = "external_accounts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"))
+    mode: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.id"), default=None)
+    # customer_id, or "platform": one non-null owner so uniqueness works the same on both databases.
+    owner_key: Mapped[str] = mapped_column(String(64))
+    account_type: Mapped[str] = mapped_column(String(32))
+    # The accountType the client used when it belongs to the older generation (answered in kind).
+    legacy_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    currency: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(32))
+    platform_account_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    ownership_type: Mapped[str | None] = mapped_column(String(16), default=None)
+    crypto_network: Mapped[str | None] = mapped_column(String(32), default=None)
+    # True, or NULL (not False), so a unique index allows one default per customer.
+    is_default: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    verification_status: Mapped[str | None] = mapped_column(String(32), default=None)
+    verified_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    primary_identifier: Mapped[str] = mapped_column(String(512))
+    account_info: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    __table_args__ = (
+        Index("ix_external_accounts_scope_created", "platform_id", "mode", "owner_key", "created_at", "id"),
+        Index("ix_external_accounts_customer_created", "customer_id", "created_at", "id"),
+        Index(
+            "uq_external_accounts_default",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("is_default AND deleted_at IS NULL"),
+            postgresql_where=text("is_default AND deleted_at IS NULL"),
+        ),
+        Index(
+            "uq_external_accounts_live_destination",
+            "platform_id",
+            "mode",
+            "owner_key",
+            "account_type",
+            "primary_identifier",
+            unique=True,
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+    )
+
+
+class StatusChange(Base):
+    """Audit trail: every status change of an external account, who made it and why."""
+
+    __tablename__ = "external_account_status_changes"
+
+    seq: Mapped[int] = mapped_column(AuditSeq, primary_key=True, autoincrement=True)
+    external_account_id: Mapped[str] = mapped_column(ForeignKey("external_accounts.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    actor: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,1 @@
+"""One module per rail family; each holds its accountType models, payment rails and rules."""

@@ -1,0 +1,36 @@
+"""Field types shared by rail families: the contract's patterns plus the real checks."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, EmailStr, Field
+
+from railbook.external_accounts.rails.checks import checked
+from railbook.kit.identifiers.aba import check_routing_number
+from railbook.kit.identifiers.bic import check_bic
+from railbook.kit.identifiers.iban import check_iban
+from railbook.kit.identifiers.phone import check_phone
+
+SWIFT_PATTERN = r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$"
+PHONE_PATTERN = r"^\+[0-9]{6,14}$"
+
+BankName = Annotated[str, Field(min_length=1, max_length=255)]
+AccountNumber = Annotated[str, Field(min_length=1, max_length=34)]
+SwiftCode = Annotated[str, Field(min_length=8, max_length=11, pattern=SWIFT_PATTERN), checked(check_bic)]
+RoutingNumber = Annotated[str, Field(min_length=9, max_length=9, pattern=r"^[0-9]{9}$"), checked(check_routing_number)]
+Iban = Annotated[
+    str, Field(min_length=15, max_length=34, pattern=r"^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$"), checked(check_iban)
+]
+BankAccountType = Literal["CHECKING", "SAVINGS"]
+Provider = Annotated[str, Field(min_length=1, max_length=255)]
+Email = EmailStr
+
+
+def phone_of(country: str) -> AfterValidator:
+    """Validator: a phone number valid for `country` (use with the contract's pattern in an Annotated)."""
+    return checked(partial(check_phone, country=country))
+
+
+Phone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), checked(check_phone)]

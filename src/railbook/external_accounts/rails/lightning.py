@@ -1,0 +1,67 @@
+"""Lightning: exactly one of a BOLT11 invoice, a BOLT12 offer or a Lightning address."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, normalise_identifier
+from railbook.external_accounts.rails.checks import checked, context_of, rule_error, run_check
+from railbook.kit.identifiers.lightning import check_invoice, check_lightning_address, check_offer
+
+DESTINATIONS = ("invoice", "bolt12", "lightningAddress")
+
+
+class Lightning(AccountInfo):
+    """`LightningExternalAccountInfo`; the three destinations exclude each other."""
+
+    rail: ClassVar[Rail] = Rail(
+        currencies=frozenset({"BTC"}), primary=("invoice", "bolt12", "lightningAddress"), is_wallet=True
+    )
+
+    account_type: Literal["LIGHTNING"]
+    invoice: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    bolt12: Annotated[str, Field(min_length=1, max_length=4096), checked(check_offer)] | None = None
+    lightning_address: Annotated[str, Field(min_length=3, max_length=320), checked(check_lightning_address)] | None = (
+        None
+    )
+
+    @field_validator("invoice")
+    @classmethod
+    def _invoice(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        decoded = check_invoice_with_policy(value, info)
+        if decoded is not None and decoded != "MAINNET" and not context_of(info).allow_test_networks:
+            raise rule_error(f"invoice is for {decoded}; production accepts only mainnet invoices")
+        return value
+
+    @classmethod
+    def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
+        """Exactly one destination."""
+        present = [name for name in DESTINATIONS if raw.get(name) not in (None, "")]
+        if len(present) == 1:
+            return []
+        message = "give exactly one of invoice, bolt12 or lightningAddress"
+        names = present or list(DESTINATIONS)
+        return [{"field": f"accountInfo.{name}", "message": message} for name in names]
+
+    def primary_identifier(self) -> str:
+        """The destination, lower-cased."""
+        return normalise_identifier(self.invoice or self.bolt12 or self.lightning_address or "")
+
+
+def check_invoice_with_policy(value: str, info: ValidationInfo) -> str | None:
+    """The invoice's network, or None when a bad signature was let through in sandbox."""
+    networks: list[str] = []
+
+    def check(text: str) -> str:
+        networks.append(check_invoice(text).network)
+        return text
+
+    run_check(check, value, info)
+    return networks[0] if networks else None
+
+
+MODELS: list[type[AccountInfo]] = [Lightning]

@@ -1,0 +1,122 @@
+"""HTTP routes for /customers/external-accounts and /platform/external-accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+
+from railbook.db import Database
+from railbook.external_accounts import parsing, repository, service
+from railbook.external_accounts.models import ExternalAccount
+from railbook.kit.pagination import Position, keyset_page, list_scope
+from railbook.kit.wire import JSONBody
+from railbook.principal import Principal
+from railbook.web import DB, Caller, PageRequest, Paging, list_body
+
+router = APIRouter(tags=["External Accounts"])
+
+# Two requests racing for a customer's default flag: the loser retries and takes it in turn.
+DEFAULT_RACE_RETRIES = 5
+
+
+def _create(database: Database, caller: Principal, raw: Any, *, customer_path: bool) -> JSONBody:
+    parsed = parsing.parse_create(raw, caller, customer_path=customer_path)
+    for attempt in range(DEFAULT_RACE_RETRIES):
+        try:
+            with database.transaction() as session:
+                account = service.create(session, caller, parsed, customer_path=customer_path)
+                body = service.render(account)
+            return JSONBody(body, status_code=201)
+        except service.DefaultRace:
+            if attempt == DEFAULT_RACE_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _list(database: Database, caller: Principal, paging: PageRequest, *, platform_owned: bool,
+          customer_id: str | None, currency: str | None) -> JSONBody:  # fmt: skip
+    scope = list_scope(
+        "external_accounts", platform=caller.platform_id, mode=caller.mode.value, platform_owned=platform_owned,
+        customer=customer_id, currency=currency,
+    )  # fmt: skip
+    after = paging.position(scope)
+    with database.reading() as session:
+        page = keyset_page(
+            session,
+            repository.listed(caller, platform_owned=platform_owned, customer_id=customer_id, currency=currency),
+            created_at=ExternalAccount.created_at,
+            row_id=ExternalAccount.id,
+            limit=paging.limit,
+            after=after,
+            position_of=lambda account: Position(account.created_at, account.id),
+            codec=paging.codec,
+            scope=scope,
+        )
+        body = list_body(page, service.render)
+    return JSONBody(body)
+
+
+Currency = Annotated[str | None, Query(min_length=1, max_length=10)]
+
+
+@router.post("/customers/external-accounts", status_code=201)
+def create_customer_account(caller: Caller, database: DB, raw: Annotated[Any, Body()]) -> JSONBody:
+    """Add an external account for a customer (or, without customerId, for the platform)."""
+    return _create(database, caller, raw, customer_path=True)
+
+
+@router.get("/customers/external-accounts")
+def list_customer_accounts(
+    caller: Caller,
+    database: DB,
+    paging: Paging,
+    customer_id: Annotated[str | None, Query(alias="customerId", min_length=1, max_length=64)] = None,
+    currency: Currency = None,
+) -> JSONBody:
+    """List customers' external accounts, newest first."""
+    return _list(database, caller, paging, platform_owned=False, customer_id=customer_id, currency=currency)
+
+
+@router.get("/customers/external-accounts/{externalAccountId}")
+def get_customer_account(caller: Caller, database: DB, externalAccountId: str) -> JSONBody:  # noqa: N803
+    """One customer external account."""
+    with database.reading() as session:
+        body = service.render(service.get(session, caller, externalAccountId, platform_owned=False))
+    return JSONBody(body)
+
+
+@router.delete("/customers/external-accounts/{externalAccountId}", status_code=204)
+def delete_customer_account(caller: Caller, database: DB, externalAccountId: str) -> Response:  # noqa: N803
+    """Delete (soft) a customer external account."""
+    with database.transaction() as session:
+        service.delete(session, caller, externalAccountId, platform_owned=False)
+    return Response(status_code=204)
+
+
+@router.post("/platform/external-accounts", status_code=201)
+def create_platform_account(caller: Caller, database: DB, raw: Annotated[Any, Body()]) -> JSONBody:
+    """Add an external account of the platform itself."""
+    return _create(database, caller, raw, customer_path=False)
+
+
+@router.get("/platform/external-accounts")
+def list_platform_accounts(caller: Caller, database: DB, paging: Paging, currency: Currency = None) -> JSONBody:
+    """List the platform's own external accounts, newest first."""
+    return _list(database, caller, paging, platform_owned=True, customer_id=None, currency=currency)
+
+
+@router.get("/platform/external-accounts/{externalAccountId}")
+def get_platform_account(caller: Caller, database: DB, externalAccountId: str) -> JSONBody:  # noqa: N803
+    """One platform external account."""
+    with database.reading() as session:
+        body = service.render(service.get(session, caller, externalAccountId, platform_owned=True))
+    return JSONBody(body)
+
+
+@router.delete("/platform/external-accounts/{externalAccountId}", status_code=204)
+def delete_platform_account(caller: Caller, database: DB, externalAccountId: str) -> Response:  # noqa: N803
+    """Delete (soft) a platform external account."""
+    with database.transaction() as session:
+        service.delete(session, caller, externalAccountId, platform_owned=True)
+    return Response(status_code=204)

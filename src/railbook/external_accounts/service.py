@@ -1,0 +1,192 @@
+"""External account use cases. Services never commit; status changes emit webhooks in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from railbook.config import Mode
+from railbook.customers import repository as customers
+from railbook.errors import Conflict, NotFound
+from railbook.external_accounts import repository
+from railbook.external_accounts.models import ExternalAccount, StatusChange
+from railbook.external_accounts.parsing import ParsedCreate
+from railbook.external_accounts.rails.registry import MODELS
+from railbook.external_accounts.review import review_new_account
+from railbook.kit.clock import utcnow
+from railbook.kit.ids import new_id
+from railbook.principal import Principal
+from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, emit
+
+
+class DefaultRace(Exception):
+    """Another request took the default flag at the same moment; the caller retries."""
+
+
+def render(account: ExternalAccount) -> dict[str, Any]:
+    """The account as the API shows it (`ExternalAccount`), in the generation it was created in."""
+    body: dict[str, Any] = {"id": account.id}
+    if account.customer_id is not None:
+        body["customerId"] = account.customer_id
+    body["status"] = account.status
+    if account.platform_account_id is not None:
+        body["platformAccountId"] = account.platform_account_id
+    if account.ownership_type is not None:
+        body["ownershipType"] = account.ownership_type
+    body["currency"] = account.currency
+    if account.customer_id is not None:
+        body["defaultUmaDepositAccount"] = bool(account.is_default)
+    if account.verification_status is not None:
+        body["beneficiaryVerificationStatus"] = account.verification_status
+    if account.verified_name is not None:
+        body["beneficiaryVerifiedData"] = {"fullName": account.verified_name}
+    if account.crypto_network is not None:
+        body["cryptoNetwork"] = account.crypto_network
+    body["accountInfo"] = render_info(account)
+    return body
+
+
+def render_info(account: ExternalAccount) -> dict[str, Any]:
+    """accountInfo with the response-only paymentRails, or the legacy shape for legacy requests."""
+    if account.legacy_type is not None:
+        legacy = MODELS[account.legacy_type]
+        info: dict[str, Any] = legacy.render_legacy(account.account_info)  # type: ignore[attr-defined]
+        return {"accountType": info.pop("accountType"), **info}
+    info = dict(account.account_info)
+    info = {"accountType": info.pop("accountType"), **info}
+    rails = MODELS[account.account_type].rail.payment_rails
+    if rails:
+        info["paymentRails"] = list(rails)
+    return info
+
+
+def _beneficiary_name(info: dict[str, Any]) -> str | None:
+    beneficiary = info.get("beneficiary")
+    if not isinstance(beneficiary, dict):
+        return None
+    name = beneficiary.get("fullName") or beneficiary.get("legalName")
+    return str(name) if name else None
+
+
+def create(session: Session, principal: Principal, parsed: ParsedCreate, *, customer_path: bool) -> ExternalAccount:
+    """A new account for a customer (or the platform); 409 when the destination already exists."""
+    envelope = parsed.envelope
+    customer_id = getattr(envelope, "customer_id", None) if customer_path else None
+    if customer_id is not None and customers.get_live(session, principal, customer_id) is None:
+        raise NotFound("USER_NOT_FOUND", f"Customer {customer_id} not found")
+    info = parsed.info
+    stored = info.stored()
+    account_type = str(stored["accountType"])
+    legacy_type = info.wire()["accountType"] if account_type != info.wire()["accountType"] else None
+    owner_key = customer_id or repository.PLATFORM_OWNER
+    identifier = info.primary_identifier()
+    existing = repository.find_destination(session, principal, owner_key, account_type, identifier)
+    if existing is not None:
+        raise Conflict("This external account already exists", details={"existingId": existing.id})
+    review = review_new_account(
+        sandbox=principal.is_sandbox,
+        is_wallet=info.rail.is_wallet,
+        identifier=_raw_identifier(stored, info.rail.primary),
+        default_check=info.rail.name_check,
+        beneficiary_name=_beneficiary_name(stored),
+    )
+    make_default = bool(getattr(envelope, "default_uma_deposit_account", False)) and customer_id is not None
+    if make_default and customer_id is not None:
+        repository.clear_default(session, customer_id)
+    now = utcnow()
+    account = ExternalAccount(
+        id=new_id("ExternalAccount"),
+        platform_id=principal.platform_id,
+        mode=principal.mode.value,
+        customer_id=customer_id,
+        owner_key=owner_key,
+        account_type=account_type,
+        legacy_type=legacy_type,
+        currency=envelope.currency,
+        status=review.status if review else "ACTIVE",
+        platform_account_id=envelope.platform_account_id,
+        ownership_type=envelope.ownership_type,
+        crypto_network=parsed.crypto_network,
+        is_default=True if make_default else None,
+        verification_status=review.verification if review else None,
+        verified_name=review.verified_name if review else None,
+        primary_identifier=identifier,
+        account_info=stored,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(account)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        if make_default:
+            raise DefaultRace from exc
+        raise Conflict("This external account already exists") from exc
+    _audit(session, account, None, account.status, "created", f"token:{principal.token_id}")
+    return account
+
+
+def _raw_identifier(stored: dict[str, Any], fields: tuple[str, ...]) -> str:
+    for name in fields:
+        value = stored.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def get(session: Session, principal: Principal, account_id: str, *, platform_owned: bool) -> ExternalAccount:
+    """A live account, or 404 REFERENCE_NOT_FOUND."""
+    account = repository.get_live(session, principal, account_id, platform_owned=platform_owned)
+    if account is None:
+        raise NotFound("REFERENCE_NOT_FOUND", f"External account {account_id} not found")
+    return account
+
+
+def delete(session: Session, principal: Principal, account_id: str, *, platform_owned: bool) -> ExternalAccount:
+    """Soft delete: kept for audit, gone from the API, no longer the default deposit account."""
+    account = get(session, principal, account_id, platform_owned=platform_owned)
+    now = utcnow()
+    account.deleted_at = now
+    account.updated_at = now
+    account.is_default = None
+    session.flush()
+    return account
+
+
+def change_status(
+    session: Session, account: ExternalAccount, to_status: str, *, reason: str | None, actor: str
+) -> None:
+    """Move an account to `to_status`, record it, and tell the platform (same transaction)."""
+    from_status = account.status
+    if from_status == to_status:
+        return
+    account.status = to_status
+    account.updated_at = utcnow()
+    session.flush()
+    _audit(session, account, from_status, to_status, reason, actor)
+    emit(
+        session,
+        account.platform_id,
+        Mode(account.mode),
+        EXTERNAL_ACCOUNT_STATUS_UPDATED,
+        render(account),
+        resource_key=account.id,
+    )
+
+
+def _audit(
+    session: Session, account: ExternalAccount, from_status: str | None, to_status: str, reason: str | None, actor: str
+) -> None:
+    session.add(
+        StatusChange(
+            external_account_id=account.id,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            actor=actor,
+            created_at=utcnow(),
+        )
+    )
