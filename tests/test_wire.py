@@ -69,7 +69,8 @@ def test_oversized_chunked_body_is_413(api: TestClient) -> None:
 
 def test_unexpected_failure_is_500_without_internals(api: TestClient, database: Database) -> None:
     with database.transaction() as session:
-        session.execute(text("DROP TABLE customers"))
+        cascade = "" if database.is_sqlite else " CASCADE"
+        session.execute(text(f"DROP TABLE customers{cascade}"))
     response = api.get("/customers")
     body = assert_error(response, 500, "INTERNAL_ERROR")
     conform(response)
