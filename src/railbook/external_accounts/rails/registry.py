@@ -7,10 +7,25 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter
 
-from railbook.external_accounts.rails import crypto_wallets, legacy, lightning, us
+from railbook.external_accounts.rails import (
+    africa_banks,
+    canada,
+    crypto_wallets,
+    iban,
+    latam,
+    legacy,
+    lightning,
+    mobile_money,
+    south_asia,
+    swift_banks,
+    uk,
+    us,
+)
 from railbook.external_accounts.rails.base import AccountInfo
 
-FAMILIES = [us, crypto_wallets, lightning, legacy]
+FAMILIES = [
+    us, uk, canada, iban, swift_banks, latam, south_asia, africa_banks, mobile_money, crypto_wallets, lightning, legacy,
+]  # fmt: skip
 
 MODELS: dict[str, type[AccountInfo]] = {}
 for family in FAMILIES:
