@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from railbook.cli import db, platforms, secrets, tokens, webhooks
+from railbook.cli import accounts, db, platforms, secrets, tokens, webhooks
 from railbook.cli.serve import serve
 from railbook.cli.worker import worker
 
@@ -13,6 +13,7 @@ app.command()(serve)
 app.command()(worker)
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(accounts.app, name="accounts")
 app.add_typer(db.app, name="db")
 app.add_typer(platforms.app, name="platforms")
 app.add_typer(tokens.app, name="tokens")
