@@ -61,6 +61,12 @@ def test_revoked_token(client: TestClient, token: Token, database: Database) -> 
     assert_unauthorized(client, token.headers)
 
 
+def test_unencoded_basic_credentials_as_some_guides_send_them(client: TestClient, token: Token) -> None:
+    response = client.get("/customers", headers={"Authorization": f"Basic {token.id}:{token.secret}"})
+    assert response.status_code == 200
+    assert_unauthorized(client, {"Authorization": f"Basic {token.id}:wrong"})
+
+
 def test_valid_token(client: TestClient, token: Token) -> None:
     response = client.get("/customers", headers=token.headers)
     assert response.status_code == 200

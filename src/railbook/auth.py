@@ -70,7 +70,11 @@ def _parse_basic(authorization: str | None) -> tuple[str, str]:
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
-        raise Unauthorized("Malformed Basic credentials") from exc
+        # Some guides send `Basic <id>:<secret>` without base64; ':' is never valid base64, so the
+        # two forms cannot be confused.
+        if ":" not in encoded:
+            raise Unauthorized("Malformed Basic credentials") from exc
+        decoded = encoded.strip()
     token_id, sep, secret = decoded.partition(":")
     if not sep or not token_id or not secret:
         raise Unauthorized("Malformed Basic credentials; expected <token id>:<secret>")

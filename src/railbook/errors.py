@@ -136,12 +136,17 @@ def field_errors_from_pydantic(errors: Sequence[Mapping[str, Any]], body: Any = 
     seen: set[tuple[str, str]] = set()
     for error in errors:
         field = _loc_to_field(error.get("loc", ()), body)
+        message = str(error.get("msg", "Invalid value")).removeprefix("Value error, ")
         if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
             # The failing field is the discriminator itself, which the location does not name.
             # Pydantic names it as "'field_name' | 'alias'"; the last one is the wire name.
             tag = str((error.get("ctx") or {}).get("discriminator", "")).split("|")[-1].strip(" '\"")
             field = f"{field}.{tag}" if field != "body" else tag
-        message = str(error.get("msg", "Invalid value")).removeprefix("Value error, ")
+            message = (
+                f"{tag} is required"
+                if error.get("type") == "union_tag_not_found"
+                else f"{tag} is not one of the supported values"
+            )
         if (field, message) in seen:
             continue
         seen.add((field, message))

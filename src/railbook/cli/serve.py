@@ -10,9 +10,11 @@ import uvicorn
 from railbook import API_PREFIX
 from railbook.cli.common import settings as load_settings
 from railbook.config import Mode, Settings
+from railbook.customers.service import EXAMPLE_CUSTOMER_ID, ensure_example_customer
 from railbook.db import Database
 from railbook.keys import MissingMasterKeys, load_master_keys
 from railbook.platforms import service
+from railbook.principal import Principal
 
 
 def bootstrap_first_token(settings: Settings, base_url: str) -> None:
@@ -24,11 +26,13 @@ def bootstrap_first_token(settings: Settings, base_url: str) -> None:
                 return
             platform = service.create_platform(session, load_master_keys(settings), service.DEFAULT_PLATFORM)
             minted = service.mint_token(session, platform, Mode.SANDBOX)
+            ensure_example_customer(session, Principal(minted.id, platform.id, Mode.SANDBOX))
     finally:
         database.dispose()
     typer.echo("Created platform 'default' with a sandbox API token (the secret is shown only once):")
     typer.echo(f"  token id: {minted.id}")
     typer.echo(f"  secret:   {minted.secret}")
+    typer.echo(f"The documentation's example customer {EXAMPLE_CUSTOMER_ID} exists in sandbox.")
     typer.echo("Try it:")
     typer.echo(f"  curl -u '{minted.id}:{minted.secret}' {base_url}{API_PREFIX}/customers")
 

@@ -217,3 +217,29 @@ def delete(session: Session, principal: Principal, customer_id: str) -> Customer
     customer.updated_at = now
     session.flush()
     return customer
+
+
+# The customer id used throughout Grid's documentation; sandbox creates it so examples run verbatim.
+EXAMPLE_CUSTOMER_ID = "Customer:019542f5-b3e7-1d02-0000-000000000001"
+
+
+def ensure_example_customer(session: Session, principal: Principal) -> Customer | None:
+    """Create the documentation's example customer for a sandbox principal (once per installation)."""
+    if not principal.is_sandbox or session.get(Customer, EXAMPLE_CUSTOMER_ID) is not None:
+        return None
+    now = utcnow()
+    customer = Customer(
+        id=EXAMPLE_CUSTOMER_ID,
+        platform_id=principal.platform_id,
+        mode=principal.mode.value,
+        customer_type=CustomerType.INDIVIDUAL.value,
+        platform_customer_id="9f84e0c2a72c4fa",
+        uma_address="$john.doe@railbook.local",
+        verification_status="APPROVED",
+        profile={"fullName": "John Doe", "birthDate": "1990-01-15", "nationality": "US"},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(customer)
+    session.flush()
+    return customer
