@@ -17,6 +17,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+# `status_answered` of a request the receiver held and never answered (see Receiver.hang_next).
+HELD = 0
+
 
 @dataclass
 class Delivery:
@@ -36,14 +39,20 @@ class Delivery:
 
 @dataclass
 class Receiver:
-    """Records deliveries; `script` holds the statuses to answer next (then 200), `hang` delays answers."""
+    """Records deliveries; `script` holds the statuses to answer next (then 200), `hang` delays answers.
+
+    The next `hang_next` requests are recorded at once (answered HELD) and then never answered: the
+    connection stays open until the receiver stops, as with a receiver that hangs.
+    """
 
     url: str = ""
     public_key_pem: str | None = None
     script: list[int] = field(default_factory=list)
     hang_seconds: float = 0.0
+    hang_next: int = 0
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stopped: threading.Event = field(default_factory=threading.Event)
 
     def verify(self, body: bytes, signature: str) -> bool:
         """Check X-Grid-Signature as a platform would: DER ECDSA P-256 SHA-256 over the raw body."""
@@ -79,6 +88,15 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             signature = self.headers.get("X-Grid-Signature", "")
+            with receiver.lock:
+                held = receiver.hang_next > 0
+                if held:
+                    receiver.hang_next -= 1
+                    receiver.deliveries.append(Delivery(body, signature, receiver.verify(body, signature), HELD))
+            if held:
+                receiver.stopped.wait()
+                self.close_connection = True
+                return
             if receiver.hang_seconds:
                 time.sleep(receiver.hang_seconds)
             with receiver.lock:
@@ -109,5 +127,6 @@ def running_receiver() -> Iterator[Receiver]:
     try:
         yield receiver
     finally:
+        receiver.stopped.set()
         server.shutdown()
         server.server_close()

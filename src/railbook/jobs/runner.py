@@ -140,10 +140,17 @@ class Worker:
             self._wake.set()
 
     def _seconds_until_next_job(self) -> float:
+        # Only moments still ahead count: what is due already was just offered to claim() and not
+        # taken (no free slot, an earlier job with its ordering key, a concurrency cap). A job of
+        # this process finishing wakes the loop; other processes' progress is seen at the next poll.
+        # (Counting due jobs made the loop spin every 10 ms while any due job was held back.)
+        now = utcnow()
         try:
             with self.database.reading() as session:
-                next_run = session.scalar(select(func.min(Job.run_at)).where(Job.status == "queued"))
-                next_lease = session.scalar(select(func.min(Job.lease_until)).where(Job.status == "running"))
+                next_run = session.scalar(select(func.min(Job.run_at)).where(Job.status == "queued", Job.run_at > now))
+                next_lease = session.scalar(
+                    select(func.min(Job.lease_until)).where(Job.status == "running", Job.lease_until > now)
+                )
         except Exception:
             return self.poll_seconds
         candidates = [moment for moment in (next_run, next_lease) if moment is not None]
@@ -162,7 +169,12 @@ class Worker:
         with self.database.transaction() as session:
             statement = (
                 select(Job)
-                .where(_claimable(now), Job.kind.in_(self.registry.names()), _not_blocked_by_earlier())
+                .where(
+                    _claimable(now),
+                    Job.kind.in_(self.registry.names()),
+                    _not_blocked_by_earlier(),
+                    *self._not_at_cap(session, now),
+                )
                 .order_by(Job.run_at, Job.seq)
                 .limit(limit * 4)
             )
@@ -182,6 +194,32 @@ class Worker:
                 job.updated_at = now
                 claimed.append(ClaimedJob(job.seq, job.kind, dict(job.payload), job.attempts, job.created_at))
         return claimed
+
+    def _not_at_cap(self, session: Session, now: datetime) -> list[Any]:
+        """Leave out jobs whose concurrency key is already at its kind's cap.
+
+        Otherwise a backlog behind one full key (a hanging receiver) fills the candidate window
+        and jobs of every other key wait behind it with free slots to spare.
+        """
+        caps: dict[str, int] = {}
+        for name in self.registry.names():
+            kind = self.registry.get(name)
+            if kind is not None and kind.max_concurrent_per_key is not None:
+                caps[name] = kind.max_concurrent_per_key
+        if not caps:
+            return []
+        rows = session.execute(
+            select(Job.concurrency_key, func.count())
+            .where(Job.concurrency_key.is_not(None), Job.status == "running", Job.lease_until >= now)
+            .group_by(Job.concurrency_key)
+        ).all()
+        conditions = []
+        for name, cap in caps.items():
+            full = [str(key) for key, count in rows if count >= cap]
+            if full:
+                at_cap = and_(Job.kind == name, Job.concurrency_key.in_(full))
+                conditions.append(or_(Job.concurrency_key.is_(None), ~at_cap))
+        return conditions
 
     def _within_concurrency_caps(self, session: Session, candidates: list[Job], now: datetime) -> list[Job]:
         keys = {job.concurrency_key for job in candidates if job.concurrency_key is not None}
