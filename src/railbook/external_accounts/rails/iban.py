@@ -1,7 +1,73 @@
-"""Rail family: iban (models are added here)."""
+"""IBAN rails: EUR (SEPA), DKK (SEPA, Danish IBAN) and AED (UAE IBAN)."""
 
 from __future__ import annotations
 
-from railbook.external_accounts.rails.base import AccountInfo
+from functools import partial
+from typing import Annotated, ClassVar, Literal
 
-MODELS: list[type[AccountInfo]] = []
+from pydantic import Field
+
+from railbook.external_accounts.rails.base import AccountInfo, Rail
+from railbook.external_accounts.rails.beneficiaries import (
+    AedBeneficiaryChoice,
+    EurBeneficiaryChoice,
+    FiatBeneficiary,
+)
+from railbook.external_accounts.rails.checks import checked
+from railbook.external_accounts.rails.fields import SwiftCode
+from railbook.kit.identifiers.iban import check_iban, check_sepa_iban
+
+SEPA_RAILS = ("SEPA", "SEPA_INSTANT")
+
+# The contract's generic IBAN shape; the account must sit in a SEPA country to be paid over SEPA.
+SepaIban = Annotated[
+    str, Field(min_length=15, max_length=34, pattern=r"^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$"), checked(check_sepa_iban)
+]
+DkIban = Annotated[
+    str, Field(min_length=18, max_length=18, pattern=r"^DK[0-9]{16}$"), checked(partial(check_iban, country="DK"))
+]
+AeIban = Annotated[
+    str, Field(min_length=23, max_length=23, pattern=r"^AE[0-9]{21}$"), checked(partial(check_iban, country="AE"))
+]
+
+
+class EurAccount(AccountInfo):
+    """`EurExternalAccountCreateInfo`: an IBAN of a SEPA country, paid over SEPA or SEPA Instant."""
+
+    rail: ClassVar[Rail] = Rail(
+        currencies=frozenset({"EUR"}), payment_rails=SEPA_RAILS, primary=("iban",), name_check="UNSUPPORTED"
+    )
+
+    account_type: Literal["EUR_ACCOUNT"]
+    iban: SepaIban
+    swift_code: SwiftCode | None = None
+    beneficiary: EurBeneficiaryChoice
+
+
+class DkkAccount(AccountInfo):
+    """`DkkExternalAccountCreateInfo`: a Danish IBAN (DK, 18 characters)."""
+
+    rail: ClassVar[Rail] = Rail(
+        currencies=frozenset({"DKK"}), payment_rails=SEPA_RAILS, primary=("iban",), name_check="UNSUPPORTED"
+    )
+
+    account_type: Literal["DKK_ACCOUNT"]
+    iban: DkIban
+    swift_code: SwiftCode | None = None
+    beneficiary: FiatBeneficiary
+
+
+class AedAccount(AccountInfo):
+    """`AedExternalAccountCreateInfo`: a UAE IBAN (AE, 23 characters); individuals give an address."""
+
+    rail: ClassVar[Rail] = Rail(
+        currencies=frozenset({"AED"}), payment_rails=("BANK_TRANSFER",), primary=("iban",), name_check="UNSUPPORTED"
+    )
+
+    account_type: Literal["AED_ACCOUNT"]
+    iban: AeIban
+    swift_code: SwiftCode | None = None
+    beneficiary: AedBeneficiaryChoice
+
+
+MODELS: list[type[AccountInfo]] = [EurAccount, DkkAccount, AedAccount]

@@ -25,3 +25,15 @@ def check_iban(value: str, country: str | None = None) -> str:
     except SchwiftyException as exc:
         raise FormatError(f"not a valid IBAN: {exc}") from exc
     return iban
+
+
+def check_sepa_iban(value: str) -> str:
+    """A valid IBAN of a country in the SEPA zone (schwifty's registry), normalised."""
+    iban = normalise_iban(value)
+    try:
+        in_sepa = IBAN(iban, allow_invalid=True).in_sepa_zone
+    except SchwiftyException:
+        return check_iban(iban)  # an unknown country: check_iban names the problem
+    if not in_sepa:
+        raise FormatError(f"IBAN country {iban[:2]} is not in the SEPA zone")
+    return check_iban(iban)
