@@ -1,7 +1,128 @@
-"""Rail family: africa_banks (models are added here)."""
+"""Africa, bank accounts: NGN and ZAR (bank transfer), GHS and EGP (bank transfer or mobile money)."""
 
 from __future__ import annotations
 
-from railbook.external_accounts.rails.base import AccountInfo
+from functools import partial
+from typing import Annotated, Any, ClassVar, Literal
 
-MODELS: list[type[AccountInfo]] = []
+from pydantic import Field
+
+from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, only_one_of, require_one_of
+from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
+from railbook.external_accounts.rails.checks import checked
+from railbook.external_accounts.rails.fields import PHONE_PATTERN, AccountNumber, BankName, phone_of
+from railbook.kit.identifiers.iban import check_iban
+
+BANK_TRANSFER = ("BANK_TRANSFER",)
+BANK_AND_MOBILE = ("BANK_TRANSFER", "MOBILE_MONEY")
+
+NgnAccountNumber = Annotated[str, Field(min_length=10, max_length=10, pattern=r"^[0-9]{10}$")]
+ZarAccountNumber = Annotated[str, Field(min_length=9, max_length=13, pattern=r"^[0-9]{9,13}$")]
+EgIban = Annotated[
+    str,
+    Field(min_length=29, max_length=29, pattern=r"^EG[0-9]{27}$"),
+    checked(partial(check_iban, country="EG")),
+]
+# The contract's generic phone pattern, plus a number valid for the country.
+GhPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("GH")]
+EgPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("EG")]
+# Required by the legacy generation, dropped since d75a856c; still accepted and echoed.
+PurposeOfPayment = Literal[
+    "GIFT",
+    "SELF",
+    "GOODS_OR_SERVICES",
+    "EDUCATION",
+    "HEALTH_OR_MEDICAL",
+    "REAL_ESTATE_PURCHASE",
+    "LOAN_PAYMENT",
+    "TAX_PAYMENT",
+    "UTILITY_BILL",
+    "DONATION",
+    "TRAVEL",
+    "OTHER",
+]
+
+
+def bank_or_mobile(raw: dict[str, Any], bank_field: str, providers: tuple[str, ...] = ()) -> list[FieldError]:
+    """Mixed types: `bank_field` (bank transfer) or phoneNumber (mobile money), exactly one of the two.
+
+    With `providers`, a mobile-money destination's bankName must name one of them (case-insensitive).
+    """
+    shapes = (bank_field, "phoneNumber")
+    message = f"give {bank_field} (bank transfer) or phoneNumber (mobile money)"
+    missing = require_one_of(raw, shapes, message)
+    if missing:
+        return missing
+    # One external account is one destination: its identity, duplicates and sandbox outcome hang on it.
+    both = only_one_of(raw, shapes, f"{message}, not both")
+    if both or raw.get("phoneNumber") in (None, "") or not providers:
+        return both
+    bank_name = raw.get("bankName")
+    if isinstance(bank_name, str) and bank_name and bank_name.upper() not in {name.upper() for name in providers}:
+        message = f"mobile money goes through {' or '.join(providers)}: bankName must name the provider"
+        return [{"field": "accountInfo.bankName", "message": message}]
+    return []
+
+
+class NgnAccount(AccountInfo):
+    """`NgnExternalAccountCreateInfo`: a Nigerian 10-digit (NUBAN) bank account."""
+
+    rail: ClassVar[Rail] = Rail(currencies=frozenset({"NGN"}), payment_rails=BANK_TRANSFER)
+
+    account_type: Literal["NGN_ACCOUNT"]
+    account_number: NgnAccountNumber
+    bank_name: BankName
+    purpose_of_payment: PurposeOfPayment | None = None
+    beneficiary: FiatBeneficiary
+
+
+class ZarAccount(AccountInfo):
+    """`ZarExternalAccountCreateInfo`: a South African bank account of 9 to 13 digits."""
+
+    rail: ClassVar[Rail] = Rail(currencies=frozenset({"ZAR"}), payment_rails=BANK_TRANSFER)
+
+    account_type: Literal["ZAR_ACCOUNT"]
+    account_number: ZarAccountNumber
+    bank_name: BankName
+    beneficiary: FiatBeneficiary
+
+
+class GhsAccount(AccountInfo):
+    """`GhsExternalAccountCreateInfo`: a Ghanaian bank account, or an MTN/Vodafone wallet by phone number."""
+
+    rail: ClassVar[Rail] = Rail(
+        currencies=frozenset({"GHS"}), payment_rails=BANK_AND_MOBILE, primary=("accountNumber", "phoneNumber")
+    )
+
+    account_type: Literal["GHS_ACCOUNT"]
+    account_number: AccountNumber | None = None
+    bank_name: BankName
+    phone_number: GhPhone | None = None
+    beneficiary: FiatBeneficiary
+
+    @classmethod
+    def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
+        """Bank transfer: accountNumber; mobile money: phoneNumber, with bankName MTN or Vodafone."""
+        return bank_or_mobile(raw, "accountNumber", providers=("MTN", "Vodafone"))
+
+
+class EgpAccount(AccountInfo):
+    """`EgpExternalAccountCreateInfo`: an Egyptian IBAN, or a mobile wallet by phone number."""
+
+    rail: ClassVar[Rail] = Rail(
+        currencies=frozenset({"EGP"}), payment_rails=BANK_AND_MOBILE, primary=("iban", "phoneNumber")
+    )
+
+    account_type: Literal["EGP_ACCOUNT"]
+    iban: EgIban | None = None
+    bank_name: BankName
+    phone_number: EgPhone | None = None
+    beneficiary: FiatBeneficiary
+
+    @classmethod
+    def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
+        """Bank transfer: a 29-character EG IBAN; mobile money: phoneNumber."""
+        return bank_or_mobile(raw, "iban")
+
+
+MODELS: list[type[AccountInfo]] = [NgnAccount, ZarAccount, GhsAccount, EgpAccount]
