@@ -17,6 +17,7 @@ from railbook.config import Settings
 from railbook.customers.router import router as customers_router
 from railbook.db import Database
 from railbook.errors import install_error_handlers
+from railbook.external_accounts.rails.registry import account_info_adapter
 from railbook.external_accounts.router import router as external_accounts_router
 from railbook.instance import load_or_create_key
 from railbook.keys import load_master_keys
@@ -63,6 +64,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.token_verifier = TokenVerifier(database, settings.auth_cache_seconds)
     app.state.cursor_codec = CursorCodec(partial(load_or_create_key, database, "cursor_signing_key"))
     install_error_handlers(app)
+    # Build the accountInfo union now, not on the first request.
+    account_info_adapter()
 
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(external_accounts_router)
