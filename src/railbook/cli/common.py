@@ -8,7 +8,7 @@ import typer
 
 from railbook.config import Mode, Settings
 from railbook.db import Database
-from railbook.keys import load_master_keys
+from railbook.keys import MissingMasterKeys, load_master_keys
 from railbook.kit.crypto import MasterKeys
 
 
@@ -34,8 +34,12 @@ def database() -> Database:
 
 
 def master_keys() -> MasterKeys:
-    """The master keys for the configured deployment."""
-    return load_master_keys(settings())
+    """The master keys for the configured deployment, or a clean CLI error (which never echoes key text)."""
+    configured = settings()
+    try:
+        return load_master_keys(configured)
+    except (MissingMasterKeys, ValueError) as exc:
+        raise fail(f"cannot load master keys: {exc}") from None
 
 
 def fail(message: str) -> typer.Exit:

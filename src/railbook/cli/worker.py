@@ -8,9 +8,9 @@ from types import FrameType
 
 import typer
 
+from railbook.cli.common import master_keys
 from railbook.cli.common import settings as load_settings
 from railbook.db import Database
-from railbook.keys import load_master_keys
 from railbook.logs import configure_logging
 from railbook.providers.http import build_http_client
 from railbook.tasks import build_worker
@@ -22,7 +22,7 @@ def worker() -> None:
     configure_logging(settings.log_level)
     database = Database(settings.effective_database_url)
     http = build_http_client(settings.webhook_timeout_seconds)
-    runner = build_worker(settings, database, load_master_keys(settings), http)
+    runner = build_worker(settings, database, master_keys(), http)
     stop = threading.Event()
 
     def request_stop(signum: int, _: FrameType | None) -> None:
