@@ -22,9 +22,10 @@ def get(session: Session, principal: Principal, customer_id: str) -> Customer | 
     return session.scalar(scoped(principal).where(Customer.id == customer_id))
 
 
-def get_live(session: Session, principal: Principal, customer_id: str) -> Customer | None:
-    """The customer with this id in the caller's scope, unless deleted."""
-    return session.scalar(scoped(principal).where(Customer.id == customer_id, Customer.deleted_at.is_(None)))
+def get_live(session: Session, principal: Principal, customer_id: str, *, lock: bool = False) -> Customer | None:
+    """The customer with this id in the caller's scope, unless deleted (row-locked when `lock`)."""
+    statement = scoped(principal).where(Customer.id == customer_id, Customer.deleted_at.is_(None))
+    return session.scalar(statement.with_for_update() if lock else statement)
 
 
 def live_with(session: Session, principal: Principal, *, platform_customer_id: str | None = None,

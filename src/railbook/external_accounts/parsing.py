@@ -56,7 +56,7 @@ def parse_create(raw: Any, principal: Principal, *, customer_path: bool) -> Pars
         if model is not None:
             errors += model.cross_rules(raw_info)
     model = model_for(raw_info.get("accountType")) if isinstance(raw_info, dict) else None
-    errors += _currency_errors(body.get("currency"), model)
+    errors += _currency_errors(body.get("currency"), model, raw_info)
     crypto_network = None
     if model is not None and issubclass(model, Wallet):
         crypto_network, network_errors = _crypto_network(body.get("cryptoNetwork"), model, principal)
@@ -70,6 +70,13 @@ def parse_create(raw: Any, principal: Principal, *, customer_path: bool) -> Pars
         # Sandbox accepts documentation placeholders such as routing number 123456789.
         log.info("sandbox accepted failed check digits", extra={"checks": context.soft_failures})
     assert envelope is not None and info is not None
+    if isinstance(info, Wallet) and (named := info.network()) is not None:
+        if body.get("cryptoNetwork") not in (None, named):
+            raise InvalidInput(
+                "cryptoNetwork does not match the address",
+                [{"field": "cryptoNetwork", "message": f"the address is on {named}"}],
+            )
+        crypto_network = named
     return ParsedCreate(envelope, info, crypto_network)
 
 
@@ -86,9 +93,12 @@ def _hoist_platform_account_id(raw: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _currency_errors(currency: Any, model: type[AccountInfo] | None) -> list[FieldError]:
+def _currency_errors(currency: Any, model: type[AccountInfo] | None, raw_info: Any) -> list[FieldError]:
     if not isinstance(currency, str) or model is None:
         return []
+    specific = model.currency_errors(currency, raw_info if isinstance(raw_info, dict) else {})
+    if specific is not None:
+        return specific
     allowed = model.rail.currencies
     if allowed is None:
         if currency in ISO_CURRENCIES:

@@ -74,7 +74,9 @@ def create(session: Session, principal: Principal, parsed: ParsedCreate, *, cust
     """A new account for a customer (or the platform); 409 when the destination already exists."""
     envelope = parsed.envelope
     customer_id = getattr(envelope, "customer_id", None) if customer_path else None
-    if customer_id is not None and customers.get_live(session, principal, customer_id) is None:
+    wants_default = bool(getattr(envelope, "default_uma_deposit_account", False))
+    # Taking the default flag locks the customer, so concurrent creates take it one after another.
+    if customer_id is not None and customers.get_live(session, principal, customer_id, lock=wants_default) is None:
         raise NotFound("USER_NOT_FOUND", f"Customer {customer_id} not found")
     info = parsed.info
     stored = info.stored()
@@ -92,7 +94,7 @@ def create(session: Session, principal: Principal, parsed: ParsedCreate, *, cust
         default_check=info.rail.name_check,
         beneficiary_name=_beneficiary_name(stored),
     )
-    make_default = bool(getattr(envelope, "default_uma_deposit_account", False)) and customer_id is not None
+    make_default = wants_default and customer_id is not None
     if make_default and customer_id is not None:
         repository.clear_default(session, customer_id)
     now = utcnow()

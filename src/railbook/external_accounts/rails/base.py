@@ -36,6 +36,11 @@ class AccountInfo(WireModel):
         """Rules spanning several fields, checked on the raw request so they are reported with the rest."""
         return []
 
+    @classmethod
+    def currency_errors(cls, currency: str, raw: dict[str, Any]) -> list[FieldError] | None:
+        """Currency rules that depend on the raw accountInfo; None leaves the check to `rail.currencies`."""
+        return None
+
     def primary_identifier(self) -> str:
         """The destination's identity, normalised (upper-case IBAN, lower-case EVM, digits only...)."""
         data = self.wire()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
-from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail
+from railbook.external_accounts.rails.base import AccountInfo, Rail
 from railbook.external_accounts.rails.beneficiaries import WalletBeneficiary
-from railbook.external_accounts.rails.checks import checked
+from railbook.external_accounts.rails.checks import checked, context_of, rule_error, run_check
 from railbook.kit.identifiers.base58 import check_solana_address, check_tron_address
-from railbook.kit.identifiers.bech32 import check_spark_address
+from railbook.kit.identifiers.bech32 import SPARK_NETWORKS, check_spark_address
 from railbook.kit.identifiers.evm import check_evm_address
 
 VaspName = Annotated[str, Field(min_length=1, max_length=255)]
@@ -18,7 +18,10 @@ EvmAddress = Annotated[str, checked(check_evm_address)]
 
 
 class Wallet(AccountInfo):
-    """Fields every wallet shares (`WalletBeneficiaryFields`, `WalletCustodyFields`)."""
+    """Fields every wallet shares (`WalletBeneficiaryFields`, `WalletCustodyFields`).
+
+    An INDIVIDUAL owner needs fullName and countryOfResidence: WalletIndividualBeneficiary requires both.
+    """
 
     # The wallet's network: a *_MAINNET value, or a test network in sandbox. Derived when omitted.
     networks: ClassVar[tuple[str, ...]] = ()
@@ -27,10 +30,9 @@ class Wallet(AccountInfo):
     beneficiary: WalletBeneficiary | None = None
     vasp_name: VaspName | None = None
 
-    @classmethod
-    def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
-        """A wallet owned by an individual needs fullName and countryOfResidence (schema-enforced)."""
-        return []
+    def network(self) -> str | None:
+        """The network the address itself names, when it names one."""
+        return None
 
 
 def _wallet_rail(currencies: set[str]) -> Rail:
@@ -38,12 +40,34 @@ def _wallet_rail(currencies: set[str]) -> Rail:
 
 
 class SparkWallet(Wallet):
-    """`SparkWalletExternalAccountInfo`: a bech32m Spark address."""
+    """`SparkWalletExternalAccountInfo`: a bech32m Spark address whose prefix names its network."""
 
-    rail: ClassVar[Rail] = _wallet_rail({"BTC", "USDB"})
-    networks: ClassVar[tuple[str, ...]] = ("SPARK_MAINNET", "SPARK_TESTNET", "SPARK_REGTEST", "SPARK_SIGNET")
+    rail: ClassVar[Rail] = _wallet_rail({"BTC"})
+    # Mainnet first; one cryptoNetwork per Spark address prefix.
+    networks: ClassVar[tuple[str, ...]] = tuple(f"SPARK_{network}" for network in SPARK_NETWORKS.values())
     account_type: Literal["SPARK_WALLET"]
-    address: Annotated[str, Field(min_length=1, max_length=200), checked(check_spark_address)]
+    address: Annotated[str, Field(min_length=1, max_length=200)]
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str, info: ValidationInfo) -> str:
+        networks: list[str] = []
+
+        def check(text: str) -> str:
+            address, network = check_spark_address(text)
+            networks.append(network)
+            return address
+
+        address = run_check(check, value, info)
+        if networks and networks[0] != "MAINNET" and not context_of(info).allow_test_networks:
+            raise rule_error(f"address is on Spark {networks[0]}; production accepts only mainnet (spark1) addresses")
+        return address.lower()
+
+    def network(self) -> str | None:
+        """The network the address prefix names (sparkt1... is SPARK_TESTNET)."""
+        prefix = self.address[: self.address.rfind("1")]
+        network = SPARK_NETWORKS.get(prefix)
+        return f"SPARK_{network}" if network else None
 
 
 class EthereumWallet(Wallet):

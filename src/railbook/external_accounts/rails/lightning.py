@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -35,21 +36,29 @@ class Lightning(AccountInfo):
         decoded = check_invoice_with_policy(value, info)
         if decoded is not None and decoded != "MAINNET" and not context_of(info).allow_test_networks:
             raise rule_error(f"invoice is for {decoded}; production accepts only mainnet invoices")
-        return value
+        # Wallets show invoices upper-case in QR codes; bech32 is case-insensitive, so store one form.
+        return value.strip().lower()
 
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
-        """Exactly one destination."""
+        """Exactly one destination, and no beneficiary (a Lightning destination has no named owner)."""
+        errors: list[FieldError] = []
+        if raw.get("beneficiary") is not None:
+            errors.append({"field": "accountInfo.beneficiary", "message": "LIGHTNING takes no beneficiary"})
         present = [name for name in DESTINATIONS if raw.get(name) not in (None, "")]
         if len(present) == 1:
-            return []
+            return errors
         message = "give exactly one of invoice, bolt12 or lightningAddress"
         names = present or list(DESTINATIONS)
-        return [{"field": f"accountInfo.{name}", "message": message} for name in names]
+        return errors + [{"field": f"accountInfo.{name}", "message": message} for name in names]
 
     def primary_identifier(self) -> str:
-        """The destination, lower-cased."""
-        return normalise_identifier(self.invoice or self.bolt12 or self.lightning_address or "")
+        """The destination, lower-cased; invoices and offers by digest, as they outgrow the identifier column."""
+        if self.lightning_address:
+            return normalise_identifier(self.lightning_address)
+        long_form = normalise_identifier(self.invoice or self.bolt12 or "")
+        prefix = "bolt11" if self.invoice else "bolt12"
+        return f"{prefix}:sha256:{hashlib.sha256(long_form.encode()).hexdigest()}"
 
 
 def check_invoice_with_policy(value: str, info: ValidationInfo) -> str | None:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from bech32 import CHARSET
 from bolt11 import decode as decode_bolt11
-from bolt11.exceptions import Bolt11Exception
+from bolt11.exceptions import Bolt11Exception, Bolt11SignatureVerifyException
 
 from railbook.kit.identifiers import CheckDigitError, FormatError
+from railbook.kit.identifiers.bech32 import decode_bech32
 
 # BOLT11 currency prefixes: lnbc is Bitcoin mainnet, the others are test networks.
 INVOICE_NETWORKS = {"bc": "MAINNET", "tb": "TESTNET", "bcrt": "REGTEST", "tbs": "SIGNET"}
@@ -26,20 +27,30 @@ class Invoice:
 
 
 def check_invoice(value: str, now: float | None = None) -> Invoice:
-    """A decodable, correctly signed, unexpired BOLT11 invoice, with its network."""
-    text = value.strip().lower()
-    if not text.startswith("ln"):
+    """A decodable, correctly signed, unexpired BOLT11 invoice, with its network.
+
+    Text that is not bech32 at all is a FormatError; a bech32 checksum or a signature that does not
+    match is a CheckDigitError (the shape is right, the check fails).
+    """
+    text = value.strip()
+    if not text.lower().startswith("ln"):
         raise FormatError("a BOLT11 invoice starts with ln")
     try:
+        hrp, _ = decode_bech32(text)
+    except CheckDigitError as exc:
+        raise CheckDigitError("BOLT11 invoice checksum does not match (bech32)") from exc
+    text = text.lower()
+    try:
         invoice = decode_bolt11(text)
-    except Bolt11Exception as exc:
-        raise CheckDigitError(f"BOLT11 invoice does not decode: {type(exc).__name__}") from exc
-    except (ValueError, KeyError, IndexError) as exc:
-        raise FormatError("not a BOLT11 invoice") from exc
+    except Bolt11SignatureVerifyException as exc:
+        raise CheckDigitError("BOLT11 invoice signature does not match its payee") from exc
+    # The decoder reads the tagged fields bit by bit: malformed ones surface as assorted errors.
+    except (Bolt11Exception, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise FormatError(f"not a BOLT11 invoice: {exc}") from exc
     network = INVOICE_NETWORKS.get(invoice.currency)
     if network is None:
-        raise FormatError(f"unknown BOLT11 network prefix ln{invoice.currency}")
-    expires_at = invoice.date + (invoice.expiry or 3600)
+        raise FormatError(f"unknown BOLT11 network prefix {hrp}")
+    expires_at = invoice.date + invoice.expiry
     if expires_at <= (now if now is not None else time.time()):
         raise FormatError("BOLT11 invoice has expired")
     return Invoice(network, expires_at)
