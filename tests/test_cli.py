@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,43 +21,17 @@ from sqlalchemy import create_engine, inspect, text
 
 from railbook import API_PREFIX
 from railbook.db import normalise_url
+from tests.cli_runner import RAILBOOK, clean_env, fails, ok
 from tests.spec import assert_error, conform
 
-RAILBOOK = Path(sys.executable).parent / "railbook"
-CLI_TIMEOUT = 60.0
 STARTUP_TIMEOUT = 20.0
 
 JANE: dict[str, Any] = {"customerType": "INDIVIDUAL", "fullName": "Jane Smith"}
 
 
 def cli_env(database_url: str, data_dir: Path) -> dict[str, str]:
-    """The caller's environment pointed at this database and data directory."""
-    env = dict(os.environ)
-    env["RAILBOOK_DATABASE_URL"] = database_url
-    env["RAILBOOK_DATA_DIR"] = str(data_dir)
-    return env
-
-
-def railbook(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `railbook ARGS…` to completion (bounded by a timeout)."""
-    return subprocess.run(
-        [str(RAILBOOK), *args], env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False
-    )
-
-
-def ok(env: dict[str, str], *args: str) -> str:
-    """Run `railbook ARGS…`, require success, return stdout."""
-    result = railbook(env, *args)
-    assert result.returncode == 0, f"railbook {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def fails(env: dict[str, str], *args: str) -> str:
-    """Run `railbook ARGS…`, require a clean non-zero exit (no traceback), return stderr."""
-    result = railbook(env, *args)
-    assert result.returncode != 0, f"railbook {' '.join(args)} unexpectedly succeeded:\n{result.stdout}"
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.stderr
+    """The environment for CLI runs against this database and data directory."""
+    return clean_env(database_url, data_dir)
 
 
 def mint(env: dict[str, str], platform: str, mode: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ import os
 import socket
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,11 +30,10 @@ from railbook.platforms.models import Platform, PlatformEnvironment
 from railbook.tasks import build_worker
 from railbook.webhooks.events import emit
 from railbook.webhooks.models import WebhookAttempt, WebhookEvent
+from tests.cli_runner import RAILBOOK, clean_env, fails, ok, railbook
 from tests.conftest import TEST_KEYS, TEST_SECRET_KEYS, make_token
 from tests.receiver import Receiver, running_receiver
 
-RAILBOOK = Path(sys.executable).parent / "railbook"
-CLI_TIMEOUT = 60.0
 # A server that refuses to start must say so well within this.
 REFUSAL_TIMEOUT = 20.0
 WORKER_PASSES = 20
@@ -47,37 +45,6 @@ WORKER_PASSES = 20
 def new_key() -> str:
     """Base64 of 32 fresh random bytes (a master key)."""
     return base64.b64encode(os.urandom(32)).decode()
-
-
-def clean_env(database_url: str, data_dir: Path, **railbook: str) -> dict[str, str]:
-    """The caller's environment without any RAILBOOK_* variable, then this database, data dir and extras."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("RAILBOOK_")}
-    env["RAILBOOK_DATABASE_URL"] = database_url
-    env["RAILBOOK_DATA_DIR"] = str(data_dir)
-    env.update({f"RAILBOOK_{name.upper()}": value for name, value in railbook.items()})
-    return env
-
-
-def railbook(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `railbook ARGS…` to completion (bounded by a timeout)."""
-    return subprocess.run(
-        [str(RAILBOOK), *args], env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False
-    )
-
-
-def ok(env: dict[str, str], *args: str) -> str:
-    """Run `railbook ARGS…`, require success, return stdout."""
-    result = railbook(env, *args)
-    assert result.returncode == 0, f"railbook {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def fails(env: dict[str, str], *args: str) -> str:
-    """Run `railbook ARGS…`, require a clean non-zero exit (no traceback), return stderr."""
-    result = railbook(env, *args)
-    assert result.returncode != 0, f"railbook {' '.join(args)} unexpectedly succeeded:\n{result.stdout}"
-    assert "Traceback" not in result.stderr, result.stderr
-    return result.stderr
 
 
 def free_port() -> int:

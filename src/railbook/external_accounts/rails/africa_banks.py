@@ -7,7 +7,12 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, only_one_of, require_one_of
+from railbook.external_accounts.rails.base import (
+    AccountInfo,
+    FieldError,
+    Rail,
+    bank_or_mobile,
+)
 from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
 from railbook.external_accounts.rails.checks import checked
 from railbook.external_accounts.rails.fields import PHONE_PATTERN, AccountNumber, BankName, phone_of
@@ -41,27 +46,6 @@ PurposeOfPayment = Literal[
     "TRAVEL",
     "OTHER",
 ]
-
-
-def bank_or_mobile(raw: dict[str, Any], bank_field: str, providers: tuple[str, ...] = ()) -> list[FieldError]:
-    """Mixed types: `bank_field` (bank transfer) or phoneNumber (mobile money), exactly one of the two.
-
-    With `providers`, a mobile-money destination's bankName must name one of them (case-insensitive).
-    """
-    shapes = (bank_field, "phoneNumber")
-    message = f"give {bank_field} (bank transfer) or phoneNumber (mobile money)"
-    missing = require_one_of(raw, shapes, message)
-    if missing:
-        return missing
-    # One external account is one destination: its identity, duplicates and sandbox outcome hang on it.
-    both = only_one_of(raw, shapes, f"{message}, not both")
-    if both or raw.get("phoneNumber") in (None, "") or not providers:
-        return both
-    bank_name = raw.get("bankName")
-    if isinstance(bank_name, str) and bank_name and bank_name.upper() not in {name.upper() for name in providers}:
-        message = f"mobile money goes through {' or '.join(providers)}: bankName must name the provider"
-        return [{"field": "accountInfo.bankName", "message": message}]
-    return []
 
 
 class NgnAccount(AccountInfo):
@@ -103,7 +87,7 @@ class GhsAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: accountNumber; mobile money: phoneNumber, with bankName MTN or Vodafone."""
-        return bank_or_mobile(raw, "accountNumber", providers=("MTN", "Vodafone"))
+        return bank_or_mobile(raw, providers=("MTN", "Vodafone"))
 
 
 class EgpAccount(AccountInfo):
@@ -122,7 +106,7 @@ class EgpAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: a 29-character EG IBAN; mobile money: phoneNumber."""
-        return bank_or_mobile(raw, "iban")
+        return bank_or_mobile(raw, bank_field="iban")
 
 
 MODELS: list[type[AccountInfo]] = [NgnAccount, ZarAccount, GhsAccount, EgpAccount]

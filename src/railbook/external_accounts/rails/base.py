@@ -81,3 +81,52 @@ def field_in(raw: dict[str, Any], name: str, allowed: set[str], message: str) ->
     if isinstance(value, str) and value.upper() not in {item.upper() for item in allowed}:
         return [{"field": f"accountInfo.{name}", "message": message}]
     return []
+
+
+def _present(raw: dict[str, Any], name: str) -> bool:
+    return raw.get(name) not in (None, "")
+
+
+def _provider_key(name: str) -> str:
+    return "".join(char for char in name.lower() if char.isalnum())
+
+
+def bank_or_mobile(
+    raw: dict[str, Any],
+    *,
+    bank_field: str = "accountNumber",
+    bank_needs: tuple[str, ...] = (),
+    bank_only: tuple[str, ...] = (),
+    providers: tuple[str, ...] = (),
+) -> list[FieldError]:
+    """Mixed bank/mobile types: `bank_field` (bank transfer) or phoneNumber (mobile money), one of the two.
+
+    `bank_needs` are also required for a bank transfer, `bank_only` are refused with mobile money, and
+    `providers` (when given) are the mobile-money operators `bankName` must name.
+    """
+    shapes = (bank_field, "phoneNumber")
+    choice = f"give {bank_field} (bank transfer) or phoneNumber (mobile money)"
+    if not any(_present(raw, name) for name in shapes):
+        return require_one_of(raw, shapes, choice)
+    # One external account is one destination: its identity, duplicates and sandbox outcome hang on it.
+    both = only_one_of(raw, shapes, f"{choice}, not both")
+    if both:
+        return both
+    if _present(raw, bank_field):
+        return [
+            {"field": f"accountInfo.{name}", "message": f"a bank transfer needs {name}"}
+            for name in bank_needs
+            if not _present(raw, name)
+        ]
+    errors = [
+        {"field": f"accountInfo.{name}", "message": f"{name} is for bank transfers only; mobile money uses phoneNumber"}
+        for name in bank_only
+        if _present(raw, name)
+    ]
+    bank_name = raw.get("bankName")
+    allowed = {_provider_key(provider) for provider in providers}
+    if providers and isinstance(bank_name, str) and bank_name and _provider_key(bank_name) not in allowed:
+        names = " or ".join(providers)
+        message = f"mobile money goes through {names}: bankName must name the provider"
+        errors.append({"field": "accountInfo.bankName", "message": message})
+    return errors

@@ -9,7 +9,12 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, ValidationInfo, field_validator
 from stdnum.br import cnpj, cpf
 
-from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, only_one_of, require_one_of
+from railbook.external_accounts.rails.base import (
+    AccountInfo,
+    FieldError,
+    Rail,
+    bank_or_mobile,
+)
 from railbook.external_accounts.rails.beneficiaries import (
     CopBeneficiaryChoice,
     FiatBeneficiary,
@@ -36,53 +41,6 @@ BranchCode = Annotated[str, Field(min_length=5, max_length=5, pattern=r"^[0-9]{5
 CoPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("CO")]
 HtPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("HT")]
 SvPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("SV")]
-
-
-def _present(raw: dict[str, Any], name: str) -> bool:
-    return raw.get(name) not in (None, "")
-
-
-def _provider_key(name: str) -> str:
-    return "".join(char for char in name.lower() if char.isalnum())
-
-
-def bank_or_mobile(
-    raw: dict[str, Any],
-    *,
-    bank_needs: tuple[str, ...] = (),
-    bank_only: tuple[str, ...] = (),
-    providers: tuple[str, ...] = (),
-) -> list[FieldError]:
-    """Mixed bank/mobile types: accountNumber (bank transfer) or phoneNumber (mobile money), one of the two.
-
-    `bank_needs` are also required for a bank transfer, `bank_only` are refused with mobile money, and
-    `providers` (when given) are the mobile-money operators `bankName` must name.
-    """
-    shapes = ("accountNumber", "phoneNumber")
-    if not any(_present(raw, name) for name in shapes):
-        return require_one_of(raw, shapes, "give accountNumber (bank transfer) or phoneNumber (mobile money)")
-    # One external account is one destination: its identity, duplicates and sandbox outcome hang on it.
-    both = only_one_of(raw, shapes, "give accountNumber (bank transfer) or phoneNumber (mobile money), not both")
-    if both:
-        return both
-    if _present(raw, "accountNumber"):
-        return [
-            {"field": f"accountInfo.{name}", "message": f"a bank transfer needs {name}"}
-            for name in bank_needs
-            if not _present(raw, name)
-        ]
-    errors = [
-        {"field": f"accountInfo.{name}", "message": f"{name} is for bank transfers only; mobile money uses phoneNumber"}
-        for name in bank_only
-        if _present(raw, name)
-    ]
-    bank_name = raw.get("bankName")
-    allowed = {_provider_key(provider) for provider in providers}
-    if providers and isinstance(bank_name, str) and bank_name and _provider_key(bank_name) not in allowed:
-        names = " or ".join(providers)
-        message = f"mobile money goes through {names}: bankName must name the provider"
-        errors.append({"field": "accountInfo.bankName", "message": message})
-    return errors
 
 
 class MxnAccount(AccountInfo):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail
+from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, bank_or_mobile
 from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
 from railbook.external_accounts.rails.checks import checked
 from railbook.external_accounts.rails.fields import (
@@ -17,7 +17,7 @@ from railbook.external_accounts.rails.fields import (
     BankName,
     phone_of,
 )
-from railbook.external_accounts.rails.latam import BANK_AND_MOBILE, BranchCode, bank_or_mobile
+from railbook.external_accounts.rails.latam import BANK_AND_MOBILE, BranchCode
 from railbook.kit.identifiers import FormatError
 from railbook.kit.identifiers.bic import bic_country, check_bic
 from railbook.kit.identifiers.iban import check_iban
