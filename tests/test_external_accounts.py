@@ -279,3 +279,22 @@ def test_list_filters_by_currency_and_pages(api: TestClient, customer: str, toke
     assert len(first["data"]) == 3 and len(second["data"]) == 2 and not second["hasMore"]
     response = api.get("/customers/external-accounts", params={"currency": "EUR", "cursor": first["nextCursor"]})
     assert_error(response, 400, "INVALID_INPUT")
+
+
+@pytest.mark.parametrize(
+    ("account_info", "currency", "rails"),
+    [
+        ({"accountType": "INR_ACCOUNT", "vpa": "priya@okhdfc"}, "INR", ["UPI"]),
+        ({"accountType": "INR_ACCOUNT", "accountNumber": "123456789012", "ifsc": "HDFC0001234", "rail": "RTGS"},
+         "INR", ["RTGS"]),
+        ({"accountType": "KES_ACCOUNT", "phoneNumber": "+254712345678", "provider": "M-PESA"}, "KES", ["MOBILE_MONEY"]),
+        ({"accountType": "GHS_ACCOUNT", "bankName": "GCB Bank", "accountNumber": "1234567890"}, "GHS",
+         ["BANK_TRANSFER"]),
+        ({"accountType": "GHS_ACCOUNT", "bankName": "MTN", "phoneNumber": "+233241234567"}, "GHS", ["MOBILE_MONEY"]),
+    ],
+)  # fmt: skip
+def test_payment_rails_are_the_ones_the_account_uses(
+    api: TestClient, account_info: dict[str, Any], currency: str, rails: list[str]
+) -> None:
+    payload = {"currency": currency, "accountInfo": {**account_info, "beneficiary": BENEFICIARY}}
+    assert create(api, payload, path="/platform/external-accounts")["accountInfo"]["paymentRails"] == rails

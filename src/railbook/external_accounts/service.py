@@ -56,9 +56,9 @@ def render_info(account: ExternalAccount) -> dict[str, Any]:
         return {"accountType": info.pop("accountType"), **info}
     info = dict(account.account_info)
     info = {"accountType": info.pop("accountType"), **info}
-    rails = MODELS[account.account_type].rail.payment_rails
+    rails = MODELS[account.account_type].payment_rails_for(account.account_info)
     if rails:
-        info["paymentRails"] = list(rails)
+        info["paymentRails"] = rails
     return info
 
 

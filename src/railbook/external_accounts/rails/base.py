@@ -37,6 +37,15 @@ class AccountInfo(WireModel):
         return []
 
     @classmethod
+    def payment_rails_for(cls, stored: dict[str, Any]) -> list[str]:
+        """`paymentRails` in responses: the rails this account is paid over (a bank-or-mobile type is one)."""
+        rails = cls.rail.payment_rails
+        if set(rails) == {"BANK_TRANSFER", "MOBILE_MONEY"}:
+            banked = any(stored.get(name) for name in ("accountNumber", "iban"))
+            return ["BANK_TRANSFER" if banked or not stored.get("phoneNumber") else "MOBILE_MONEY"]
+        return list(rails)
+
+    @classmethod
     def currency_errors(cls, currency: str, raw: dict[str, Any]) -> list[FieldError] | None:
         """Currency rules that depend on the raw accountInfo; None leaves the check to `rail.currencies`."""
         return None

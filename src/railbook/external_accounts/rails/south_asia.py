@@ -69,6 +69,11 @@ class InrAccount(AccountInfo):
     beneficiary: FiatBeneficiary
 
     @classmethod
+    def payment_rails_for(cls, stored: dict[str, Any]) -> list[str]:
+        """UPI for a vpa, otherwise the NEFT or RTGS rail the platform chose."""
+        return ["UPI"] if stored.get("vpa") else [str(stored.get("rail"))]
+
+    @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Exactly one shape: vpa (UPI), or accountNumber + ifsc + rail NEFT|RTGS."""
         present = [name for name in (*UPI_FIELDS, *BANK_FIELDS) if raw.get(name) not in (None, "")]
