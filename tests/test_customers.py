@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from railbook.customers.models import Customer
+from railbook.db import Database
+from tests.conftest import TEST_KEYS
 from tests.spec import assert_error, conform
 
 JANE: dict[str, Any] = {
@@ -62,6 +65,15 @@ def test_create_individual_echoes_fields_and_hides_identifier(api: TestClient) -
     assert "identifier" not in body
     assert "123-45-6789" not in api.get(f"/customers/{body['id']}").text
     assert all(value is not None for value in body.values())
+
+
+def test_identifier_is_stored_encrypted(api: TestClient, database: Database) -> None:
+    body = create(api, JANE)
+    with database.reading() as session:
+        stored = session.get(Customer, body["id"])
+    assert stored is not None and stored.identifier is not None
+    assert "123-45-6789" not in stored.identifier and "123456789" not in stored.identifier
+    assert TEST_KEYS.decrypt(stored.identifier, body["id"].encode()) == b"123-45-6789"
 
 
 def test_create_business_starts_unverified(api: TestClient) -> None:

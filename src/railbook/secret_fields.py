@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from railbook.customers.models import Customer
 from railbook.db import Database
 from railbook.kit.crypto import MasterKeys
 from railbook.platforms.models import PlatformEnvironment
@@ -23,6 +24,7 @@ class EncryptedColumn:
 
 ENCRYPTED_COLUMNS = [
     EncryptedColumn("platform webhook signing keys", PlatformEnvironment, "signing_key"),
+    EncryptedColumn("customer identifiers", Customer, "identifier"),
 ]
 
 

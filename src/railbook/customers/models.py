@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from railbook.db import Base, JSONDocument, UTCDateTime
@@ -27,8 +27,8 @@ class Customer(Base):
     currencies: Mapped[str | None] = mapped_column(String(600), default=None)
     verification_status: Mapped[str] = mapped_column(String(16))
     profile: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    # Write-only government identifier (SSN/ITIN); never rendered.
-    identifier: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Write-only government identifier (SSN/ITIN), encrypted under the master key; never rendered.
+    identifier: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

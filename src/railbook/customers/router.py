@@ -12,7 +12,7 @@ from railbook.customers.models import Customer
 from railbook.customers.schemas import CustomerCreate, CustomerType, CustomerUpdate
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
-from railbook.web import DB, AppSettings, Caller, Paging, list_body
+from railbook.web import DB, AppSettings, Caller, Keys, Paging, list_body
 
 router = APIRouter(tags=["Customers"])
 
@@ -26,11 +26,11 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 @router.post("/customers", status_code=201)
 def create_customer(
-    caller: Caller, database: DB, settings: AppSettings, request: Annotated[CustomerCreate, Body()]
+    caller: Caller, database: DB, settings: AppSettings, keys: Keys, request: Annotated[CustomerCreate, Body()]
 ) -> JSONBody:
     """Create an individual or business customer."""
     with database.transaction() as session:
-        customer = service.create(session, caller, request, settings.uma_domain)
+        customer = service.create(session, caller, request, settings.uma_domain, keys)
         body = service.render(customer)
     return JSONBody(body, status_code=201)
 
@@ -94,12 +94,13 @@ def get_customer(caller: Caller, database: DB, customerId: str) -> JSONBody:  # 
 def update_customer(
     caller: Caller,
     database: DB,
+    keys: Keys,
     customerId: str,  # noqa: N803
     request: Annotated[CustomerUpdate, Body()],
 ) -> JSONBody:
     """Update the fields sent; the others keep their values."""
     with database.transaction() as session:
-        body = service.render(service.update(session, caller, customerId, request))
+        body = service.render(service.update(session, caller, customerId, request, keys))
     return JSONBody(body)
 
 

@@ -22,6 +22,7 @@ from railbook.customers.schemas import (
 )
 from railbook.errors import Conflict, GridError, InvalidInput, NotFound
 from railbook.kit.clock import rfc3339, utcnow
+from railbook.kit.crypto import MasterKeys
 from railbook.kit.ids import new_id
 from railbook.principal import Principal
 
@@ -112,6 +113,7 @@ def create(
     principal: Principal,
     request: IndividualCustomerCreate | BusinessCustomerCreate,
     uma_domain: str,
+    keys: MasterKeys,
 ) -> Customer:
     """A new customer; 409 when platformCustomerId or umaAddress is already taken."""
     if isinstance(request, IndividualCustomerCreate):
@@ -132,10 +134,12 @@ def create(
         currencies=_currencies_column(request.currencies),
         verification_status=_initial_status(principal, request),
         profile=_profile(request),
-        identifier=getattr(request, "identifier", None),
         created_at=now,
         updated_at=now,
     )
+    identifier = getattr(request, "identifier", None)
+    if identifier is not None:
+        customer.identifier = keys.encrypt(identifier.encode(), customer.id.encode())
     session.add(customer)
     _flush_unique(session)
     return customer
@@ -162,6 +166,7 @@ def update(
     principal: Principal,
     customer_id: str,
     request: IndividualCustomerUpdate | BusinessCustomerUpdate,
+    keys: MasterKeys,
 ) -> Customer:
     """Apply the fields sent (others keep their values); customerType must match the customer's."""
     customer = repository.get_live(session, principal, customer_id)
@@ -197,7 +202,8 @@ def update(
     if "umaAddress" in sent:
         customer.uma_address = sent["umaAddress"]
     if "identifier" in sent:
-        customer.identifier = sent["identifier"]
+        # Government ids are kept encrypted, like every other secret (record id as associated data).
+        customer.identifier = keys.encrypt(str(sent["identifier"]).encode(), customer.id.encode())
     if "region" in sent:
         customer.region = sent["region"]
     if "currencies" in sent:
