@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,6 +15,10 @@ class Mode(StrEnum):
 
     SANDBOX = "SANDBOX"
     PRODUCTION = "PRODUCTION"
+
+
+PLAID_SIMULATOR_CLIENT_ID = "railbook-sandbox"
+PLAID_SIMULATOR_SECRET = "railbook-sandbox-secret"  # noqa: S105 - the simulator's public default, not a secret
 
 
 class Settings(BaseSettings):
@@ -46,11 +51,30 @@ class Settings(BaseSettings):
     # Per platform and mode, how many deliveries may be in flight at once (a dead receiver
     # then ties up at most this many worker threads).
     webhook_concurrency_per_platform: int = Field(default=4, ge=1)
+    # "simulator" talks to the in-repo Plaid simulator; "sandbox" and "production" to Plaid's own hosts.
+    plaid_env: Literal["simulator", "sandbox", "production"] = "simulator"
+    plaid_client_id: str = PLAID_SIMULATOR_CLIENT_ID
+    plaid_secret: str = Field(default=PLAID_SIMULATOR_SECRET, repr=False)
 
     @field_validator("mode", mode="before")
     @classmethod
     def _mode_any_case(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("plaid_env", mode="before")
+    @classmethod
+    def _plaid_env_any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _real_plaid_needs_keys(self) -> Self:
+        if self.plaid_env != "simulator" and (
+            self.plaid_client_id == PLAID_SIMULATOR_CLIENT_ID or self.plaid_secret == PLAID_SIMULATOR_SECRET
+        ):
+            raise ValueError(
+                f"RAILBOOK_PLAID_ENV={self.plaid_env} needs RAILBOOK_PLAID_CLIENT_ID and RAILBOOK_PLAID_SECRET"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

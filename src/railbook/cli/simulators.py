@@ -1,0 +1,25 @@
+"""`railbook simulators ...`: run a provider simulator on its own port."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from railbook.cli.common import settings as load_settings
+from railbook.providers.plaid.simulator import create_simulator
+
+app = typer.Typer(help="Local stand-ins for providers.", no_args_is_help=True)
+
+
+@app.command()
+def plaid(
+    host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8010,
+) -> None:
+    """Run the Plaid simulator; it accepts RAILBOOK_PLAID_CLIENT_ID / RAILBOOK_PLAID_SECRET."""
+    settings = load_settings()
+    simulator = create_simulator(settings.plaid_client_id, settings.plaid_secret)
+    typer.echo(f"Plaid simulator at http://{host}:{port} (client id {settings.plaid_client_id})")
+    uvicorn.run(simulator, host=host, port=port, log_level=settings.log_level.lower())
