@@ -24,9 +24,11 @@ from railbook.keys import load_master_keys
 from railbook.kit.pagination import CursorCodec
 from railbook.kit.wire import JSONBody
 from railbook.middleware import RequestContextMiddleware
+from railbook.plaid.router import router as plaid_router
 from railbook.platforms.router import router as config_router
 from railbook.providers.http import build_http_client
-from railbook.tasks import build_worker
+from railbook.providers.plaid.simulator import create_simulator
+from railbook.tasks import build_worker, plaid_client
 from railbook.webhooks.router import router as sandbox_webhooks_router
 
 
@@ -35,10 +37,11 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     database = database or Database(settings.effective_database_url)
     keys = load_master_keys(settings)
     http = build_http_client(settings.webhook_timeout_seconds)
+    plaid = plaid_client(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        worker = build_worker(settings, database, keys, http) if settings.embedded_worker else None
+        worker = build_worker(settings, database, keys, http, plaid) if settings.embedded_worker else None
         if worker is not None:
             worker.start()
         try:
@@ -47,6 +50,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             if worker is not None:
                 await run_in_threadpool(worker.stop)
             http.close()
+            plaid.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -61,6 +65,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.database = database
     app.state.keys = keys
     app.state.http = http
+    app.state.plaid = plaid
     app.state.token_verifier = TokenVerifier(database, settings.auth_cache_seconds)
     app.state.cursor_codec = CursorCodec(partial(load_or_create_key, database, "cursor_signing_key"))
     install_error_handlers(app)
@@ -72,7 +77,11 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     api.include_router(customers_router)
     api.include_router(config_router)
     api.include_router(sandbox_webhooks_router)
+    api.include_router(plaid_router)
     app.include_router(api)
+    if settings.plaid_env == "simulator" and not settings.plaid_simulator_url:
+        # `make serve` needs no Plaid account: the simulator answers on this same server.
+        app.mount("/_simulators/plaid", create_simulator(settings.plaid_client_id, settings.plaid_secret))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONBody:

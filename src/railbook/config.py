@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # then ties up at most this many worker threads).
     webhook_concurrency_per_platform: int = Field(default=4, ge=1)
     # "simulator" talks to the in-repo Plaid simulator; "sandbox" and "production" to Plaid's own hosts.
+    # The externally visible base URL (behind a proxy); callback URLs are built from it when set.
+    public_url: str = ""
+    # Where the Plaid simulator answers; empty in simulator mode means the one mounted on this server.
+    plaid_simulator_url: str = ""
+    plaid_timeout_seconds: float = Field(default=10.0, gt=0)
+    plaid_retry_base_seconds: float = Field(default=5.0, gt=0)
     plaid_env: Literal["simulator", "sandbox", "production"] = "simulator"
     plaid_client_id: str = PLAID_SIMULATOR_CLIENT_ID
     plaid_secret: str = Field(default=PLAID_SIMULATOR_SECRET, repr=False)

@@ -9,6 +9,8 @@ from railbook.db import Database
 from railbook.jobs.registry import Registry, TaskContext
 from railbook.jobs.runner import Worker
 from railbook.kit.crypto import MasterKeys
+from railbook.plaid import tasks as plaid_tasks
+from railbook.providers.plaid.client import PlaidClient
 from railbook.webhooks import tasks as webhook_tasks
 
 
@@ -16,15 +18,28 @@ def build_registry(settings: Settings) -> Registry:
     """The registry of every task kind (one line per domain)."""
     registry = Registry()
     webhook_tasks.register(registry, settings)
+    plaid_tasks.register(registry, settings)
     return registry
 
 
-def build_worker(settings: Settings, database: Database, keys: MasterKeys, http: httpx.Client) -> Worker:
+def plaid_client(settings: Settings) -> PlaidClient:
+    """The Plaid client: Plaid's hosts, or the simulator (mounted on this server unless told otherwise)."""
+    simulator_url = None
+    if settings.plaid_env == "simulator":
+        simulator_url = settings.plaid_simulator_url or f"http://{settings.host}:{settings.port}/_simulators/plaid"
+    return PlaidClient.from_settings(
+        settings, simulator_url=simulator_url, timeout_seconds=settings.plaid_timeout_seconds
+    )
+
+
+def build_worker(
+    settings: Settings, database: Database, keys: MasterKeys, http: httpx.Client, plaid: PlaidClient | None = None
+) -> Worker:
     """A worker for these settings, woken whenever this process commits a job."""
     worker = Worker(
         database,
         build_registry(settings),
-        TaskContext(database=database, settings=settings, keys=keys, http=http),
+        TaskContext(database=database, settings=settings, keys=keys, http=http, plaid=plaid or plaid_client(settings)),
         concurrency=settings.worker_concurrency,
         poll_seconds=settings.job_poll_seconds,
     )

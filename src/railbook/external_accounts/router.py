@@ -11,6 +11,7 @@ from railbook.external_accounts import parsing, repository, service
 from railbook.external_accounts.models import ExternalAccount
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
+from railbook.plaid import service as plaid
 from railbook.principal import Principal
 from railbook.web import DB, Caller, PageRequest, Paging, list_body
 
@@ -91,6 +92,7 @@ def delete_customer_account(caller: Caller, database: DB, externalAccountId: str
     """Delete (soft) a customer external account."""
     with database.transaction() as session:
         service.delete(session, caller, externalAccountId, platform_owned=False)
+        plaid.forget_item(session, externalAccountId)
     return Response(status_code=204)
 
 

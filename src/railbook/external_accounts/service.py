@@ -179,6 +179,11 @@ def change_status(
     )
 
 
+def audit_creation(session: Session, account: ExternalAccount, reason: str) -> None:
+    """Record an account's first status (for accounts created outside `create`, such as Plaid links)."""
+    _audit(session, account, None, account.status, reason, "railbook")
+
+
 def _audit(
     session: Session, account: ExternalAccount, from_status: str | None, to_status: str, reason: str | None, actor: str
 ) -> None:

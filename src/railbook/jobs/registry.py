@@ -51,6 +51,8 @@ class TaskContext:
     settings: Settings
     keys: MasterKeys
     http: httpx.Client
+    # The Plaid client (providers.plaid.client.PlaidClient), for the Plaid tasks.
+    plaid: Any = None
 
 
 Handler = Callable[[TaskContext, dict[str, Any]], None]

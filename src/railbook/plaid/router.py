@@ -1,0 +1,110 @@
+"""HTTP routes for /plaid: link tokens and the public-token callback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request
+from pydantic import Field
+
+from railbook import API_PREFIX
+from railbook.errors import GridError, InvalidInput
+from railbook.external_accounts.service import render
+from railbook.kit.wire import JSONBody, WireModel
+from railbook.plaid import service
+from railbook.providers.plaid.client import (
+    PlaidClient,
+    PlaidInvalidToken,
+    PlaidRateLimited,
+    PlaidRequestRejected,
+    PlaidUnavailable,
+)
+from railbook.web import DB, AppSettings, Caller, Keys
+
+router = APIRouter(tags=["Plaid"])
+
+
+class LinkTokenRequest(WireModel):
+    """`{customerId}`."""
+
+    customer_id: str = Field(min_length=1, max_length=64)
+
+
+class CallbackRequest(WireModel):
+    """`{publicToken, accountId?}`."""
+
+    public_token: str = Field(min_length=1, max_length=256)
+    account_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+def _plaid(request: Request) -> PlaidClient:
+    client: PlaidClient = request.app.state.plaid
+    return client
+
+
+def _refused(exc: PlaidRequestRejected) -> GridError:
+    # Plaid refused Railbook itself (its keys or request), not the platform's input.
+    return GridError(500, "INTERNAL_ERROR", "The bank-linking provider refused Railbook's request")
+
+
+def _retryable(exc: Exception) -> GridError:
+    # Plaid did not answer: nothing was used up, so the same call can simply be made again.
+    return GridError(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "Plaid could not be reached; nothing was changed and the request can be retried",
+        headers={"Retry-After": "5"},
+    )
+
+
+@router.post("/plaid/link-tokens")
+def create_link_token(
+    caller: Caller, database: DB, settings: AppSettings, request: Request, body: Annotated[LinkTokenRequest, Body()]
+) -> JSONBody:
+    """A Plaid Link token for a customer, and the callback URL to send its public token to."""
+    with database.reading() as session:
+        service.require_customer(session, caller, body.customer_id)
+    try:
+        issued = _plaid(request).create_link_token(body.customer_id)
+    except (PlaidUnavailable, PlaidRateLimited) as exc:
+        raise _retryable(exc) from exc
+    except PlaidRequestRejected as exc:
+        raise _refused(exc) from exc
+    with database.transaction() as session:
+        service.start_link(session, caller, body.customer_id, issued.link_token, issued.expiration)
+    base = (settings.public_url or str(request.base_url)).rstrip("/")
+    answer = {
+        "linkToken": issued.link_token,
+        "expiration": issued.expiration.isoformat().replace("+00:00", "Z"),
+        "callbackUrl": f"{base}{API_PREFIX}/plaid/callback/{issued.link_token}",
+        "requestId": request.state.request_id,
+    }
+    return JSONBody(answer)
+
+
+@router.post("/plaid/callback/{plaid_link_token}", status_code=202)
+def plaid_callback(
+    database: DB, keys: Keys, request: Request, plaid_link_token: str, body: Annotated[CallbackRequest, Body()]
+) -> JSONBody:
+    """Exchange the public token and answer 202 with the PENDING account; the holder is checked in a job."""
+    with database.reading() as session:
+        service.usable_session(session, plaid_link_token)
+    plaid = _plaid(request)
+    try:
+        item = plaid.exchange_public_token(body.public_token)
+        accounts = plaid.get_auth(item.access_token)
+    except PlaidInvalidToken as exc:
+        raise InvalidInput(
+            "The public token is invalid or expired", [{"field": "publicToken", "message": "invalid or expired"}]
+        ) from exc
+    except (PlaidUnavailable, PlaidRateLimited) as exc:
+        raise _retryable(exc) from exc
+    except PlaidRequestRejected as exc:
+        raise _refused(exc) from exc
+    chosen = service.choose_account(accounts, body.account_id)
+    exchanged = service.Exchanged(item.access_token, item.item_id, accounts)
+    with database.transaction() as session:
+        link = service.usable_session(session, plaid_link_token, lock=True)
+        account = service.create_pending_account(session, keys, link, exchanged, chosen)
+        answer = render(account)
+    return JSONBody(answer, status_code=202)

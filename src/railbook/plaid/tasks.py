@@ -1,0 +1,117 @@
+"""Jobs: check the linked account's holder with /identity/get; remove the Item when the account goes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from railbook.config import Settings
+from railbook.customers.models import Customer
+from railbook.external_accounts.models import ExternalAccount
+from railbook.external_accounts.review import STATUS_FOR_VERIFICATION, compare_names
+from railbook.external_accounts.service import change_status
+from railbook.jobs.registry import Registry, RetryLater, RetryPolicy, TaskContext
+from railbook.kit.clock import utcnow
+from railbook.kit.countries import ALPHA_2
+from railbook.plaid.models import PlaidItem
+from railbook.plaid.service import REMOVE_KIND, VERIFY_KIND, customer_name
+from railbook.providers.plaid.client import (
+    PlaidInvalidToken,
+    PlaidItemLoginRequired,
+    PlaidRateLimited,
+    PlaidUnavailable,
+)
+from railbook.providers.plaid.results import AccountOwner
+
+
+def _access_token(context: TaskContext, item: PlaidItem) -> str:
+    return context.keys.decrypt(item.access_token, item.id.encode()).decode()
+
+
+def run_verify(context: TaskContext, payload: dict[str, Any]) -> None:
+    """Fetch the holder's identity, compare names, and move the account out of PENDING (once)."""
+    account_id = str(payload["externalAccountId"])
+    with context.database.reading() as session:
+        account = session.get(ExternalAccount, account_id)
+        item = session.scalar(select(PlaidItem).where(PlaidItem.external_account_id == account_id))
+        customer = session.get(Customer, account.customer_id) if account and account.customer_id else None
+    if account is None or item is None or account.status != "PENDING":
+        return  # already decided (a retry after a crash) or deleted
+    expected = customer_name(customer) if customer else ""
+    try:
+        identity = context.plaid.get_identity(_access_token(context, item))
+    except (PlaidRateLimited, PlaidUnavailable) as exc:
+        raise RetryLater(f"Plaid: {exc}") from exc
+    except (PlaidItemLoginRequired, PlaidInvalidToken) as exc:
+        _decide(context, account_id, "INACTIVE", None, None, reason=f"Plaid item unusable: {exc}")
+        return
+    entry = identity.for_account(item.plaid_account_id)
+    owner = entry.owners[0] if entry and entry.owners else None
+    holder = owner.names[0] if owner and owner.names else ""
+    verification = compare_names(expected, holder) if holder else "NOT_MATCHED"
+    beneficiary = _beneficiary(owner, holder, business=bool(customer and customer.customer_type == "BUSINESS"))
+    _decide(context, account_id, STATUS_FOR_VERIFICATION[verification], verification, holder or None,
+            reason=f"holder name check: {verification}", beneficiary=beneficiary)  # fmt: skip
+
+
+def _beneficiary(owner: AccountOwner | None, holder: str, *, business: bool) -> dict[str, Any] | None:
+    if not holder:
+        return None
+    beneficiary: dict[str, Any] = (
+        {"beneficiaryType": "BUSINESS", "legalName": holder} if business
+        else {"beneficiaryType": "INDIVIDUAL", "fullName": holder}
+    )  # fmt: skip
+    address = owner.primary_address if owner else None
+    if address and address.street and address.postal_code and address.country in ALPHA_2:
+        mapped = {"line1": address.street, "city": address.city, "state": address.region,
+                  "postalCode": address.postal_code, "country": address.country}  # fmt: skip
+        beneficiary["address"] = {key: value for key, value in mapped.items() if value}
+    return beneficiary
+
+
+def _decide(
+    context: TaskContext,
+    account_id: str,
+    status: str,
+    verification: str | None,
+    holder: str | None,
+    *,
+    reason: str,
+    beneficiary: dict[str, Any] | None = None,
+) -> None:
+    with context.database.transaction() as session:
+        account = session.get(ExternalAccount, account_id, with_for_update=True)
+        if account is None or account.status != "PENDING" or account.deleted_at is not None:
+            return
+        if beneficiary is not None:
+            account.account_info = {**account.account_info, "beneficiary": beneficiary}
+        if verification is not None:
+            account.verification_status = verification
+            account.verified_name = holder
+        change_status(session, account, status, reason=reason, actor="plaid")
+
+
+def run_remove(context: TaskContext, payload: dict[str, Any]) -> None:
+    """Tell Plaid the Item is no longer needed (after the account was deleted)."""
+    with context.database.reading() as session:
+        item = session.get(PlaidItem, str(payload["plaidItemId"]))
+    if item is None:
+        return
+    try:
+        context.plaid.remove_item(_access_token(context, item))
+    except (PlaidRateLimited, PlaidUnavailable) as exc:
+        raise RetryLater(f"Plaid: {exc}") from exc
+    except PlaidInvalidToken:
+        pass  # already removed
+    with context.database.transaction() as session:
+        stored = session.get(PlaidItem, item.id)
+        if stored is not None and stored.removed_at is None:
+            stored.removed_at = utcnow()
+
+
+def register(registry: Registry, settings: Settings) -> None:
+    """Declare the Plaid tasks."""
+    policy = RetryPolicy(max_attempts=20, base_seconds=settings.plaid_retry_base_seconds, max_seconds=600)
+    registry.register(VERIFY_KIND, run_verify, retry=policy)
+    registry.register(REMOVE_KIND, run_remove, retry=policy)
