@@ -150,3 +150,45 @@ def test_callback_errors(plaid_app: TestClient, simulator_url: str) -> None:
     failed = plaid_app.post(linked["callbackUrl"], json={"publicToken": token})
     assert failed.status_code == 503 and "retried" in failed.json()["message"]
     assert plaid_app.post(linked["callbackUrl"], json={"publicToken": token}).status_code == 202
+
+
+def fault(simulator_url: str, **spec: Any) -> None:
+    response = httpx.post(f"{simulator_url}/_control/faults", json=spec, timeout=5)
+    assert response.status_code < 300, response.text
+
+
+def test_rate_limited_identity_is_retried_until_it_completes(plaid_app: TestClient, simulator_url: str) -> None:
+    linked = link(plaid_app, customer(plaid_app, "Alberta Bobbeth Charleson"))
+    fault(simulator_url, endpoint="/identity/get", status=429, times=2)
+    pending = conform(plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)}))
+    assert pending["status"] == "PENDING"
+    done = wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")
+    assert (done["status"], done["beneficiaryVerificationStatus"]) == ("ACTIVE", "MATCHED")
+
+
+def test_login_required_ends_inactive_with_a_webhook(
+    plaid_app: TestClient, receiver: Receiver, simulator_url: str
+) -> None:
+    linked = link(plaid_app, customer(plaid_app, "Alberta Bobbeth Charleson"))
+    fault(simulator_url, endpoint="/identity/get", error_code="ITEM_LOGIN_REQUIRED", times=1)
+    pending = conform(plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)}))
+    assert wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")["status"] == "INACTIVE"
+    [delivery] = receiver.wait_for(1)
+    assert delivery.json["data"]["status"] == "INACTIVE"
+
+
+def test_deleting_a_linked_account_removes_the_plaid_item(
+    plaid_app: TestClient, simulator_url: str, database: Database
+) -> None:
+    linked = link(plaid_app, customer(plaid_app, "Alberta Bobbeth Charleson"))
+    pending = conform(plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)}))
+    wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")
+    assert plaid_app.delete(f"/customers/external-accounts/{pending['id']}").status_code == 204
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with database.reading() as session:
+            item = session.scalars(select(PlaidItem)).one()
+        if item.removed_at is not None:
+            break
+        time.sleep(0.05)
+    assert item.removed_at is not None
