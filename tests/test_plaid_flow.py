@@ -192,3 +192,11 @@ def test_deleting_a_linked_account_removes_the_plaid_item(
             break
         time.sleep(0.05)
     assert item.removed_at is not None
+
+
+def test_an_expired_public_token_is_invalid_input(plaid_app: TestClient, simulator_url: str) -> None:
+    linked = link(plaid_app, customer(plaid_app, "Alberta Bobbeth Charleson"))
+    token = public_token(simulator_url)
+    httpx.post(f"{simulator_url}/_control/clock", json={"advance_seconds": 31 * 60}, timeout=5)
+    response = plaid_app.post(linked["callbackUrl"], json={"publicToken": token})
+    assert assert_error(response, 400, "INVALID_INPUT")["details"]["errors"][0]["field"] == "publicToken"
