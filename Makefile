@@ -37,3 +37,13 @@ lock:
 
 clean:
 	rm -rf $(VENV) .railbook
+
+# Benchmarks (issue 7), not part of `make test`: Railbook under wrk against a bare FastAPI baseline.
+# `make bench ARGS=--quick` for a smoke run; `make bench-postgres` (or ARGS="--db postgres") on PostgreSQL.
+.PHONY: bench bench-postgres
+bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python -m bench $(ARGS)
+
+bench-postgres:
+	$(MAKE) bench ARGS="--db postgres $(ARGS)"

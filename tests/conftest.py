@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.pool import NullPool
 
 from railbook import API_PREFIX
 from railbook.app import create_app
@@ -23,6 +24,9 @@ from railbook.db import Base, Database, normalise_url
 from railbook.kit.crypto import MasterKeys
 from railbook.migrate import upgrade
 from railbook.platforms import service as platforms
+from railbook.providers.brale.simulator import create_brale_simulator
+from tests.brale import BraleControl
+from tests.servers import serving
 
 POSTGRES_URL = os.environ.get("RAILBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -43,7 +47,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this run, migrated once, dropped at the end."""
     admin_url = normalise_url(POSTGRES_URL)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # No pool: a test restarts PostgreSQL, and a pooled connection would be dead by teardown.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     name = f"railbook_test_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as connection:
@@ -152,3 +157,18 @@ def api(client: TestClient, token: Token) -> TestClient:
     """The app with the `acme` sandbox token on every request."""
     client.headers.update(token.headers)
     return client
+
+
+@pytest.fixture(scope="session")
+def brale_url() -> Iterator[str]:
+    """The Brale simulator on its own port (a real HTTP peer), shared by the whole run."""
+    with serving(create_brale_simulator()) as url:
+        yield url
+
+
+@pytest.fixture
+def brale(brale_url: str) -> BraleControl:
+    """The Brale simulator, reset to its built-in clients."""
+    control = BraleControl(brale_url)
+    control.post("reset")
+    return control

@@ -42,11 +42,13 @@ WORKER_PASSES = 20
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def rotation_report(signing_keys: int, identifiers: int = 0) -> list[str]:
+def rotation_report(signing_keys: int, identifiers: int = 0, access_tokens: int = 0, links: int = 0) -> list[str]:
     """What `railbook secrets rotate` prints for these counts."""
     return [
         f"platform webhook signing keys: {signing_keys} re-encrypted",
         f"customer identifiers: {identifiers} re-encrypted",
+        f"Plaid access tokens: {access_tokens} re-encrypted",
+        f"stablecoin provider credentials: {links} re-encrypted",
     ]
 
 
@@ -145,10 +147,7 @@ def test_rotate_reencrypts_every_signing_key_under_the_new_master_key(
     originals = {environment.id: private_key(old_only, environment) for environment in before}
 
     rotating_env = clean_env(database_url, data_dir, secret_keys=f"new:{new},old:{old}")
-    assert ok(rotating_env, "secrets", "rotate").splitlines() == [
-        "platform webhook signing keys: 4 re-encrypted",
-        "customer identifiers: 0 re-encrypted",
-    ]
+    assert ok(rotating_env, "secrets", "rotate").splitlines() == rotation_report(4)
 
     after = environments(database)
     assert [environment.id for environment in after] == [environment.id for environment in before]
@@ -169,15 +168,9 @@ def test_rotate_reencrypts_every_signing_key_under_the_new_master_key(
     assert not (data_dir / SANDBOX_KEY_FILE).exists()
 
     # Everything is current: a second rotation (even with only the new key) has nothing to do.
-    assert ok(rotating_env, "secrets", "rotate").splitlines() == [
-        "platform webhook signing keys: 0 re-encrypted",
-        "customer identifiers: 0 re-encrypted",
-    ]
+    assert ok(rotating_env, "secrets", "rotate").splitlines() == rotation_report(0)
     new_only_env = clean_env(database_url, data_dir, secret_keys=f"new:{new}")
-    assert ok(new_only_env, "secrets", "rotate").splitlines() == [
-        "platform webhook signing keys: 0 re-encrypted",
-        "customer identifiers: 0 re-encrypted",
-    ]
+    assert ok(new_only_env, "secrets", "rotate").splitlines() == rotation_report(0)
     assert [environment.signing_key for environment in environments(database)] == [
         environment.signing_key for environment in after
     ]
@@ -271,10 +264,7 @@ def test_sandbox_without_master_keys_generates_one_private_key_file_and_reuses_i
     assert len(every) == 4
     for environment in every:
         assert_key_pair(private_key(keys, environment), environment.public_key_pem)
-    assert ok(env, "secrets", "rotate").splitlines() == [
-        "platform webhook signing keys: 0 re-encrypted",
-        "customer identifiers: 0 re-encrypted",
-    ]
+    assert ok(env, "secrets", "rotate").splitlines() == rotation_report(0)
 
 
 MALFORMED_SHAPES = ["bare key", "short key", "not base64", "bad kid", "empty second item"]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
+import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from railbook.providers.plaid.client import PlaidClient
 from railbook.providers.plaid.simulator import create_simulator
 from tests.conftest import Token
 from tests.receiver import Receiver, running_receiver
+from tests.servers import serving
 from tests.spec import assert_error, assert_schema, conform
 
 CLIENT_ID, SECRET = "railbook-sandbox", "railbook-sandbox-secret"
@@ -32,20 +32,8 @@ INSTITUTION = "ins_109508"
 @pytest.fixture(scope="module")
 def simulator_url() -> Iterator[str]:
     """A Plaid simulator on its own uvicorn server (a real HTTP peer)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_simulator(CLIENT_ID, SECRET), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(create_simulator(CLIENT_ID, SECRET)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -200,3 +188,18 @@ def test_an_expired_public_token_is_invalid_input(plaid_app: TestClient, simulat
     httpx.post(f"{simulator_url}/_control/clock", json={"advance_seconds": 31 * 60}, timeout=5)
     response = plaid_app.post(linked["callbackUrl"], json={"publicToken": token})
     assert assert_error(response, 400, "INVALID_INPUT")["details"]["errors"][0]["field"] == "publicToken"
+
+
+def test_the_documented_callback_example_works_verbatim(plaid_app: TestClient) -> None:
+    text = (Path(__file__).resolve().parents[2] / "shared" / "seeds" / "001_e6cd8b24ef1502d2.txt").read_text()
+    path = re.search(r"--url https://\S+?/grid/2025-10-13(/plaid/callback/\{plaid_link_token\})", text)
+    body = re.search(r"--data '\s*(\{.*?\})\s*'", text, re.S)
+    assert path and body, "seed 001 lost its curl example"
+    linked = link(plaid_app, customer(plaid_app, "Alberta Bobbeth Charleson"))
+    # Only the path's placeholder needs a real value; the body's placeholders are simulator values.
+    url = path.group(1).replace("{plaid_link_token}", linked["linkToken"])
+    response = plaid_app.post(url, content=body.group(1), headers={"Content-Type": "application/json"})
+    assert response.status_code == 202, response.text
+    pending = conform(response)
+    assert (pending["accountInfo"]["accountNumber"], pending["status"]) == ("1111222233330000", "PENDING")
+    assert wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")["status"] == "ACTIVE"

@@ -10,7 +10,6 @@ import os
 import re
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
@@ -38,6 +36,7 @@ from railbook.providers.plaid.client import (
 from railbook.providers.plaid.simulator import SimulatorState, create_simulator
 from railbook.providers.plaid.simulator.errors import PlaidFault
 from tests.cli_runner import RAILBOOK
+from tests.servers import serving
 
 CLIENT_ID = "railbook-sandbox"
 SECRET = "railbook-sandbox-secret-for-tests"
@@ -172,23 +171,8 @@ def running() -> Iterator[Simulator]:
     clock = FakeClock()
     recorder = Recorder()
     app = create_simulator(CLIENT_ID, SECRET, clock=clock)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(_recording(app, recorder), log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "simulator did not start"
-        time.sleep(0.01)
-    try:
-        yield Simulator(f"http://127.0.0.1:{port}", app.state.simulator, clock, recorder)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(_recording(app, recorder)) as url:
+        yield Simulator(url, app.state.simulator, clock, recorder)
 
 
 @pytest.fixture
@@ -313,7 +297,8 @@ def test_link_token_lives_four_hours(sim: Simulator) -> None:
     with sim.client() as client:
         link = client.create_link_token("Customer:1")
     sim.clock.advance(hours=3, minutes=59)
-    assert sim.state.public_token_for_link(link.link_token, "ins_109508").startswith("public-sandbox-")
+    public_token, item = sim.state.public_token_for_link(link.link_token, "ins_109508")
+    assert public_token.startswith("public-sandbox-") and item.institution_id == "ins_109508"
     sim.clock.advance(minutes=1)
     with pytest.raises(PlaidFault) as caught:
         sim.state.public_token_for_link(link.link_token, "ins_109508")

@@ -20,7 +20,7 @@ from railbook.config import Mode, Settings
 from railbook.db import Database
 from railbook.jobs.models import Job
 from railbook.platforms.models import PlatformEnvironment
-from railbook.webhooks.events import emit
+from railbook.webhooks.events import DELIVER_KIND, emit
 from railbook.webhooks.models import WebhookAttempt, WebhookEvent
 from tests.conftest import TEST_SECRET_KEYS, Token, make_token
 from tests.receiver import Receiver, running_receiver
@@ -196,7 +196,7 @@ def test_test_webhooks_are_never_retried(live: TestClient, receiver: Receiver, d
     assert len(receiver.deliveries) == 1
     with database.reading() as session:
         event = session.scalars(select(WebhookEvent)).one()
-        job = session.scalars(select(Job)).one()
+        job = session.scalars(select(Job).where(Job.kind == DELIVER_KIND)).one()
     assert (event.state, job.status) == ("failed", "dead")
 
 

@@ -24,10 +24,15 @@ from railbook.keys import load_master_keys
 from railbook.kit.pagination import CursorCodec
 from railbook.kit.wire import JSONBody
 from railbook.middleware import RequestContextMiddleware
+from railbook.openapi import build_document
 from railbook.plaid.router import router as plaid_router
 from railbook.platforms.router import router as config_router
+from railbook.providers.brale.client import BraleClient
+from railbook.providers.brale.simulator import create_brale_simulator
 from railbook.providers.http import build_http_client
 from railbook.providers.plaid.simulator import create_simulator
+from railbook.ratelimit import RateLimiter
+from railbook.stablecoin_links.router import router as stablecoin_links_router
 from railbook.tasks import build_worker, plaid_client
 from railbook.webhooks.router import router as sandbox_webhooks_router
 
@@ -38,10 +43,11 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     keys = load_master_keys(settings)
     http = build_http_client(settings.webhook_timeout_seconds)
     plaid = plaid_client(settings)
+    brale = BraleClient.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        worker = build_worker(settings, database, keys, http, plaid) if settings.embedded_worker else None
+        worker = build_worker(settings, database, keys, http, plaid, brale) if settings.embedded_worker else None
         if worker is not None:
             worker.start()
         try:
@@ -51,6 +57,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
                 await run_in_threadpool(worker.stop)
             http.close()
             plaid.close()
+            brale.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -66,7 +73,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.keys = keys
     app.state.http = http
     app.state.plaid = plaid
+    app.state.brale = brale
     app.state.token_verifier = TokenVerifier(database, settings.auth_cache_seconds)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.state.cursor_codec = CursorCodec(partial(load_or_create_key, database, "cursor_signing_key"))
     install_error_handlers(app)
     # Build the accountInfo union now, not on the first request.
@@ -78,10 +87,16 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     api.include_router(config_router)
     api.include_router(sandbox_webhooks_router)
     api.include_router(plaid_router)
+    api.include_router(stablecoin_links_router)
     app.include_router(api)
     if settings.plaid_env == "simulator" and not settings.plaid_simulator_url:
         # `make serve` needs no Plaid account: the simulator answers on this same server.
-        app.mount("/_simulators/plaid", create_simulator(settings.plaid_client_id, settings.plaid_secret))
+        simulator = create_simulator(
+            settings.plaid_client_id, settings.plaid_secret, callback_template=f"{API_PREFIX}/plaid/callback/{{token}}"
+        )
+        app.mount("/_simulators/plaid", simulator)
+    if settings.brale_env == "simulator" and not (settings.brale_auth_url or settings.brale_api_url):
+        app.mount("/_simulators/brale", create_brale_simulator())
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONBody:
@@ -92,5 +107,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             return JSONBody({"status": "unavailable"}, status_code=503)
         return JSONBody({"status": "ok"})
 
+    # Served at openapi_url: the contract's own operations for these routes, built once here, not per request.
+    document = build_document(app.routes)
+    app.openapi = lambda: document  # type: ignore[method-assign]
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

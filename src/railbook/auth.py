@@ -18,6 +18,7 @@ from railbook.errors import Unauthorized
 from railbook.platforms.models import ApiToken
 from railbook.platforms.service import hash_secret
 from railbook.principal import Principal
+from railbook.ratelimit import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,12 @@ def _parse_basic(authorization: str | None) -> tuple[str, str]:
 
 
 async def authenticate(request: Request) -> Principal:
-    """FastAPI dependency: the caller's principal (recorded on the request for the access log)."""
+    """FastAPI dependency: the caller's principal (recorded on the request for the access log), within its rate."""
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = await verifier.verify(request.headers.get("authorization"))
-    request.state.token_id = principal.token_id
+    if getattr(request.state, "token_id", None) is None:
+        # Counted once per request, even when a route authenticates before its dependencies do.
+        request.state.token_id = principal.token_id
+        limiter: RateLimiter = request.app.state.rate_limiter
+        limiter.take(principal.token_id)
     return principal

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Seconds a verified API token stays trusted without a database lookup.
     auth_cache_seconds: float = 5.0
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # Requests per second per API token (a token bucket in each API process); 0 turns the limit off.
+    rate_limit_per_second: float = Field(default=1000.0, ge=0)
+    rate_limit_burst: int = Field(default=2000, ge=1)
     uma_domain: str = "railbook.local"
     log_level: str = "INFO"
     # The deployment: sandbox generates what it lacks (a master key); production refuses to start.
@@ -61,13 +64,22 @@ class Settings(BaseSettings):
     plaid_env: Literal["simulator", "sandbox", "production"] = "simulator"
     plaid_client_id: str = PLAID_SIMULATOR_CLIENT_ID
     plaid_secret: str = Field(default=PLAID_SIMULATOR_SECRET, repr=False)
+    # "simulator" talks to the in-repo Brale simulator (mounted on this server unless the URLs say
+    # otherwise); "live" to Brale's hosts (testnet or mainnet is decided by the platform's credentials).
+    brale_env: Literal["simulator", "live"] = "simulator"
+    brale_auth_url: str = ""
+    brale_api_url: str = ""
+    brale_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How often ACTIVE and INVALID stablecoin provider links are checked again with Brale.
+    stablecoin_reverify_seconds: float = Field(default=86400.0, gt=0)
+    idempotency_ttl_seconds: float = Field(default=86400.0, gt=0)
 
     @field_validator("mode", mode="before")
     @classmethod
     def _mode_any_case(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("plaid_env", mode="before")
+    @field_validator("plaid_env", "brale_env", mode="before")
     @classmethod
     def _plaid_env_any_case(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -176,6 +177,16 @@ def _json_invalid(errors: Sequence[Mapping[str, Any]]) -> bool:
     return any(error.get("type") == "json_invalid" for error in errors)
 
 
+def database_unavailable(exc: DBAPIError) -> bool:
+    """Whether a database error means "down or busy, try again" rather than a fault in Railbook."""
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    message = str(exc.orig).lower()
+    # PostgreSQL refusing or dropping connections (restart, failover) and SQLite's writer lock.
+    transient = ("connection", "server closed", "terminating", "shutting down", "starting up", "database is locked")
+    return any(fragment in message for fragment in transient)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Make every error leave the app in Grid's format."""
 
@@ -189,6 +200,20 @@ def install_error_handlers(app: FastAPI) -> None:
         if _json_invalid(errors):
             return error_response(InvalidInput("Request body is not valid JSON"))
         return error_response(InvalidInput("Request validation failed", field_errors_from_pydantic(errors, exc.body)))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database(_: Request, exc: DBAPIError) -> Response:
+        if not database_unavailable(exc):
+            raise exc  # the middleware's last-resort 500
+        return error_response(
+            GridError(
+                503,
+                "SERVICE_UNAVAILABLE",
+                "The database is unavailable; nothing was changed and the request can be retried",
+                headers={"Retry-After": "5"},
+            )
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> Response:

@@ -6,11 +6,14 @@ import httpx
 
 from railbook.config import Settings
 from railbook.db import Database
+from railbook.idempotency import tasks as idempotency_tasks
 from railbook.jobs.registry import Registry, TaskContext
 from railbook.jobs.runner import Worker
 from railbook.kit.crypto import MasterKeys
 from railbook.plaid import tasks as plaid_tasks
+from railbook.providers.brale.client import BraleClient
 from railbook.providers.plaid.client import PlaidClient
+from railbook.stablecoin_links import tasks as stablecoin_link_tasks
 from railbook.webhooks import tasks as webhook_tasks
 
 
@@ -19,6 +22,8 @@ def build_registry(settings: Settings) -> Registry:
     registry = Registry()
     webhook_tasks.register(registry, settings)
     plaid_tasks.register(registry, settings)
+    stablecoin_link_tasks.register(registry, settings)
+    idempotency_tasks.register(registry, settings)
     return registry
 
 
@@ -33,13 +38,26 @@ def plaid_client(settings: Settings) -> PlaidClient:
 
 
 def build_worker(
-    settings: Settings, database: Database, keys: MasterKeys, http: httpx.Client, plaid: PlaidClient | None = None
+    settings: Settings,
+    database: Database,
+    keys: MasterKeys,
+    http: httpx.Client,
+    plaid: PlaidClient | None = None,
+    brale: BraleClient | None = None,
 ) -> Worker:
     """A worker for these settings, woken whenever this process commits a job."""
+    context = TaskContext(
+        database=database,
+        settings=settings,
+        keys=keys,
+        http=http,
+        plaid=plaid or plaid_client(settings),
+        brale=brale or BraleClient.from_settings(settings),
+    )
     worker = Worker(
         database,
         build_registry(settings),
-        TaskContext(database=database, settings=settings, keys=keys, http=http, plaid=plaid or plaid_client(settings)),
+        context,
         concurrency=settings.worker_concurrency,
         poll_seconds=settings.job_poll_seconds,
     )

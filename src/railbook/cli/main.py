@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from railbook.cli import accounts, db, platforms, secrets, simulators, tokens, webhooks
+from railbook.cli import accounts, db, platforms, secrets, simulators, stablecoin_links, tokens, webhooks
 from railbook.cli.serve import serve
 from railbook.cli.worker import worker
 
@@ -18,3 +18,4 @@ app.add_typer(db.app, name="db")
 app.add_typer(platforms.app, name="platforms")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(simulators.app, name="simulators")
+app.add_typer(stablecoin_links.app, name="stablecoin-links")

@@ -8,6 +8,7 @@ import typer
 import uvicorn
 
 from railbook.cli.common import settings as load_settings
+from railbook.providers.brale.simulator import BUILT_IN_CLIENTS, create_brale_simulator
 from railbook.providers.plaid.simulator import create_simulator
 
 app = typer.Typer(help="Local stand-ins for providers.", no_args_is_help=True)
@@ -23,3 +24,15 @@ def plaid(
     simulator = create_simulator(settings.plaid_client_id, settings.plaid_secret)
     typer.echo(f"Plaid simulator at http://{host}:{port} (client id {settings.plaid_client_id})")
     uvicorn.run(simulator, host=host, port=port, log_level=settings.log_level.lower())
+
+
+@app.command()
+def brale(
+    host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8011,
+) -> None:
+    """Run the Brale simulator (token endpoint and API on one host) with its built-in clients."""
+    settings = load_settings()
+    clients = ", ".join(client.client_id for client in BUILT_IN_CLIENTS)
+    typer.echo(f"Brale simulator at http://{host}:{port} (clients {clients})")
+    uvicorn.run(create_brale_simulator(), host=host, port=port, log_level=settings.log_level.lower())

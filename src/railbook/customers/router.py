@@ -10,11 +10,13 @@ from fastapi import APIRouter, Body, Query
 from railbook.customers import repository, service
 from railbook.customers.models import Customer
 from railbook.customers.schemas import CustomerCreate, CustomerType, CustomerUpdate
+from railbook.idempotency.route import idempotent_post
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
+from railbook.routing import GridRoute
 from railbook.web import DB, AppSettings, Caller, Keys, Paging, list_body
 
-router = APIRouter(tags=["Customers"])
+router = APIRouter(tags=["Customers"], route_class=GridRoute)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -24,7 +26,7 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment
 
 
-@router.post("/customers", status_code=201)
+@idempotent_post(router, "/customers", required=False)
 def create_customer(
     caller: Caller, database: DB, settings: AppSettings, keys: Keys, request: Annotated[CustomerCreate, Body()]
 ) -> JSONBody:

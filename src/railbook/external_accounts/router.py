@@ -9,30 +9,22 @@ from fastapi import APIRouter, Body, Query, Response
 from railbook.db import Database
 from railbook.external_accounts import parsing, repository, service
 from railbook.external_accounts.models import ExternalAccount
+from railbook.idempotency.route import idempotent_post
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
 from railbook.plaid import service as plaid
 from railbook.principal import Principal
+from railbook.routing import GridRoute
 from railbook.web import DB, Caller, PageRequest, Paging, list_body
 
-router = APIRouter(tags=["External Accounts"])
-
-# Two requests racing for a customer's default flag: the loser retries and takes it in turn.
-DEFAULT_RACE_RETRIES = 5
+router = APIRouter(tags=["External Accounts"], route_class=GridRoute)
 
 
 def _create(database: Database, caller: Principal, raw: Any, *, customer_path: bool) -> JSONBody:
     parsed = parsing.parse_create(raw, caller, customer_path=customer_path)
-    for attempt in range(DEFAULT_RACE_RETRIES):
-        try:
-            with database.transaction() as session:
-                account = service.create(session, caller, parsed, customer_path=customer_path)
-                body = service.render(account)
-            return JSONBody(body, status_code=201)
-        except service.DefaultRace:
-            if attempt == DEFAULT_RACE_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+    with database.transaction() as session:
+        body = service.render(service.create(session, caller, parsed, customer_path=customer_path))
+    return JSONBody(body, status_code=201)
 
 
 def _list(database: Database, caller: Principal, paging: PageRequest, *, platform_owned: bool,
@@ -61,7 +53,7 @@ def _list(database: Database, caller: Principal, paging: PageRequest, *, platfor
 Currency = Annotated[str | None, Query(min_length=1, max_length=10)]
 
 
-@router.post("/customers/external-accounts", status_code=201)
+@idempotent_post(router, "/customers/external-accounts", required=False)
 def create_customer_account(caller: Caller, database: DB, raw: Annotated[Any, Body()]) -> JSONBody:
     """Add an external account for a customer (or, without customerId, for the platform)."""
     return _create(database, caller, raw, customer_path=True)
@@ -96,7 +88,7 @@ def delete_customer_account(caller: Caller, database: DB, externalAccountId: str
     return Response(status_code=204)
 
 
-@router.post("/platform/external-accounts", status_code=201)
+@idempotent_post(router, "/platform/external-accounts", required=False)
 def create_platform_account(caller: Caller, database: DB, raw: Annotated[Any, Body()]) -> JSONBody:
     """Add an external account of the platform itself."""
     return _create(database, caller, raw, customer_path=False)

@@ -21,10 +21,6 @@ from railbook.principal import Principal
 from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, emit
 
 
-class DefaultRace(Exception):
-    """Another request took the default flag at the same moment; the caller retries."""
-
-
 def render(account: ExternalAccount) -> dict[str, Any]:
     """The account as the API shows it (`ExternalAccount`), in the generation it was created in."""
     body: dict[str, Any] = {"id": account.id}
@@ -81,7 +77,8 @@ def create(session: Session, principal: Principal, parsed: ParsedCreate, *, cust
     info = parsed.info
     stored = info.stored()
     account_type = str(stored["accountType"])
-    legacy_type = info.wire()["accountType"] if account_type != info.wire()["accountType"] else None
+    sent_type = str(info.model_dump(include={"account_type"})["account_type"])
+    legacy_type = sent_type if sent_type != account_type else None
     owner_key = customer_id or repository.PLATFORM_OWNER
     identifier = info.primary_identifier()
     existing = repository.find_destination(session, principal, owner_key, account_type, identifier)
@@ -124,8 +121,8 @@ def create(session: Session, principal: Principal, parsed: ParsedCreate, *, cust
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        if make_default:
-            raise DefaultRace from exc
+        # Only a concurrent create of the same destination gets here: the default flag is taken
+        # under the customer's row lock, and the duplicate check above saw no live copy.
         raise Conflict("This external account already exists") from exc
     _audit(session, account, None, account.status, "created", f"token:{principal.token_id}")
     return account

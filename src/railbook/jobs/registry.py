@@ -53,6 +53,8 @@ class TaskContext:
     http: httpx.Client
     # The Plaid client (providers.plaid.client.PlaidClient), for the Plaid tasks.
     plaid: Any = None
+    # The Brale client (providers.brale.client.BraleClient), for stablecoin link checks.
+    brale: Any = None
 
 
 Handler = Callable[[TaskContext, dict[str, Any]], None]
@@ -67,6 +69,8 @@ class TaskKind:
     retry: RetryPolicy
     lease_seconds: float
     max_concurrent_per_key: int | None = None
+    # Periodic kinds always have one job waiting: each run queues the next `every_seconds` later.
+    every_seconds: float | None = None
 
 
 class Registry:
@@ -83,11 +87,14 @@ class Registry:
         retry: RetryPolicy | None = None,
         lease_seconds: float = 60.0,
         max_concurrent_per_key: int | None = None,
+        every_seconds: float | None = None,
     ) -> None:
-        """Declare a kind: its handler, retry policy, lease and per-key concurrency cap."""
+        """Declare a kind: its handler, retry policy, lease, per-key concurrency cap and period (if periodic)."""
         if name in self._kinds:
             raise ValueError(f"task kind {name} is already registered")
-        self._kinds[name] = TaskKind(name, handler, retry or RetryPolicy(), lease_seconds, max_concurrent_per_key)
+        self._kinds[name] = TaskKind(
+            name, handler, retry or RetryPolicy(), lease_seconds, max_concurrent_per_key, every_seconds
+        )
 
     def get(self, name: str) -> TaskKind | None:
         """The kind called `name`, if registered."""
@@ -96,3 +103,7 @@ class Registry:
     def names(self) -> list[str]:
         """Every registered kind."""
         return sorted(self._kinds)
+
+    def periodic(self) -> list[TaskKind]:
+        """The kinds that run on a schedule."""
+        return [kind for kind in self._kinds.values() if kind.every_seconds is not None]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from railbook.db import Database
 from railbook.jobs.listen import listen_for_jobs
 from railbook.jobs.models import Job
+from railbook.jobs.queue import enqueue
 from railbook.jobs.registry import PermanentFailure, Registry, RetryLater, TaskContext, TaskKind
 from railbook.kit.clock import utcnow
 from railbook.kit.ids import new_uuid
@@ -54,6 +55,17 @@ def _not_blocked_by_earlier() -> Any:
         earlier.status.in_(("queued", "running")),
     )
     return or_(Job.ordering_key.is_(None), ~blocked)
+
+
+def _periodic_key(kind: str) -> str:
+    # Runs of one periodic kind never overlap, even when two workers queued a first run at once.
+    return f"periodic:{kind}"
+
+
+def _has_pending(session: Session, kind: str) -> bool:
+    """Whether a job of this kind is queued or running (the one finishing has already left that state)."""
+    pending = select(Job.seq).where(Job.kind == kind, Job.status.in_(("queued", "running"))).limit(1)
+    return session.scalar(pending) is not None
 
 
 class Worker:
@@ -94,6 +106,7 @@ class Worker:
         """Run the claim loop in a background thread (and LISTEN for other processes' jobs on PostgreSQL)."""
         if not self.database.is_sqlite:
             listen_for_jobs(self.database.url, self.wake, self._stopping)
+        self.schedule_periodic()
         self._thread = threading.Thread(target=self.run_until_stopped, name="railbook-worker", daemon=True)
         self._thread.start()
 
@@ -158,6 +171,16 @@ class Worker:
             return self.poll_seconds
         wait = (min(candidates) - utcnow()).total_seconds()
         return min(self.poll_seconds, max(wait, 0.01))
+
+    def schedule_periodic(self) -> None:
+        """Queue a first run of every periodic kind that has none waiting (a fresh database, say)."""
+        try:
+            with self.database.transaction() as session:
+                for kind in self.registry.periodic():
+                    if not _has_pending(session, kind.name):
+                        enqueue(session, kind.name, {}, ordering_key=_periodic_key(kind.name))
+        except Exception:
+            log.exception("scheduling periodic jobs failed; the next worker start will try again")
 
     # -- claiming --------------------------------------------------------------------------
 
@@ -268,19 +291,27 @@ class Worker:
             log.exception("job raised", extra={"job": job.seq, "kind": job.kind})
             self._retry_or_bury(job, kind, f"{type(exc).__name__}: {exc}", None)
         else:
-            self._finish(job, status="done", error=None)
+            self._finish(job, status="done", error=None, periodic=kind)
 
     def _retry_or_bury(self, job: ClaimedJob, kind: TaskKind, error: str, delay: float | None) -> None:
         policy = kind.retry
         too_old = policy.give_up_after is not None and utcnow() - job.created_at >= policy.give_up_after
         if job.attempts >= policy.max_attempts or too_old:
             log.warning("job is dead", extra={"job": job.seq, "kind": job.kind, "attempts": job.attempts})
-            self._finish(job, status="dead", error=error)
+            self._finish(job, status="dead", error=error, periodic=kind)
             return
         wait = policy.delay(job.attempts) if delay is None else delay
         self._finish(job, status="queued", error=error, run_at=utcnow() + timedelta(seconds=wait))
 
-    def _finish(self, job: ClaimedJob, *, status: str, error: str | None, run_at: datetime | None = None) -> None:
+    def _finish(
+        self,
+        job: ClaimedJob,
+        *,
+        status: str,
+        error: str | None,
+        run_at: datetime | None = None,
+        periodic: TaskKind | None = None,
+    ) -> None:
         values: dict[str, Any] = {
             "status": status,
             "lease_until": None,
@@ -292,7 +323,7 @@ class Worker:
             values["run_at"] = run_at
         with self.database.transaction() as session:
             # Only the claim that is still ours: after an expired lease another worker owns the job.
-            session.execute(
+            result = session.execute(
                 update(Job)
                 .where(
                     Job.seq == job.seq,
@@ -302,6 +333,11 @@ class Worker:
                 )
                 .values(**values)
             )
+            ours = getattr(result, "rowcount", 0) == 1
+            periodic_due = ours and periodic is not None and periodic.every_seconds is not None
+            if periodic_due and periodic is not None and not _has_pending(session, periodic.name):
+                enqueue(session, periodic.name, {}, ordering_key=_periodic_key(periodic.name),
+                        delay_seconds=periodic.every_seconds or 0.0)  # fmt: skip
 
     def _release_held(self) -> None:
         """Hand back jobs still running at shutdown so another worker can take them at once."""

@@ -19,9 +19,10 @@ from railbook.providers.plaid.client import (
     PlaidRequestRejected,
     PlaidUnavailable,
 )
+from railbook.routing import GridRoute
 from railbook.web import DB, AppSettings, Caller, Keys
 
-router = APIRouter(tags=["Plaid"])
+router = APIRouter(tags=["Plaid"], route_class=GridRoute)
 
 
 class LinkTokenRequest(WireModel):
@@ -42,12 +43,12 @@ def _plaid(request: Request) -> PlaidClient:
     return client
 
 
-def _refused(exc: PlaidRequestRejected) -> GridError:
+def _refused() -> GridError:
     # Plaid refused Railbook itself (its keys or request), not the platform's input.
     return GridError(500, "INTERNAL_ERROR", "The bank-linking provider refused Railbook's request")
 
 
-def _retryable(exc: Exception) -> GridError:
+def _retryable() -> GridError:
     # Plaid did not answer: nothing was used up, so the same call can simply be made again.
     return GridError(
         503,
@@ -67,9 +68,9 @@ def create_link_token(
     try:
         issued = _plaid(request).create_link_token(body.customer_id)
     except (PlaidUnavailable, PlaidRateLimited) as exc:
-        raise _retryable(exc) from exc
+        raise _retryable() from exc
     except PlaidRequestRejected as exc:
-        raise _refused(exc) from exc
+        raise _refused() from exc
     with database.transaction() as session:
         service.start_link(session, caller, body.customer_id, issued.link_token, issued.expiration)
     base = (settings.public_url or str(request.base_url)).rstrip("/")
@@ -98,9 +99,9 @@ def plaid_callback(
             "The public token is invalid or expired", [{"field": "publicToken", "message": "invalid or expired"}]
         ) from exc
     except (PlaidUnavailable, PlaidRateLimited) as exc:
-        raise _retryable(exc) from exc
+        raise _retryable() from exc
     except PlaidRequestRejected as exc:
-        raise _refused(exc) from exc
+        raise _refused() from exc
     chosen = service.choose_account(accounts, body.account_id)
     exchanged = service.Exchanged(item.access_token, item.item_id, accounts)
     with database.transaction() as session:

@@ -113,5 +113,7 @@ def run_remove(context: TaskContext, payload: dict[str, Any]) -> None:
 def register(registry: Registry, settings: Settings) -> None:
     """Declare the Plaid tasks."""
     policy = RetryPolicy(max_attempts=20, base_seconds=settings.plaid_retry_base_seconds, max_seconds=600)
-    registry.register(VERIFY_KIND, run_verify, retry=policy)
-    registry.register(REMOVE_KIND, run_remove, retry=policy)
+    # Each job makes one Plaid call bounded by the client timeout: the lease must outlive it.
+    lease = max(settings.job_lease_seconds, settings.plaid_timeout_seconds + 1)
+    registry.register(VERIFY_KIND, run_verify, retry=policy, lease_seconds=lease)
+    registry.register(REMOVE_KIND, run_remove, retry=policy, lease_seconds=lease)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Body
 from railbook.kit.wire import JSONBody
 from railbook.platforms import config
 from railbook.platforms.schemas import PlatformConfigUpdate
+from railbook.routing import GridRoute
 from railbook.web import DB, Caller, Keys
 
-router = APIRouter(tags=["Platform Configuration"])
+router = APIRouter(tags=["Platform Configuration"], route_class=GridRoute)
 
 
 @router.get("/config")

@@ -7,11 +7,12 @@ from fastapi import APIRouter
 from railbook.errors import GridError, NotFound
 from railbook.kit.wire import JSONBody
 from railbook.platforms.service import ensure_environment
+from railbook.routing import GridRoute
 from railbook.web import DB, AppSettings, Caller, Http, Keys
 from railbook.webhooks.delivery import deliver, mark_failed
 from railbook.webhooks.events import TEST, new_event
 
-router = APIRouter(tags=["Sandbox"])
+router = APIRouter(tags=["Sandbox"], route_class=GridRoute)
 
 
 @router.post("/sandbox/webhooks/test")

@@ -195,7 +195,9 @@ class SwiftAccount(AccountInfo):
         errors = require_one_of(raw, ("accountNumber", "iban"), "give accountNumber, iban, or both")
         swift_code, country = raw.get("swiftCode"), raw.get("country")
         # Compared only when both are well formed; otherwise their own errors say what is wrong.
-        if not (isinstance(swift_code, str) and BIC_SHAPE.match(swift_code) and country in ALPHA_2):
+        if not (isinstance(swift_code, str) and BIC_SHAPE.match(swift_code)):
+            return errors
+        if not (isinstance(country, str) and country in ALPHA_2):
             return errors
         if bic_country(swift_code) != country:
             message = f"swiftCode is a bank in {bic_country(swift_code)}; country (where the bank is) says {country}"

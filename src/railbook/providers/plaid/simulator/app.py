@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from railbook.providers.plaid.simulator import handlers
+from railbook.providers.plaid.simulator import handlers, link_page
 from railbook.providers.plaid.simulator.errors import KINDS, RATE_LIMIT_CODES, PlaidFault, error_response, request_id
 from railbook.providers.plaid.simulator.state import Clock, SimulatorState, system_clock
 
@@ -172,8 +172,13 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return response
 
 
-def create_simulator(client_id: str, secret: str, *, clock: Clock = system_clock) -> Starlette:
-    """A fresh simulator accepting exactly this client id and secret, with time read from `clock`."""
+def create_simulator(
+    client_id: str, secret: str, *, clock: Clock = system_clock, callback_template: str | None = None
+) -> Starlette:
+    """A fresh simulator accepting exactly this client id and secret, with time read from `clock`.
+
+    `callback_template` (with `{token}`) is where the link page sends public tokens when given no `callbackUrl`.
+    """
     routes: list[Route] = [_plaid_route(path, endpoint, client_id, secret) for path, endpoint in ENDPOINTS.items()]
     controls: dict[str, Callable[[Request], Awaitable[Response]]] = {
         "/_control/reset": _control_reset,
@@ -182,6 +187,12 @@ def create_simulator(client_id: str, secret: str, *, clock: Clock = system_clock
     }
     routes += [Route(path, handler, methods=["POST"]) for path, handler in controls.items()]
     routes.append(Route("/_control/state", _control_state, methods=["GET"]))
+    routes += [
+        Route("/link", link_page.link_start, methods=["GET"]),
+        Route("/link", link_page.link_finish, methods=["POST"]),
+        Route("/link/submit", link_page.link_submit, methods=["POST"]),
+    ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     app.state.simulator = SimulatorState(clock=clock)
+    app.state.callback_template = callback_template
     return app

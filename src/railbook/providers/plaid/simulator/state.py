@@ -10,9 +10,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from railbook.providers.plaid.simulator.data import INSTITUTIONS, USER_GOOD_ACCOUNTS, SandboxAccount
+from railbook.providers.plaid.simulator.data import (
+    DEFAULT_INSTITUTION_ID,
+    INSTITUTIONS,
+    USER_GOOD_ACCOUNTS,
+    SandboxAccount,
+)
 from railbook.providers.plaid.simulator.errors import PlaidFault
 
+# The Grid documentation's callback example (seed 001) sends these placeholders; in the simulator the
+# token stands for a fresh `user_good` login each time, whose checking account has that id.
+DOCUMENTED_PUBLIC_TOKEN = "public-sandbox-12345678-1234-1234-1234-123456789012"  # noqa: S105 (a published placeholder)
+DOCUMENTED_ACCOUNT_ID = "plaid_account_id_123"
 LINK_TOKEN_LIFETIME = timedelta(hours=4)
 PUBLIC_TOKEN_LIFETIME = timedelta(minutes=30)
 
@@ -123,10 +132,11 @@ class SimulatorState:
             raise PlaidFault("INVALID_LINK_TOKEN")
         return found
 
-    def public_token_for_link(self, link_token: str, institution_id: str) -> str:
-        """What Plaid Link hands back on success: a public token for a new Item (used by the link page)."""
+    def public_token_for_link(self, link_token: str, institution_id: str) -> tuple[str, SimItem]:
+        """What Plaid Link hands back on success: a public token for a new Item, and the Item (for the link page)."""
         link = self.link_token(link_token)
-        return self.create_public_token(institution_id, link.products, link.webhook)
+        token = self.create_public_token(institution_id, link.products, link.webhook)
+        return token, self.items[self.public_tokens[token].item_id]
 
     def create_public_token(self, institution_id: str, products: list[str], webhook: str | None) -> str:
         """A new `user_good` Item at the institution and a public token for it."""
@@ -146,6 +156,8 @@ class SimulatorState:
 
     def exchange(self, public_token: str) -> tuple[str, str]:
         """Spend a public token once: (access_token, item_id)."""
+        if public_token == DOCUMENTED_PUBLIC_TOKEN:
+            public_token = self._documented_example()
         found = self.public_tokens.get(public_token)
         if found is None or found.used or found.expires_at <= self.now() or found.item_id not in self.items:
             raise PlaidFault("INVALID_PUBLIC_TOKEN")
@@ -153,6 +165,13 @@ class SimulatorState:
         access_token = f"access-sandbox-{uuid.uuid4()}"
         self.access_tokens[access_token] = found.item_id
         return access_token, found.item_id
+
+    def _documented_example(self) -> str:
+        """A fresh public token whose Item's checking account is the documentation's account id."""
+        token = self.create_public_token(DEFAULT_INSTITUTION_ID, ["auth", "identity"], None)
+        checking = self.items[self.public_tokens[token].item_id].accounts[0]
+        checking.account_id = DOCUMENTED_ACCOUNT_ID
+        return token
 
     def item_for(self, access_token: str) -> SimItem:
         """The Item an access token opens, or INVALID_ACCESS_TOKEN."""

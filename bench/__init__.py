@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): Railbook under wrk against a bare FastAPI baseline. Not part of `make test`."""

@@ -1,0 +1,180 @@
+"""Targets (issue 7) and the table printed at the end of a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CREATE_RATIO = 0.8
+CREATE_P99_MS = 50.0
+LIST_GROWTH = 1.5
+PLAID_P50_MS = 250.0
+WEBHOOKS_PER_SECOND = 500.0
+MEMORY_MB = 200.0
+
+
+def _get(tree: dict[str, Any], *path: str) -> Any:
+    node: Any = tree
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _ratio(numerator: Any, denominator: Any) -> float | None:
+    if not isinstance(numerator, int | float) or not isinstance(denominator, int | float) or not denominator:
+        return None
+    return round(numerator / denominator, 2)
+
+
+def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with the measured value and whether it is met."""
+    ours, base = results["railbook"], results["baseline"]
+    sizes = sorted(ours.get("reads", {}), key=int)
+    small, large = (sizes[0], sizes[-1]) if sizes else ("", "")
+    checks: list[tuple[str, str, float | None, bool]] = []
+    ratio = _ratio(_get(ours, "create", "rps"), _get(base, "create", "rps"))
+    checks.append(
+        ("create req/s vs baseline", f">= {CREATE_RATIO}x", ratio, ratio is not None and ratio >= CREATE_RATIO)
+    )
+    p99 = _get(ours, "create", "p99_ms")
+    checks.append(("create p99 (ms)", f"<= {CREATE_P99_MS:g}", p99, p99 is not None and p99 <= CREATE_P99_MS))
+    growth = _ratio(_get(ours, "reads", large, "list", "p50_ms"), _get(ours, "reads", small, "list", "p50_ms"))
+    name = f"list p50 at {_size(large)} / at {_size(small)}"
+    checks.append((name, f"<= {LIST_GROWTH}x", growth, growth is not None and growth <= LIST_GROWTH))
+    plaid = _get(ours, "plaid", "p50_ms")
+    checks.append(
+        ("Plaid callback->webhook p50 (ms)", f"<= {PLAID_P50_MS:g}", plaid, plaid is not None and plaid <= PLAID_P50_MS)
+    )
+    rate = _get(ours, "webhooks", "per_second")
+    checks.append(
+        ("webhook deliveries/s", f">= {WEBHOOKS_PER_SECOND:g}", rate, rate is not None and rate >= WEBHOOKS_PER_SECOND)
+    )
+    memory = _get(ours, "memory", "rss_mb")
+    creates = _get(ours, "memory", "creates") or 0
+    checks.append(
+        (
+            f"RSS after {_size(str(creates))} creates (MB)",
+            f"<= {MEMORY_MB:g}",
+            memory,
+            memory is not None and memory <= MEMORY_MB,
+        )
+    )
+    return [{"target": name, "goal": goal, "measured": value, "met": met} for name, goal, value, met in checks]
+
+
+def _size(count: str) -> str:
+    if not count:
+        return "?"
+    number = int(count)
+    if number >= 1_000_000 and number % 1_000_000 == 0:
+        return f"{number // 1_000_000}M"
+    if number >= 1_000:
+        return f"{round(number / 1_000)}k"
+    return str(number)
+
+
+def _row(label: str, figures: dict[str, Any] | None, versus: dict[str, Any] | None = None) -> list[str]:
+    if not figures:
+        return [label, "-", "-", "-", "-", ""]
+    errors = int(figures.get("non_2xx", 0)) + int(figures.get("socket_errors", 0))
+    ratio = _ratio(figures.get("rps"), (versus or {}).get("rps"))
+    return [
+        label,
+        f"{figures['rps']:,.0f}",
+        f"{figures['p50_ms']:.1f}",
+        f"{figures['p99_ms']:.1f}",
+        f"{ratio:.2f}x" if ratio is not None else "",
+        str(errors) if errors else "",
+    ]
+
+
+def table_rows(results: dict[str, Any]) -> list[list[str]]:
+    """The load-test rows: scenario, req/s, p50, p99, req/s vs baseline, errors."""
+    ours, base = results["railbook"], results["baseline"]
+    rows = [
+        _row("create, 32 conn", ours.get("create"), base.get("create")),
+        _row("create + Idempotency-Key", ours.get("create_idempotent"), base.get("create")),
+        _row(
+            f"create, sustained to {_size(str(_get(ours, 'memory', 'creates') or 0))}",
+            _get(ours, "memory", "sustained_create"),
+        ),
+    ]
+    for size in sorted(ours.get("reads", {}), key=int):
+        reads = ours["reads"][size]
+        stored = _size(str(reads["stored"]))
+        first = size == min(ours["reads"], key=int)
+        rows.append(_row(f"list ?customerId, {stored} stored", reads.get("list"), base.get("list") if first else None))
+        rows.append(_row(f"get by id, {stored} stored", reads.get("get"), base.get("get") if first else None))
+        rows.append(_row(f"list (no filter, 4 conn), {stored} stored", reads.get("list_all")))
+    rows.append(_row(f"baseline create ({base.get('database', 'sqlite')})", base.get("create")))
+    rows.append(_row(f"baseline list, {_size(str(base.get('stored', 0)))} stored", base.get("list")))
+    rows.append(_row(f"baseline get, {_size(str(base.get('stored', 0)))} stored", base.get("get")))
+    return rows
+
+
+def _create_runs(results: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
+    return [
+        ("railbook create", results["railbook"].get("create")),
+        ("railbook create + Idempotency-Key", results["railbook"].get("create_idempotent")),
+        ("baseline create", results["baseline"].get("create")),
+    ]
+
+
+def _format(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    lines = [" | ".join(cell.ljust(width) for cell, width in zip(header, widths, strict=True)).rstrip()]
+    lines.append("-+-".join("-" * width for width in widths))
+    for row in rows:
+        lines.append(
+            " | ".join(
+                cell.ljust(width) if index == 0 else cell.rjust(width)
+                for index, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+    return "\n".join(lines)
+
+
+def print_table(results: dict[str, Any]) -> None:
+    """Print the load-test table, the other figures and the targets."""
+    meta = results["meta"]
+    print(
+        f"\nRailbook benchmarks: {meta['database']}{' (quick)' if meta['quick'] else ''}, "
+        f"{meta['machine']['cpus']} CPUs, {meta['total_seconds']} s, commit {meta['commit']}, load average "
+        f"{meta['load_average_at_start'][0]} at start and {meta['load_average_at_end'][0]} at the end\n"
+    )
+    header = ["scenario", "req/s", "p50 ms", "p99 ms", "vs baseline", "errors"]
+    print(_format(table_rows(results), header))
+    short = [name for name, figures in _create_runs(results) if figures and figures.get("threads_out_of_bodies")]
+    if short:
+        print(f"warning: {', '.join(short)} ran out of fresh bodies before the end (raise Plan.max_create_rps)")
+    ours = results["railbook"]
+    plaid, hooks, memory = ours.get("plaid", {}), ours.get("webhooks", {}), ours.get("memory", {})
+    print()
+    print(
+        f"Plaid callback -> ACTIVE webhook: p50 {plaid.get('p50_ms')} ms, p99 {plaid.get('p99_ms')} ms, "
+        f"max {plaid.get('max_ms')} ms over {plaid.get('completed')}/{plaid.get('flows')} flows "
+        f"(callback answered in {plaid.get('callback_p50_ms')} ms p50)"
+    )
+    print(
+        f"Webhooks: {hooks.get('per_second')} deliveries/s ({hooks.get('delivered')}/{hooks.get('events')} "
+        f"delivered, first {hooks.get('first_after_commit_s')} s and last {hooks.get('drain_seconds')} s "
+        f"after commit)"
+    )
+    print(
+        f"Memory (VmRSS): {memory.get('rss_at_start_mb')} MB at start, {memory.get('rss_mb')} MB after "
+        f"{memory.get('creates')} creates, {memory.get('rss_at_end_mb')} MB at the end, "
+        f"peak {memory.get('peak_rss_at_end_mb', memory.get('peak_rss_mb'))} MB"
+    )
+    seeding = ours.get("seeding", {})
+    print(f"Seeding: {seeding.get('rows')} rows by bulk insert in {seeding.get('seconds')} s\n")
+    target_rows = [
+        [
+            item["target"],
+            item["goal"],
+            "-" if item["measured"] is None else f"{item['measured']:g}",
+            "met" if item["met"] else "MISSED",
+        ]
+        for item in results.get("targets", [])
+    ]
+    print(_format(target_rows, ["target", "goal", "measured", ""]))

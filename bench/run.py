@@ -1,0 +1,329 @@
+"""`make bench`: start Railbook as in production, load it with wrk, compare with the bare baseline.
+
+python -m bench [--db sqlite|postgres] [--quick] [--output PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import select
+
+from bench import baseline, scenarios
+from bench.report import evaluate_targets, print_table
+from bench.scenarios import Bodies, Timing
+from bench.seed import Seeder, sandbox_principal, stored_accounts
+from bench.servers import (
+    ROOT,
+    Server,
+    Token,
+    baseline_server,
+    database_url,
+    ensure_wrk,
+    free_port,
+    prepare_railbook,
+    railbook_env,
+    railbook_server,
+    webhook_receiver,
+)
+from railbook import API_PREFIX
+from railbook.db import Database
+from railbook.external_accounts.models import ExternalAccount
+
+DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.json"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and durations: the full run, or --quick for a smoke run."""
+
+    sizes: tuple[int, int, int]
+    create: Timing
+    reads: Timing
+    api_customers: int
+    memory_creates: int
+    plaid_flows: int
+    webhook_events: int
+    sample_ids: int = 20_000
+    sample_customers: int = 2_000
+    # Upper bound on creates/s, to size the pool files so a run never runs out of fresh bodies.
+    max_create_rps: int = 4_000
+
+
+FULL = Plan(
+    sizes=(1_000, 100_000, 1_000_000),
+    create=Timing(5, 20),
+    reads=Timing(3, 10),
+    api_customers=1_000,
+    memory_creates=100_000,
+    plaid_flows=50,
+    webhook_events=3_000,
+)
+QUICK = Plan(
+    sizes=(1_000, 10_000, 10_000),
+    create=Timing(1, 4),
+    reads=Timing(1, 3),
+    api_customers=100,
+    memory_creates=5_000,
+    plaid_flows=10,
+    webhook_events=500,
+)
+
+
+def log(message: str) -> None:
+    """Progress on stderr (the table goes to stdout)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every scenario and write the results."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="short durations and 1k/10k sizes (a smoke run)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="results JSON (default bench/results/latest.json, latest-postgres.json with --db postgres; "
+        "a quick run writes to the temporary directory's parent instead: it is not a result to keep)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    output: Path = args.output or _default_output(args)
+    wrk = ensure_wrk()
+    # A TERM (timeout, CI) unwinds like an exception, so every server started here is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    workdir = Path(tempfile.mkdtemp(prefix="railbook-bench-"))
+    log(f"{args.db}{' (quick)' if args.quick else ''}; working in {workdir}")
+    started = time.monotonic()
+    try:
+        results = run(plan, args.db, workdir, wrk)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results["meta"]["total_seconds"] = round(time.monotonic() - started, 1)
+    results["meta"]["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
+    results["targets"] = evaluate_targets(results)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode() + "\n")
+    print_table(results)
+    print(f"\nresults written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    return 0
+
+
+def _default_output(args: argparse.Namespace) -> Path:
+    if args.quick:
+        return Path(tempfile.gettempdir()) / f"railbook-bench-quick-{args.db}.json"
+    return DEFAULT_OUTPUT if args.db == "sqlite" else DEFAULT_OUTPUT.with_name(f"latest-{args.db}.json")
+
+
+def run(plan: Plan, db: str, workdir: Path, wrk: str) -> dict[str, Any]:
+    """Every scenario against one fresh database."""
+    results: dict[str, Any] = {"meta": _meta(plan, db, wrk), "railbook": {}, "baseline": {}}
+    ours: dict[str, Any] = results["railbook"]
+    with database_url(db, workdir) as url:
+        env = railbook_env(url, workdir, free_port())
+        token = prepare_railbook(env)
+        with (
+            webhook_receiver(workdir / "receiver.log") as receiver,
+            railbook_server(env, workdir / "railbook.log") as server,
+        ):
+            client = httpx.Client(base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30)
+            client.patch("/config", json={"webhookEndpoint": f"{receiver.url}/webhooks"}).raise_for_status()
+            database = Database(url)
+            template = scenarios.create_customers(client, 1, name="Seeded Customer")[0]
+            seeder = Seeder(database, sandbox_principal(token.id, token.platform_id), template)
+            ours["memory"] = {"rss_at_start_mb": server.rss_mb()["VmRSS"]}
+            ours["reads"] = {}
+
+            log(f"seeding {plan.sizes[0]:,} accounts")
+            seeder.grow_to(plan.sizes[0])
+            _reads(plan, wrk, server, token, workdir, seeder, database, ours["reads"], str(plan.sizes[0]))
+
+            log("creating customers for the create benchmark")
+            bodies = Bodies(workdir, scenarios.create_customers(client, plan.api_customers))
+            warm = bodies.pool("create-warm", round(plan.create.warm_seconds * plan.max_create_rps))
+            measured = bodies.pool("create", round(plan.create.seconds * plan.max_create_rps))
+            results["baseline"] = _baseline(plan, wrk, workdir, token, seeder, database, warm, measured)
+
+            log("railbook: create")
+            ours["create"] = scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create)
+            log("railbook: create with Idempotency-Key")
+            warm_keyed = bodies.pool("create-keyed-warm", round(plan.create.warm_seconds * plan.max_create_rps))
+            keyed = bodies.pool("create-keyed", round(plan.create.seconds * plan.max_create_rps))
+            ours["create_idempotent"] = scenarios.measure_creates(
+                wrk, server, token.authorization, warm_keyed, keyed, plan.create, idempotency=True
+            )
+            ours["memory"].update(_memory(plan, wrk, server, token, bodies, database, seeder))
+
+            for size in sorted(set(plan.sizes[1:])):
+                api_created = stored_accounts(database, token.platform_id) - seeder.accounts
+                target = max(seeder.accounts, size - api_created)
+                log(f"seeding up to {size:,} accounts stored ({target - seeder.accounts:,} more rows)")
+                seeder.grow_to(target)
+                seeder.analyze()
+                _reads(plan, wrk, server, token, workdir, seeder, database, ours["reads"], str(size))
+            ours["seeding"] = {"rows": seeder.accounts, "seconds": round(seeder.seconds, 1)}
+
+            log(f"plaid: {plan.plaid_flows} flows")
+            ours["plaid"] = scenarios.plaid_flows(client, server, receiver, plan.plaid_flows)
+            log(f"webhooks: {plan.webhook_events} deliveries")
+            ours["webhooks"] = scenarios.webhook_throughput(database, token.platform_id, receiver, plan.webhook_events)
+            ours["memory"]["rss_at_end_mb"] = server.rss_mb()["VmRSS"]
+            ours["memory"]["peak_rss_at_end_mb"] = server.rss_mb()["VmHWM"]
+            database.dispose()
+            client.close()
+    return results
+
+
+def _reads(
+    plan: Plan,
+    wrk: str,
+    server: Server,
+    token: Token,
+    workdir: Path,
+    seeder: Seeder,
+    database: Database,
+    into: dict[str, Any],
+    label: str,
+) -> None:
+    stored = stored_accounts(database, token.platform_id)
+    log(f"railbook: reads with {stored:,} accounts stored")
+    figures = scenarios.measure_reads(
+        wrk,
+        server,
+        token.authorization,
+        workdir,
+        label,
+        _spread(seeder.customers, plan.sample_customers),
+        seeder.sample_account_ids(plan.sample_ids),
+        plan.reads,
+    )
+    into[label] = {"stored": stored, **figures}
+
+
+def _spread(items: list[str], count: int) -> list[str]:
+    """Up to `count` items taken evenly across the list (old and new customers alike)."""
+    if len(items) <= count:
+        return list(items)
+    step = len(items) / count
+    return [items[int(index * step)] for index in range(count)]
+
+
+def _baseline(
+    plan: Plan,
+    wrk: str,
+    workdir: Path,
+    token: Token,
+    seeder: Seeder,
+    database: Database,
+    warm: Path,
+    measured: Path,
+) -> dict[str, Any]:
+    """The bare baseline, on its own SQLite file holding the same seeded rows: reads, then creates."""
+    path = workdir / "baseline.db"
+    baseline.create_schema(str(path))
+    with database.reading() as session:
+        rows = session.execute(
+            select(
+                ExternalAccount.id,
+                ExternalAccount.customer_id,
+                ExternalAccount.account_type,
+                ExternalAccount.currency,
+                ExternalAccount.account_info,
+                ExternalAccount.created_at,
+            ).where(ExternalAccount.platform_id == token.platform_id)
+        ).all()
+    baseline.seed(
+        str(path), [(row[0], row[1], row[2], row[3], orjson.dumps(row[4]).decode(), row[5].isoformat()) for row in rows]
+    )
+    figures: dict[str, Any] = {"database": "sqlite", "stored": len(rows)}
+    with baseline_server(path, workdir / "baseline.log") as server:
+        log("baseline: reads")
+        reads = scenarios.measure_reads(
+            wrk,
+            server,
+            token.authorization,
+            workdir,
+            "baseline",
+            _spread(seeder.customers, plan.sample_customers),
+            [row[0] for row in rows][: plan.sample_ids],
+            plan.reads,
+            list_all=False,
+        )
+        figures.update(reads)
+        log("baseline: create")
+        figures["create"] = scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create)
+        figures["rss_mb"] = server.rss_mb()["VmRSS"]
+    with sqlite3.connect(path) as check:
+        figures["rows_after"] = check.execute("SELECT count(*) FROM external_accounts").fetchone()[0]
+    return figures
+
+
+def _memory(
+    plan: Plan, wrk: str, server: Server, token: Token, bodies: Bodies, database: Database, seeder: Seeder
+) -> dict[str, Any]:
+    """Keep creating through the API until `memory_creates` were made in all, then read VmRSS."""
+    created = stored_accounts(database, token.platform_id) - seeder.accounts
+    remaining = plan.memory_creates - created
+    figures: dict[str, Any] = {}
+    if remaining > 0:
+        log(f"railbook: {remaining:,} more creates (memory after {plan.memory_creates:,})")
+        pool = bodies.pool("create-memory", remaining)
+        figures["sustained_create"] = scenarios.create_until_exhausted(wrk, server, token.authorization, pool)
+    figures["creates"] = stored_accounts(database, token.platform_id) - seeder.accounts
+    return {**figures, **_rss(server)}
+
+
+def _rss(server: Server) -> dict[str, float]:
+    figures = server.rss_mb()
+    return {"rss_mb": figures["VmRSS"], "peak_rss_mb": figures["VmHWM"]}
+
+
+def _meta(plan: Plan, db: str, wrk: str) -> dict[str, Any]:
+    version = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)  # noqa: S603
+    git = shutil.which("git")
+    commit = ""
+    if git is not None:
+        found = subprocess.run([git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+        commit = found.stdout.strip()
+    return {
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "database": db,
+        "quick": plan is QUICK,
+        # Other work on the machine skews every figure: look here before comparing runs.
+        "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
+        "commit": commit or None,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "wrk": version.stdout.split("\n")[0].strip(),
+        },
+        "plan": {
+            "sizes": list(plan.sizes),
+            "connections": scenarios.CONNECTIONS,
+            "create_seconds": plan.create.seconds,
+            "create_warmup_seconds": plan.create.warm_seconds,
+            "read_seconds": plan.reads.seconds,
+            "read_warmup_seconds": plan.reads.warm_seconds,
+            "memory_creates": plan.memory_creates,
+            "plaid_flows": plan.plaid_flows,
+            "webhook_events": plan.webhook_events,
+        },
+    }

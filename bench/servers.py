@@ -1,0 +1,206 @@
+"""Processes the benchmarks start: Railbook (`railbook serve`), the baseline, the webhook receiver; databases."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Token:
+    """An API token as `railbook tokens create --json` prints it."""
+
+    id: str
+    secret: str
+    platform_id: str
+
+    @property
+    def authorization(self) -> str:
+        """The Authorization header value."""
+        return "Basic " + base64.b64encode(f"{self.id}:{self.secret}".encode()).decode()
+
+
+@contextmanager
+def database_url(kind: str, workdir: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file under `workdir`, or a new PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'data' / 'railbook.db'}"
+        return
+    name = f"railbook_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def railbook_env(url: str, workdir: Path, port: int) -> dict[str, str]:
+    """RAILBOOK_* settings for the server and the CLI."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RAILBOOK_")}
+    env.update(
+        RAILBOOK_DATA_DIR=str(workdir / "data"),
+        RAILBOOK_DATABASE_URL=url,
+        RAILBOOK_HOST="127.0.0.1",
+        RAILBOOK_PORT=str(port),
+        RAILBOOK_LOG_LEVEL="WARNING",
+        RAILBOOK_EMBEDDED_WORKER="true",
+        # The limiter still runs on every request, it just never says no to a load generator.
+        RAILBOOK_RATE_LIMIT_PER_SECOND="1000000",
+        RAILBOOK_RATE_LIMIT_BURST="1000000",
+    )
+    return env
+
+
+def railbook_cli(env: dict[str, str], *args: str) -> str:
+    """Run `railbook ARGS` and return what it printed."""
+    command = [str(BIN / "railbook"), *args]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise RuntimeError(f"railbook {' '.join(args)} failed: {done.stderr or done.stdout}")
+    return done.stdout
+
+
+def prepare_railbook(env: dict[str, str]) -> Token:
+    """Migrate the empty database and mint the sandbox token the load generator uses."""
+    Path(env["RAILBOOK_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    railbook_cli(env, "db", "upgrade")
+    minted = orjson.loads(railbook_cli(env, "tokens", "create", "--platform", "bench", "--mode", "sandbox", "--json"))
+    return Token(minted["id"], minted["secret"], minted["platformId"])
+
+
+class Server:
+    """A server process listening on 127.0.0.1:port."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], port: int, log: Path) -> None:
+        self.name = name
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._log = log.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - commands built here, not from input
+            command, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.log_path = log
+
+    def wait_ready(self, path: str = "/healthz", timeout: float = 60.0) -> None:
+        """Block until `path` answers (anything below 500)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if httpx.get(self.url + path, timeout=2).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not start within {timeout} s; see {self.log_path}")
+
+    def rss_mb(self) -> dict[str, float]:
+        """VmRSS and VmHWM (peak) of the process, in MB (MiB)."""
+        figures: dict[str, float] = {}
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                figures[key] = round(int(value.split()[0]) / 1024, 1)
+        return figures
+
+    def stop(self) -> None:
+        """SIGTERM (graceful: uvicorn stops the embedded worker), then SIGKILL after 15 s."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+@contextmanager
+def railbook_server(env: dict[str, str], log: Path) -> Iterator[Server]:
+    """`railbook serve` (uvicorn, one process, access log off, embedded worker)."""
+    server = Server("railbook", [str(BIN / "railbook"), "serve"], env, int(env["RAILBOOK_PORT"]), log)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def baseline_server(database: Path, log: Path) -> Iterator[Server]:
+    """bench/baseline.py under the uvicorn settings `railbook serve` uses."""
+    port = free_port()
+    env = {**os.environ, "BENCH_BASELINE_DB": str(database)}
+    command = [
+        str(BIN / "uvicorn"),
+        "bench.baseline:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--proxy-headers",
+    ]
+    server = Server("baseline", command, env, port, log)
+    try:
+        server.wait_ready("/docs")
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def webhook_receiver(log: Path) -> Iterator[Server]:
+    """bench/receiver.py in its own process."""
+    port = free_port()
+    server = Server(
+        "receiver", [sys.executable, "-m", "bench.receiver", "--port", str(port)], dict(os.environ), port, log
+    )
+    try:
+        server.wait_ready("/_stats")
+        yield server
+    finally:
+        server.stop()
+
+
+def ensure_wrk() -> str:
+    """The wrk binary (make bench installs it from Debian's packages)."""
+    found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does this)")
+    return found

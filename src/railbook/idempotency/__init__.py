@@ -1,0 +1,1 @@
+"""Idempotency-Key handling for POST endpoints: store the first answer, replay it, refuse conflicts."""

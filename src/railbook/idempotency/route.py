@@ -1,0 +1,136 @@
+"""Route classes that put a POST endpoint behind `Idempotency-Key` (required or optional)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from railbook.auth import authenticate
+from railbook.config import Settings
+from railbook.db import Database
+from railbook.errors import Conflict, GridError, InvalidInput, error_response
+from railbook.idempotency import store
+from railbook.routing import GridRoute
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def _key_error(message: str) -> InvalidInput:
+    return InvalidInput(message, [{"field": HEADER, "message": message}])
+
+
+def _read_key(request: Request, *, required: bool) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        if required:
+            raise _key_error(f"{HEADER} header is required")
+        return None
+    if not key.strip():
+        raise _key_error(f"{HEADER} must not be empty")
+    if len(key) > MAX_KEY_LENGTH:
+        raise _key_error(f"{HEADER} must be at most {MAX_KEY_LENGTH} characters")
+    return key
+
+
+async def _as_response(request: Request, exc: Exception) -> Response | None:
+    """The response the app's own exception handlers give for `exc` (None when it has none)."""
+    if isinstance(exc, GridError):
+        return error_response(exc)
+    for kind in type(exc).__mro__:
+        handler = request.app.exception_handlers.get(kind)
+        if handler is not None and kind is not Exception:
+            try:
+                answer = handler(request, exc)
+                response: Response = await answer if inspect.isawaitable(answer) else answer
+            except Exception:
+                return None  # the handler declined it: a crash, left to the last-resort 500
+            return response
+    return None
+
+
+async def run_idempotently(request: Request, handler: Handler, *, required: bool) -> Response:
+    """Run `handler` at most once per key; replay its stored 2xx/4xx answer for the same request."""
+    if not required and HEADER.lower() not in request.headers:
+        return await handler(request)
+    # Credentials first: a key belongs to a (platform, mode), and a 401 must win over a 400.
+    principal = await authenticate(request)
+    key = _read_key(request, required=required)
+    if key is None:
+        return await handler(request)
+    database: Database = request.app.state.database
+    settings: Settings = request.app.state.settings
+    print_ = store.fingerprint(request.method, request.url.path, await request.body())
+    ttl = timedelta(seconds=settings.idempotency_ttl_seconds)
+    outcome = await run_in_threadpool(store.claim, database, principal, key, print_, ttl)
+    if isinstance(outcome, store.Replay):
+        return Response(
+            outcome.body, outcome.status_code, media_type="application/json", headers={REPLAYED_HEADER: "true"}
+        )
+    if isinstance(outcome, store.Mismatch):
+        raise Conflict(f"This {HEADER} was already used with a different request")
+    if isinstance(outcome, store.Busy):
+        raise Conflict(f"A request with this {HEADER} is still being processed; retry later")
+    try:
+        response = await handler(request)
+    except Exception as exc:
+        rendered = await _as_response(request, exc)
+        if rendered is None or rendered.status_code >= 500:
+            await run_in_threadpool(store.release, database, outcome)
+            raise
+        response = rendered
+    if response.status_code >= 500:
+        await run_in_threadpool(store.release, database, outcome)
+    else:
+        await run_in_threadpool(store.complete, database, outcome, response.status_code, bytes(response.body))
+    return response
+
+
+class _IdempotentRoute(GridRoute):
+    required = False
+
+    def get_route_handler(self) -> Handler:
+        """The endpoint's handler wrapped in the key check."""
+        handler = super().get_route_handler()
+        required = self.required
+
+        async def idempotent(request: Request) -> Response:
+            return await run_idempotently(request, handler, required=required)
+
+        return idempotent
+
+
+class OptionalIdempotencyRoute(_IdempotentRoute):
+    """`Idempotency-Key` accepted: with it, the endpoint runs once per key."""
+
+    required = False
+
+
+class RequiredIdempotencyRoute(_IdempotentRoute):
+    """`Idempotency-Key` required (400 without it)."""
+
+    required = True
+
+
+def idempotent_post(
+    router: APIRouter, path: str, *, required: bool, status_code: int = 201
+) -> Callable[[Endpoint], Endpoint]:
+    """Like `@router.post(path)`, with the endpoint behind `Idempotency-Key` (required or optional)."""
+    route_class = RequiredIdempotencyRoute if required else OptionalIdempotencyRoute
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        router.add_api_route(
+            path, endpoint, methods=["POST"], status_code=status_code, route_class_override=route_class
+        )
+        return endpoint
+
+    return register

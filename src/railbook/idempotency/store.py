@@ -1,0 +1,125 @@
+"""The key store: claim a key before the work, record the answer after it, purge expired keys."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+import orjson
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from railbook.db import Database
+from railbook.idempotency.models import IdempotencyRecord
+from railbook.kit.clock import utcnow
+from railbook.kit.ids import new_uuid
+from railbook.principal import Principal
+
+# A request still running after this long is taken to have died with its process.
+RUNNING_LOCK = timedelta(seconds=120)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The key is ours: run the request, then `complete` or `release`."""
+
+    record_id: str
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The key already holds an answer for this same request."""
+
+    status_code: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Busy:
+    """The key is held by a request still running."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The key was first used for a different request."""
+
+
+Outcome = Claimed | Replay | Busy | Mismatch
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """SHA-256 of method, path and the body as canonical JSON (the raw bytes when it is not JSON)."""
+    try:
+        canonical = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body else b""
+    except orjson.JSONDecodeError:
+        canonical = body
+    return hashlib.sha256(method.encode() + b"\n" + path.encode() + b"\n" + canonical).hexdigest()
+
+
+def claim(database: Database, principal: Principal, key: str, print_: str, ttl: timedelta) -> Outcome:
+    """Write the key (committed) before any work, or say what the existing key means for this request."""
+    for _ in range(3):
+        now = utcnow()
+        with database.transaction() as session:
+            existing = session.scalar(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.platform_id == principal.platform_id,
+                    IdempotencyRecord.mode == principal.mode.value,
+                    IdempotencyRecord.key == key,
+                )
+            )
+            if existing is not None and existing.expires_at > now:
+                if existing.fingerprint != print_:
+                    return Mismatch()
+                if existing.state == "done" and existing.status_code is not None:
+                    return Replay(existing.status_code, existing.response_body or b"")
+                if existing.locked_until > now:
+                    return Busy()
+                # Its request died mid-way: this one takes the key over.
+                existing.locked_until = now + RUNNING_LOCK
+                return Claimed(existing.id)
+            if existing is not None:
+                session.delete(existing)  # expired: the key is free again
+                session.flush()
+        try:
+            with database.transaction() as session:
+                record = IdempotencyRecord(
+                    id=new_uuid(),
+                    platform_id=principal.platform_id,
+                    mode=principal.mode.value,
+                    key=key,
+                    fingerprint=print_,
+                    state="running",
+                    locked_until=now + RUNNING_LOCK,
+                    created_at=now,
+                    expires_at=now + ttl,
+                )
+                session.add(record)
+            return Claimed(record.id)
+        except IntegrityError:
+            continue  # another request wrote the key first: look again
+    return Busy()
+
+
+def complete(database: Database, claimed: Claimed, status_code: int, body: bytes) -> None:
+    """Store the answer under the key, for replays."""
+    with database.transaction() as session:
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == claimed.record_id)
+            .values(state="done", status_code=status_code, response_body=body)
+        )
+
+
+def release(database: Database, claimed: Claimed) -> None:
+    """Forget the key (a 5xx or a crash): the same request may simply be sent again."""
+    with database.transaction() as session:
+        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == claimed.record_id))
+
+
+def purge_expired(database: Database) -> int:
+    """Delete expired keys; how many."""
+    with database.transaction() as session:
+        result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,1 @@
+"""Stablecoin provider accounts: verified, encrypted links to a platform's Brale account."""

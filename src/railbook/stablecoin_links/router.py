@@ -1,0 +1,115 @@
+"""HTTP routes for /stablecoin-provider-accounts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Query, Request
+from sqlalchemy.exc import IntegrityError
+
+from railbook.errors import Conflict, GridError, InvalidInput
+from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, idempotent_post
+from railbook.kit.pagination import Position, keyset_page, list_scope
+from railbook.kit.wire import JSONBody
+from railbook.providers.brale.client import BraleClient, BraleCredentialsRejected, BraleUnavailable
+from railbook.routing import GridRoute
+from railbook.stablecoin_links import service
+from railbook.stablecoin_links.models import StablecoinProviderAccount
+from railbook.stablecoin_links.schemas import LinkRequest, LinkStatus, StablecoinProvider
+from railbook.web import DB, AppSettings, Caller, Keys, Paging, list_body
+
+router = APIRouter(tags=["Stablecoins"], route_class=GridRoute)
+
+
+def _already_linked(link_id: str) -> Conflict:
+    return Conflict("This provider account is already linked", details={"existingId": link_id})
+
+
+def _brale(request: Request) -> BraleClient:
+    client: BraleClient = request.app.state.brale
+    return client
+
+
+@idempotent_post(router, "/stablecoin-provider-accounts", required=True)
+def link_stablecoin_provider_account(
+    caller: Caller,
+    database: DB,
+    keys: Keys,
+    settings: AppSettings,
+    request: Request,
+    body: Annotated[LinkRequest, Body()],
+    idempotency_key: Annotated[str, Header(alias=HEADER, max_length=MAX_KEY_LENGTH)],
+) -> JSONBody:
+    """Verify the provider credentials, then store them encrypted as an ACTIVE link."""
+    provider = body.provider.value
+    if body.provider_account_id is not None:
+        with database.reading() as session:
+            existing = service.existing_link(session, caller, provider, body.provider_account_id)
+        if existing is not None:
+            raise _already_linked(existing)
+    try:
+        reachable = _brale(request).list_account_ids(body.api_client_id, body.api_client_secret.get_secret_value())
+    except BraleCredentialsRejected as exc:
+        message = "Brale refused these API client credentials"
+        fields = [{"field": name, "message": message} for name in ("apiClientId", "apiClientSecret")]
+        raise InvalidInput(message, fields) from exc
+    except BraleUnavailable as exc:
+        raise GridError(
+            503,
+            "SERVICE_UNAVAILABLE",
+            "Brale could not be reached; nothing was stored. Retry with the same Idempotency-Key",
+            headers={"Retry-After": str(max(1, round(exc.retry_after or 5)))},
+        ) from exc
+    account_id = service.choose_account(reachable, body.provider_account_id)
+    recheck = timedelta(seconds=settings.stablecoin_reverify_seconds)
+    try:
+        with database.transaction() as session:
+            existing = service.existing_link(session, caller, provider, account_id)
+            if existing is not None:
+                raise _already_linked(existing)
+            answer = service.render(service.create(session, caller, body, account_id, keys, recheck))
+    except IntegrityError as exc:
+        # Another request linked the same account between our check and our insert.
+        raise Conflict("This provider account is already linked") from exc
+    return JSONBody(answer, status_code=201)
+
+
+@router.get("/stablecoin-provider-accounts")
+def list_stablecoin_provider_accounts(
+    caller: Caller,
+    database: DB,
+    paging: Paging,
+    provider: Annotated[StablecoinProvider | None, Query()] = None,
+    status: Annotated[LinkStatus | None, Query()] = None,
+) -> JSONBody:
+    """The platform's links, newest first."""
+    filters = {"provider": provider.value if provider else None, "status": status.value if status else None}
+    scope = list_scope("stablecoin-links", platform=caller.platform_id, mode=caller.mode.value, **filters)
+    statement = service.links_of(caller, **filters)
+    with database.reading() as session:
+        page = keyset_page(
+            session,
+            statement,
+            created_at=StablecoinProviderAccount.created_at,
+            row_id=StablecoinProviderAccount.id,
+            limit=paging.limit,
+            after=paging.position(scope),
+            position_of=lambda link: Position(link.created_at, link.id),
+            codec=paging.codec,
+            scope=scope,
+        )
+        body = list_body(page, service.render)
+    return JSONBody(body)
+
+
+@router.get("/stablecoin-provider-accounts/{stablecoinProviderAccountId}")
+def get_stablecoin_provider_account(
+    caller: Caller,
+    database: DB,
+    stablecoinProviderAccountId: str,  # noqa: N803
+) -> JSONBody:
+    """One link by id."""
+    with database.reading() as session:
+        body = service.render(service.get(session, caller, stablecoinProviderAccountId))
+    return JSONBody(body)
