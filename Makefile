@@ -40,10 +40,15 @@ clean:
 
 # Benchmarks (issue 7), not part of `make test`: Railbook under wrk against a bare FastAPI baseline.
 # `make bench ARGS=--quick` for a smoke run; `make bench-postgres` (or ARGS="--db postgres") on PostgreSQL.
-.PHONY: bench bench-postgres
+.PHONY: bench bench-postgres soak
 bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench $(ARGS)
 
 bench-postgres:
 	$(MAKE) bench ARGS="--db postgres $(ARGS)"
+
+# 10 minutes of mixed traffic at a fixed rate: exits non-zero on any error or growing memory.
+# `make soak ARGS="--db postgres"`, `ARGS="--minutes 2 --rate 50"` for a shorter run.
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak $(ARGS)

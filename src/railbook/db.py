@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -64,18 +65,32 @@ def is_sqlite(url: str) -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 
 
-def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
+# Connections kept open per process. Enough for every request thread (anyio's 40) and the embedded
+# worker at once: a connection opened beyond the pool is closed again on return, and with 32
+# concurrent requests that churn (connect + PRAGMAs, or a PostgreSQL backend start) cost more than
+# the queries did (bench/, issue 7).
+SQLITE_POOL_SIZE = 48
+POSTGRES_POOL_SIZE = 20
+
+
+def create_db_engine(url: str, *, pool_size: int | None = None) -> Engine:
     """An engine for the URL with SQLite set up for concurrent use (WAL, foreign keys, busy timeout)."""
     url = normalise_url(url)
     if is_sqlite(url):
         # hide_parameters: an error's text (logged) never carries the values a statement was given.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        database = make_url(url).database
+        in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
+        # An in-memory database lives in one connection (SQLAlchemy's SingletonThreadPool): no pool to size.
+        pool = {} if in_memory else {"pool_size": pool_size or SQLITE_POOL_SIZE, "max_overflow": 16}
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **pool
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=pool_size or POSTGRES_POOL_SIZE,
+        max_overflow=10,
         pool_pre_ping=True,
         hide_parameters=True,
         # psycopg prepares a statement on the server after five runs, and PostgreSQL may then keep a
@@ -122,6 +137,10 @@ class Database:
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(bind=write_engine, expire_on_commit=False, autoflush=False)
         self.on_jobs_committed: list[Callable[[], None]] = []
+        # SQLite lets one writer in at a time, and a writer kept out sleeps in its busy handler for
+        # up to 100 ms between tries: threads of one process queue here instead, and are let in the
+        # moment the lock is free. (Other processes still meet the busy timeout.)
+        self._write_lock: threading.RLock | None = threading.RLock() if self.is_sqlite else None
         event.listen(self._write, "after_commit", self._after_commit)
         event.listen(self._write, "after_rollback", self._after_rollback)
 
@@ -136,7 +155,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self._write() as session, session.begin():
+        if self._write_lock is None:
+            with self._write() as session, session.begin():
+                yield session
+            return
+        with self._write_lock, self._write() as session, session.begin():
             yield session
 
     @contextmanager

@@ -28,6 +28,17 @@ def get_live(session: Session, principal: Principal, customer_id: str, *, lock: 
     return session.scalar(statement.with_for_update() if lock else statement)
 
 
+def is_live(session: Session, principal: Principal, customer_id: str, *, lock: bool = False) -> bool:
+    """Whether the customer exists in the caller's scope and is not deleted (row-locked when `lock`)."""
+    statement = select(Customer.id).where(
+        Customer.id == customer_id,
+        Customer.platform_id == principal.platform_id,
+        Customer.mode == principal.mode,
+        Customer.deleted_at.is_(None),
+    )
+    return session.scalar(statement.with_for_update() if lock else statement) is not None
+
+
 def live_with(session: Session, principal: Principal, *, platform_customer_id: str | None = None,
               uma_address: str | None = None) -> Customer | None:  # fmt: skip
     """A live customer already holding this platformCustomerId or umaAddress."""

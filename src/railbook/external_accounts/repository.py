@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session
 
 from railbook.external_accounts.models import ExternalAccount
@@ -29,17 +29,28 @@ def get_live(
     return session.scalar(statement)
 
 
-def find_destination(
+def find_destination_id(
     session: Session, principal: Principal, owner_key: str, account_type: str, identifier: str
-) -> ExternalAccount | None:
-    """A live account of this owner already pointing at the same destination."""
+) -> str | None:
+    """The id of a live account of this owner already pointing at the same destination."""
     return session.scalar(
-        live(principal).where(
+        select(ExternalAccount.id).where(
+            ExternalAccount.platform_id == principal.platform_id,
+            ExternalAccount.mode == principal.mode.value,
+            ExternalAccount.deleted_at.is_(None),
             ExternalAccount.owner_key == owner_key,
             ExternalAccount.account_type == account_type,
             ExternalAccount.primary_identifier == identifier,
         )
     )
+
+
+_COLUMNS = tuple(column.key for column in ExternalAccount.__table__.columns)
+
+
+def insert_account(session: Session, account: ExternalAccount) -> None:
+    """INSERT the (transient) account's row; the object is not attached to the session."""
+    session.execute(insert(ExternalAccount).values({name: getattr(account, name) for name in _COLUMNS}))
 
 
 def clear_default(session: Session, customer_id: str) -> None:

@@ -37,7 +37,7 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
-        Index("ix_jobs_status_run_at", "status", "run_at"),
+        Index("ix_jobs_status_run_at_seq", "status", "run_at", "seq"),
         Index("ix_jobs_ordering_key", "ordering_key", "seq"),
         Index("ix_jobs_concurrency_key", "concurrency_key", "status"),
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import and_, insert, select, update
 
 from railbook.config import Mode, Settings
 from railbook.db import Database
@@ -57,25 +57,40 @@ def non_public_address(url: str) -> str | None:
 def deliver(database: Database, keys: MasterKeys, http: httpx.Client, settings: Settings, event_id: str) -> Attempt:
     """Try to deliver `event_id` once; safe to run twice (a delivered event is not sent again)."""
     with database.reading() as session:
-        event = session.get(WebhookEvent, event_id)
-        if event is None:
-            return Attempt("skipped", "", error=f"no event {event_id}")
-        environment = session.scalar(
-            select(PlatformEnvironment).where(
-                PlatformEnvironment.platform_id == event.platform_id, PlatformEnvironment.mode == event.mode
+        # One query for the event and its platform environment, as plain columns (not ORM objects).
+        event = session.execute(
+            select(
+                WebhookEvent.id,
+                WebhookEvent.mode,
+                WebhookEvent.type,
+                WebhookEvent.body,
+                WebhookEvent.state,
+                PlatformEnvironment.id.label("environment_id"),
+                PlatformEnvironment.webhook_endpoint,
+                PlatformEnvironment.signing_key,
             )
-        )
+            .outerjoin(
+                PlatformEnvironment,
+                and_(
+                    PlatformEnvironment.platform_id == WebhookEvent.platform_id,
+                    PlatformEnvironment.mode == WebhookEvent.mode,
+                ),
+            )
+            .where(WebhookEvent.id == event_id)
+        ).one_or_none()
+    if event is None:
+        return Attempt("skipped", "", error=f"no event {event_id}")
     if event.state in ("delivered", "duplicate"):
         return Attempt("done-before", event.type)
-    url = environment.webhook_endpoint if environment is not None else None
-    if environment is None or not url:
-        return _record(database, event, Attempt("skipped", event.type, error="no webhook endpoint configured"))
+    url = event.webhook_endpoint
+    if event.environment_id is None or not url:
+        return _record(database, event_id, Attempt("skipped", event.type, error="no webhook endpoint configured"))
     if event.mode == Mode.PRODUCTION.value and not settings.webhook_allow_private:
         refusal = non_public_address(url)
         if refusal:
-            return _record(database, event, Attempt("failed", event.type, url=url, error=refusal))
+            return _record(database, event_id, Attempt("failed", event.type, url=url, error=refusal))
     body = event.body.encode()
-    private_key = keys.decrypt(environment.signing_key, environment.id.encode())
+    private_key = keys.decrypt(event.signing_key, event.environment_id.encode())
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(private_key, body)}
     started = time.perf_counter()
     try:
@@ -83,7 +98,7 @@ def deliver(database: Database, keys: MasterKeys, http: httpx.Client, settings: 
     except httpx.HTTPError as exc:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         attempt = Attempt("failed", event.type, url=url, error=reason)
-        return _record(database, event, attempt, time.perf_counter() - started)
+        return _record(database, event_id, attempt, time.perf_counter() - started)
     excerpt = response.content[:EXCERPT_BYTES].decode("utf-8", errors="replace")
     if response.is_success:
         outcome = "delivered"
@@ -93,14 +108,14 @@ def deliver(database: Database, keys: MasterKeys, http: httpx.Client, settings: 
         outcome = "failed"
     error = None if outcome != "failed" else f"receiver answered {response.status_code}"
     attempt = Attempt(outcome, event.type, url, response.status_code, excerpt, error)
-    return _record(database, event, attempt, time.perf_counter() - started)
+    return _record(database, event_id, attempt, time.perf_counter() - started)
 
 
-def _record(database: Database, event: WebhookEvent, attempt: Attempt, seconds: float = 0.0) -> Attempt:
+def _record(database: Database, event_id: str, attempt: Attempt, seconds: float = 0.0) -> Attempt:
     with database.transaction() as session:
-        session.add(
-            WebhookAttempt(
-                event_id=event.id,
+        session.execute(
+            insert(WebhookAttempt).values(
+                event_id=event_id,
                 url=attempt.url,
                 status_code=attempt.status_code,
                 response_excerpt=attempt.response_body,
@@ -111,9 +126,12 @@ def _record(database: Database, event: WebhookEvent, attempt: Attempt, seconds: 
             )
         )
         if attempt.outcome in ("delivered", "duplicate", "skipped"):
-            stored = session.get(WebhookEvent, event.id)
-            if stored is not None:
-                stored.state = attempt.outcome
+            session.execute(
+                update(WebhookEvent)
+                .where(WebhookEvent.id == event_id)
+                .values(state=attempt.outcome)
+                .execution_options(synchronize_session=False)
+            )
     return attempt
 
 

@@ -1,0 +1,355 @@
+"""`make soak`: mixed traffic at a fixed rate for a long while; errors must be 0 and memory must stay flat.
+
+python -m bench.soak [--minutes 10] [--rate 100] [--db sqlite|postgres] [--output PATH]
+
+Railbook runs as `railbook serve` (one process, embedded worker), with a webhook receiver. Requests
+leave on a fixed schedule (an open loop: a slow answer does not slow the sender, so queueing shows
+up as latency, not as a lower rate) and each kind of request has the statuses it may answer; any
+other status, a transport error or a missed start counts as an error. The server's resident memory
+is read every few seconds: "flat" means the last fifth of the run is within the allowance of the
+fifth that follows the first minute (warm-up: caches and pools filling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.pool import BodyFactory
+from bench.scenarios import PLAID_CLIENT, PLAID_HOLDER, PLAID_INSTITUTION
+from bench.servers import (
+    ROOT,
+    Server,
+    database_url,
+    free_port,
+    prepare_railbook,
+    railbook_env,
+    railbook_server,
+    webhook_receiver,
+)
+from railbook import API_PREFIX
+
+DEFAULT_OUTPUT = ROOT / "bench" / "results" / "soak.json"
+SAMPLE_SECONDS = 5.0
+WARM_UP_SECONDS = 60.0
+# Growth allowed between the early and the late window: the larger of these two.
+MEMORY_ALLOWANCE_MB = 20.0
+MEMORY_ALLOWANCE_RATIO = 0.10
+
+
+def log(message: str) -> None:
+    """Progress on stderr."""
+    print(f"[soak {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Tally:
+    """What the run saw."""
+
+    sent: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    examples: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+
+    def error(self, operation: str, what: str) -> None:
+        """Count an error and keep the first few for the report."""
+        self.errors[operation] += 1
+        if len(self.examples) < 10:
+            self.examples.append(f"{operation}: {what}")
+
+
+class Traffic:
+    """The mix: each operation makes its requests and checks each answer's status."""
+
+    def __init__(self, client: httpx.AsyncClient, simulator: str, tally: Tally, seed: int = 11) -> None:
+        self.client = client
+        self.simulator = simulator
+        self.tally = tally
+        self.random = random.Random(seed)
+        self.bodies = BodyFactory(seed=seed)
+        self.customers: list[str] = []
+        self.accounts: list[str] = []
+        self.keyed: list[tuple[str, dict[str, Any]]] = []
+        self.mix: list[tuple[int, Callable[[], Awaitable[None]]]] = [
+            (30, self.create_account),
+            (25, self.get_account),
+            (15, self.list_accounts),
+            (5, self.create_customer),
+            (5, self.get_customer),
+            (4, self.replay_keyed_create),
+            (4, self.delete_account),
+            (4, self.bad_request),
+            (4, self.test_webhook),
+            (4, self.plaid_link),
+        ]
+
+    async def request(self, operation: str, method: str, url: str, expected: set[int], **kwargs: Any) -> Any:
+        """One request; its answer when the status is one `operation` may give, else None (an error)."""
+        started = time.monotonic()
+        try:
+            response = await self.client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            self.tally.error(operation, f"{type(exc).__name__}: {exc}")
+            return None
+        self.tally.latencies.append((time.monotonic() - started) * 1000)
+        self.tally.statuses[str(response.status_code)] += 1
+        if response.status_code not in expected:
+            self.tally.error(operation, f"{method} {url} -> {response.status_code} {response.text[:200]}")
+            return None
+        return response
+
+    async def run_one(self) -> None:
+        """One operation drawn from the mix (the first few build up customers and accounts)."""
+        operation: Callable[[], Awaitable[None]]
+        if len(self.customers) < 5:
+            operation = self.create_customer
+        elif len(self.accounts) < 5:
+            operation = self.create_account
+        else:
+            operation = self.random.choices([op for _, op in self.mix], [weight for weight, _ in self.mix])[0]
+        self.tally.sent[operation.__name__] += 1
+        await operation()
+
+    async def create_customer(self) -> None:
+        """POST /customers with an Idempotency-Key (kept for replays)."""
+        body = {"customerType": "INDIVIDUAL", "fullName": PLAID_HOLDER, "platformCustomerId": f"soak-{uuid.uuid4()}"}
+        key = str(uuid.uuid4())
+        headers = {"Idempotency-Key": key}
+        response = await self.request("create_customer", "POST", "/customers", {201}, json=body, headers=headers)
+        if response is not None:
+            self.customers.append(response.json()["id"])
+            self.keyed.append((key, body))
+            del self.keyed[:-200]
+
+    async def replay_keyed_create(self) -> None:
+        """The same POST /customers again: the stored answer, marked replayed."""
+        if not self.keyed:
+            return
+        key, body = self.random.choice(self.keyed)
+        response = await self.request(
+            "replay_keyed_create", "POST", "/customers", {201}, json=body, headers={"Idempotency-Key": key}
+        )
+        if response is not None and response.headers.get("Idempotent-Replayed") != "true":
+            self.tally.error("replay_keyed_create", "answer not marked Idempotent-Replayed")
+
+    async def get_customer(self) -> None:
+        """GET /customers/{id}."""
+        await self.request("get_customer", "GET", f"/customers/{self.random.choice(self.customers)}", {200})
+
+    async def create_account(self) -> None:
+        """POST /customers/external-accounts with a body from the benchmark's rail mix."""
+        body = {**self.bodies.body(), "customerId": self.random.choice(self.customers)}
+        response = await self.request("create_account", "POST", "/customers/external-accounts", {201}, json=body)
+        if response is not None:
+            self.accounts.append(response.json()["id"])
+            del self.accounts[:-5000]
+
+    async def get_account(self) -> None:
+        """GET /customers/external-accounts/{id} (deleted ones answer 404)."""
+        account = self.random.choice(self.accounts)
+        await self.request("get_account", "GET", f"/customers/external-accounts/{account}", {200, 404})
+
+    async def list_accounts(self) -> None:
+        """GET /customers/external-accounts?customerId=...&limit=20."""
+        params = {"customerId": self.random.choice(self.customers), "limit": "20"}
+        await self.request("list_accounts", "GET", "/customers/external-accounts", {200}, params=params)
+
+    async def delete_account(self) -> None:
+        """DELETE /customers/external-accounts/{id}."""
+        if len(self.accounts) < 10:
+            return
+        account = self.accounts.pop(self.random.randrange(len(self.accounts)))
+        await self.request("delete_account", "DELETE", f"/customers/external-accounts/{account}", {204})
+
+    async def bad_request(self) -> None:
+        """A create with a broken IBAN: a 400, never a 5xx."""
+        body = {
+            "customerId": self.random.choice(self.customers),
+            "currency": "EUR",
+            "accountInfo": {"accountType": "EUR_ACCOUNT", "iban": "DE00000000000000000000"},
+        }
+        await self.request("bad_request", "POST", "/customers/external-accounts", {400}, json=body)
+
+    async def test_webhook(self) -> None:
+        """POST /sandbox/webhooks/test: a signed TEST webhook delivered to the receiver."""
+        await self.request("test_webhook", "POST", "/sandbox/webhooks/test", {200})
+
+    async def plaid_link(self) -> None:
+        """A new customer links the sandbox bank through Plaid: link token, public token, callback (202 PENDING)."""
+        body = {"customerType": "INDIVIDUAL", "fullName": PLAID_HOLDER, "platformCustomerId": f"soak-{uuid.uuid4()}"}
+        created = await self.request("plaid_link", "POST", "/customers", {201}, json=body)
+        if created is None:
+            return
+        # A customer links one bank account once (a second link is a 409), so each flow has its own.
+        customer = created.json()["id"]
+        self.customers.append(customer)
+        link = await self.request("plaid_link", "POST", "/plaid/link-tokens", {200}, json={"customerId": customer})
+        if link is None:
+            return
+        public = await self.request(
+            "plaid_link",
+            "POST",
+            f"{self.simulator}/sandbox/public_token/create",
+            {200},
+            json={**PLAID_CLIENT, "institution_id": PLAID_INSTITUTION, "initial_products": ["auth", "identity"]},
+        )
+        if public is None:
+            return
+        callback = await self.request(
+            "plaid_link", "POST", link.json()["callbackUrl"], {202}, json={"publicToken": public.json()["public_token"]}
+        )
+        if callback is not None:
+            self.accounts.append(callback.json()["id"])
+
+
+async def drive(traffic: Traffic, server: Server, rate: float, seconds: float, tally: Tally) -> list[dict[str, float]]:
+    """Start one operation every 1/rate seconds for `seconds`; sample the server's memory meanwhile."""
+    memory: list[dict[str, float]] = []
+    started = time.monotonic()
+    interval = 1.0 / rate
+    in_flight: set[asyncio.Task[None]] = set()
+    next_sample = started
+    sequence = 0
+    while True:
+        now = time.monotonic()
+        if now - started >= seconds:
+            break
+        if now >= next_sample:
+            memory.append({"t": round(now - started, 1), **server.rss_mb(), "in_flight": len(in_flight)})
+            next_sample += SAMPLE_SECONDS
+            if len(memory) % 12 == 0:
+                log(f"{now - started:5.0f} s: {sum(tally.sent.values())} sent, {sum(tally.errors.values())} errors, "
+                    f"RSS {memory[-1]['VmRSS']} MB")  # fmt: skip
+        task = asyncio.create_task(traffic.run_one())
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+        sequence += 1
+        # Absolute schedule: the n-th operation starts at started + n/rate, however long others take.
+        delay = started + sequence * interval - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif delay < -1.0:
+            tally.error("schedule", f"the sender fell {-delay:.1f} s behind its schedule")
+    if in_flight:
+        await asyncio.wait(in_flight, timeout=30)
+    return memory
+
+
+def verdict(memory: list[dict[str, float]], seconds: float) -> dict[str, Any]:
+    """Early and late median RSS and whether the growth between them is within the allowance."""
+    after_warm_up = [sample for sample in memory if sample["t"] >= min(WARM_UP_SECONDS, seconds / 5)]
+    window = max(1, len(after_warm_up) // 5)
+    early = statistics.median(sample["VmRSS"] for sample in after_warm_up[:window])
+    late = statistics.median(sample["VmRSS"] for sample in after_warm_up[-window:])
+    allowance = max(MEMORY_ALLOWANCE_MB, early * MEMORY_ALLOWANCE_RATIO)
+    return {
+        "early_rss_mb": early,
+        "late_rss_mb": late,
+        "growth_mb": round(late - early, 1),
+        "allowance_mb": round(allowance, 1),
+        "flat": late - early <= allowance,
+    }
+
+
+def run(minutes: float, rate: float, db: str) -> dict[str, Any]:
+    """The whole soak against a fresh database."""
+    workdir = Path(tempfile.mkdtemp(prefix="railbook-soak-"))
+    try:
+        return _run_in(workdir, minutes, rate, db)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_in(workdir: Path, minutes: float, rate: float, db: str) -> dict[str, Any]:
+    """The soak, with its databases and logs in `workdir`."""
+    seconds = minutes * 60
+    tally = Tally()
+    with database_url(db, workdir) as url:
+        env = railbook_env(url, workdir, free_port())
+        token = prepare_railbook(env)
+        with (
+            webhook_receiver(workdir / "receiver.log") as receiver,
+            railbook_server(env, workdir / "railbook.log") as server,
+        ):
+            setup = httpx.Client(base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30)
+            setup.patch("/config", json={"webhookEndpoint": f"{receiver.url}/webhooks"}).raise_for_status()
+            setup.close()
+
+            async def main() -> list[dict[str, float]]:
+                limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+                async with httpx.AsyncClient(
+                    base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30, limits=limits
+                ) as client:
+                    traffic = Traffic(client, f"{server.url}/_simulators/plaid", tally)
+                    return await drive(traffic, server, rate, seconds, tally)
+
+            log(f"{db}: {rate:g} operations/s for {minutes:g} min; working in {workdir}")
+            memory = asyncio.run(main())
+            delivered = httpx.get(f"{receiver.url}/_stats", timeout=5).json()["count"]
+    latencies = sorted(tally.latencies)
+    return {
+        "database": db,
+        "minutes": minutes,
+        "rate_per_second": rate,
+        "operations": dict(tally.sent),
+        "requests": sum(tally.statuses.values()),
+        "statuses": dict(tally.statuses),
+        "errors": sum(tally.errors.values()),
+        "errors_by_operation": dict(tally.errors),
+        "error_examples": tally.examples,
+        "latency_ms": {
+            "p50": round(latencies[len(latencies) // 2], 1) if latencies else None,
+            "p99": round(latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
+        },
+        "webhooks_received": delivered,
+        "memory": verdict(memory, seconds),
+        "memory_samples": memory,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the soak, print the summary, write the JSON; exit 1 on any error or memory growth."""
+    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=100.0, help="operations started per second")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--output", type=Path, default=None, help="default bench/results/soak[-postgres].json")
+    args = parser.parse_args(argv)
+    output: Path = args.output or (
+        DEFAULT_OUTPUT if args.db == "sqlite" else DEFAULT_OUTPUT.with_name(f"soak-{args.db}.json")
+    )
+    results = run(args.minutes, args.rate, args.db)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(orjson.dumps(results, option=orjson.OPT_INDENT_2).decode() + "\n")
+    memory = results["memory"]
+    print(
+        f"soak ({results['database']}, {results['minutes']:g} min at {results['rate_per_second']:g} ops/s): "
+        f"{results['requests']} requests, {results['errors']} errors, "
+        f"p50 {results['latency_ms']['p50']} ms, p99 {results['latency_ms']['p99']} ms, "
+        f"{results['webhooks_received']} webhooks received; RSS {memory['early_rss_mb']} -> {memory['late_rss_mb']} MB "
+        f"(allowance {memory['allowance_mb']} MB): {'flat' if memory['flat'] else 'GROWING'}"
+    )
+    for example in results["error_examples"]:
+        print(f"  error: {example}")
+    print(f"results written to {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    return 0 if results["errors"] == 0 and memory["flat"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
