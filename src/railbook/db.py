@@ -110,6 +110,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # 1 MiB of page cache per connection instead of SQLite's 2 MiB: the pool keeps 48 connections,
+        # and the operating system's file cache already holds the hot pages for all of them.
+        cursor.execute("PRAGMA cache_size=-1024")
         cursor.close()
 
     @event.listens_for(engine, "begin")
