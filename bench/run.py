@@ -33,13 +33,8 @@ from bench.servers import (
     Server,
     Token,
     baseline_server,
-    database_url,
     ensure_wrk,
-    free_port,
-    prepare_railbook,
-    railbook_env,
-    railbook_server,
-    webhook_receiver,
+    railbook_stack,
 )
 from railbook import API_PREFIX
 from railbook.db import Database
@@ -137,58 +132,52 @@ def run(plan: Plan, db: str, workdir: Path, wrk: str) -> dict[str, Any]:
     """Every scenario against one fresh database."""
     results: dict[str, Any] = {"meta": _meta(plan, db, wrk), "railbook": {}, "baseline": {}}
     ours: dict[str, Any] = results["railbook"]
-    with database_url(db, workdir) as url:
-        env = railbook_env(url, workdir, free_port())
-        token = prepare_railbook(env)
-        with (
-            webhook_receiver(workdir / "receiver.log") as receiver,
-            railbook_server(env, workdir / "railbook.log") as server,
-        ):
-            client = httpx.Client(base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30)
-            client.patch("/config", json={"webhookEndpoint": f"{receiver.url}/webhooks"}).raise_for_status()
-            database = Database(url)
-            template = scenarios.create_customers(client, 1, name="Seeded Customer")[0]
-            seeder = Seeder(database, sandbox_principal(token.id, token.platform_id), template)
-            ours["memory"] = {"rss_at_start_mb": server.rss_mb()["VmRSS"]}
-            ours["reads"] = {}
+    with railbook_stack(db, workdir) as stack:
+        url, token, server, receiver = stack.database_url, stack.token, stack.server, stack.receiver
+        client = httpx.Client(base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30)
+        database = Database(url)
+        template = scenarios.create_customers(client, 1, name="Seeded Customer")[0]
+        seeder = Seeder(database, sandbox_principal(token.id, token.platform_id), template)
+        ours["memory"] = {"rss_at_start_mb": server.rss_mb()["VmRSS"]}
+        ours["reads"] = {}
 
-            log(f"seeding {plan.sizes[0]:,} accounts")
-            seeder.grow_to(plan.sizes[0])
-            _reads(plan, wrk, server, token, workdir, seeder, database, ours["reads"], str(plan.sizes[0]))
+        log(f"seeding {plan.sizes[0]:,} accounts")
+        seeder.grow_to(plan.sizes[0])
+        _reads(plan, wrk, server, token, workdir, seeder, database, ours["reads"], str(plan.sizes[0]))
 
-            log("creating customers for the create benchmark")
-            bodies = Bodies(workdir, scenarios.create_customers(client, plan.api_customers))
-            warm = bodies.pool("create-warm", round(plan.create.warm_seconds * plan.max_create_rps))
-            measured = bodies.pool("create", round(plan.create.seconds * plan.max_create_rps))
-            results["baseline"] = _baseline(plan, wrk, workdir, token, seeder, database, warm, measured)
+        log("creating customers for the create benchmark")
+        bodies = Bodies(workdir, scenarios.create_customers(client, plan.api_customers))
+        warm = bodies.pool("create-warm", round(plan.create.warm_seconds * plan.max_create_rps))
+        measured = bodies.pool("create", round(plan.create.seconds * plan.max_create_rps))
+        results["baseline"] = _baseline(plan, wrk, workdir, token, seeder, database, warm, measured)
 
-            log("railbook: create")
-            ours["create"] = scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create)
-            log("railbook: create with Idempotency-Key")
-            warm_keyed = bodies.pool("create-keyed-warm", round(plan.create.warm_seconds * plan.max_create_rps))
-            keyed = bodies.pool("create-keyed", round(plan.create.seconds * plan.max_create_rps))
-            ours["create_idempotent"] = scenarios.measure_creates(
-                wrk, server, token.authorization, warm_keyed, keyed, plan.create, idempotency=True
-            )
-            ours["memory"].update(_memory(plan, wrk, server, token, bodies, database, seeder))
+        log("railbook: create")
+        ours["create"] = scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create)
+        log("railbook: create with Idempotency-Key")
+        warm_keyed = bodies.pool("create-keyed-warm", round(plan.create.warm_seconds * plan.max_create_rps))
+        keyed = bodies.pool("create-keyed", round(plan.create.seconds * plan.max_create_rps))
+        ours["create_idempotent"] = scenarios.measure_creates(
+            wrk, server, token.authorization, warm_keyed, keyed, plan.create, idempotency=True
+        )
+        ours["memory"].update(_memory(plan, wrk, server, token, bodies, database, seeder))
 
-            for size in sorted(set(plan.sizes[1:])):
-                api_created = stored_accounts(database, token.platform_id) - seeder.accounts
-                target = max(seeder.accounts, size - api_created)
-                log(f"seeding up to {size:,} accounts stored ({target - seeder.accounts:,} more rows)")
-                seeder.grow_to(target)
-                seeder.analyze()
-                _reads(plan, wrk, server, token, workdir, seeder, database, ours["reads"], str(size))
-            ours["seeding"] = {"rows": seeder.accounts, "seconds": round(seeder.seconds, 1)}
+        for size in sorted(set(plan.sizes[1:])):
+            api_created = stored_accounts(database, token.platform_id) - seeder.accounts
+            target = max(seeder.accounts, size - api_created)
+            log(f"seeding up to {size:,} accounts stored ({target - seeder.accounts:,} more rows)")
+            seeder.grow_to(target)
+            seeder.analyze()
+            _reads(plan, wrk, server, token, workdir, seeder, database, ours["reads"], str(size))
+        ours["seeding"] = {"rows": seeder.accounts, "seconds": round(seeder.seconds, 1)}
 
-            log(f"plaid: {plan.plaid_flows} flows")
-            ours["plaid"] = scenarios.plaid_flows(client, server, receiver, plan.plaid_flows)
-            log(f"webhooks: {plan.webhook_events} deliveries")
-            ours["webhooks"] = scenarios.webhook_throughput(database, token.platform_id, receiver, plan.webhook_events)
-            ours["memory"]["rss_at_end_mb"] = server.rss_mb()["VmRSS"]
-            ours["memory"]["peak_rss_at_end_mb"] = server.rss_mb()["VmHWM"]
-            database.dispose()
-            client.close()
+        log(f"plaid: {plan.plaid_flows} flows")
+        ours["plaid"] = scenarios.plaid_flows(client, server, receiver, plan.plaid_flows)
+        log(f"webhooks: {plan.webhook_events} deliveries")
+        ours["webhooks"] = scenarios.webhook_throughput(database, token.platform_id, receiver, plan.webhook_events)
+        ours["memory"]["rss_at_end_mb"] = server.rss_mb()["VmRSS"]
+        ours["memory"]["peak_rss_at_end_mb"] = server.rss_mb()["VmHWM"]
+        database.dispose()
+        client.close()
     return results
 
 

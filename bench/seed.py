@@ -21,7 +21,7 @@ from railbook.customers.models import Customer
 from railbook.db import Database
 from railbook.external_accounts.models import ExternalAccount, StatusChange
 from railbook.external_accounts.parsing import parse_create
-from railbook.external_accounts.review import review_new_account
+from railbook.external_accounts.service import review_at_creation
 from railbook.kit.clock import utcnow
 from railbook.kit.ids import new_id
 from railbook.platforms import models as _platform_tables  # noqa: F401 - registers the tables customers point at
@@ -103,13 +103,7 @@ class Seeder:
         body = {**self.factory.body(), "customerId": customer_id}
         parsed = parse_create(body, self.principal, customer_path=True)
         stored = parsed.info.stored()
-        review = review_new_account(
-            sandbox=self.principal.is_sandbox,
-            is_wallet=parsed.info.rail.is_wallet,
-            identifier=_raw_identifier(stored, parsed.info.rail.primary),
-            default_check=parsed.info.rail.name_check,
-            beneficiary_name=_beneficiary_name(stored),
-        )
+        review = review_at_creation(self.principal, parsed, stored)
         return {
             "id": new_id("ExternalAccount"),
             "platform_id": self.principal.platform_id,
@@ -161,21 +155,3 @@ def stored_accounts(database: Database, platform_id: str) -> int:
 def sandbox_principal(token_id: str, platform_id: str) -> Principal:
     """The principal the seeded rows belong to (the benchmark token's)."""
     return Principal(token_id, platform_id, Mode.SANDBOX)
-
-
-def _raw_identifier(stored: dict[str, Any], fields: tuple[str, ...]) -> str:
-    # As service._raw_identifier: the identifier whose last digits pick the sandbox outcome.
-    for name in fields:
-        value = stored.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def _beneficiary_name(info: dict[str, Any]) -> str | None:
-    # As service._beneficiary_name.
-    beneficiary = info.get("beneficiary")
-    if not isinstance(beneficiary, dict):
-        return None
-    name = beneficiary.get("fullName") or beneficiary.get("legalName")
-    return str(name) if name else None

@@ -20,6 +20,8 @@ import httpx
 import orjson
 import psycopg
 
+from railbook import API_PREFIX
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -204,3 +206,28 @@ def ensure_wrk() -> str:
     if found is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does this)")
     return found
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Railbook serving a fresh database, with a webhook receiver configured as its endpoint."""
+
+    database_url: str
+    token: Token
+    server: Server
+    receiver: Server
+
+
+@contextmanager
+def railbook_stack(db: str, workdir: Path) -> Iterator[Stack]:
+    """A fresh database of kind `db`, `railbook serve` on it, and the receiver set as the webhook endpoint."""
+    with database_url(db, workdir) as url:
+        env = railbook_env(url, workdir, free_port())
+        token = prepare_railbook(env)
+        with (
+            webhook_receiver(workdir / "receiver.log") as receiver,
+            railbook_server(env, workdir / "railbook.log") as server,
+        ):
+            with httpx.Client(base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30) as client:
+                client.patch("/config", json={"webhookEndpoint": f"{receiver.url}/webhooks"}).raise_for_status()
+            yield Stack(url, token, server, receiver)

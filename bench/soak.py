@@ -32,16 +32,7 @@ import orjson
 
 from bench.pool import BodyFactory
 from bench.scenarios import PLAID_CLIENT, PLAID_HOLDER, PLAID_INSTITUTION
-from bench.servers import (
-    ROOT,
-    Server,
-    database_url,
-    free_port,
-    prepare_railbook,
-    railbook_env,
-    railbook_server,
-    webhook_receiver,
-)
+from bench.servers import ROOT, Server, railbook_stack
 from railbook import API_PREFIX
 
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "soak.json"
@@ -280,28 +271,20 @@ def _run_in(workdir: Path, minutes: float, rate: float, db: str) -> dict[str, An
     """The soak, with its databases and logs in `workdir`."""
     seconds = minutes * 60
     tally = Tally()
-    with database_url(db, workdir) as url:
-        env = railbook_env(url, workdir, free_port())
-        token = prepare_railbook(env)
-        with (
-            webhook_receiver(workdir / "receiver.log") as receiver,
-            railbook_server(env, workdir / "railbook.log") as server,
-        ):
-            setup = httpx.Client(base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30)
-            setup.patch("/config", json={"webhookEndpoint": f"{receiver.url}/webhooks"}).raise_for_status()
-            setup.close()
+    with railbook_stack(db, workdir) as stack:
+        token, server, receiver = stack.token, stack.server, stack.receiver
 
-            async def main() -> list[dict[str, float]]:
-                limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-                async with httpx.AsyncClient(
-                    base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30, limits=limits
-                ) as client:
-                    traffic = Traffic(client, f"{server.url}/_simulators/plaid", tally)
-                    return await drive(traffic, server, rate, seconds, tally)
+        async def main() -> list[dict[str, float]]:
+            limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+            async with httpx.AsyncClient(
+                base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30, limits=limits
+            ) as client:
+                traffic = Traffic(client, f"{server.url}/_simulators/plaid", tally)
+                return await drive(traffic, server, rate, seconds, tally)
 
-            log(f"{db}: {rate:g} operations/s for {minutes:g} min; working in {workdir}")
-            memory = asyncio.run(main())
-            delivered = httpx.get(f"{receiver.url}/_stats", timeout=5).json()["count"]
+        log(f"{db}: {rate:g} operations/s for {minutes:g} min; working in {workdir}")
+        memory = asyncio.run(main())
+        delivered = httpx.get(f"{receiver.url}/_stats", timeout=5).json()["count"]
     latencies = sorted(tally.latencies)
     return {
         "database": db,

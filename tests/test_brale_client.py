@@ -5,10 +5,8 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from railbook.providers.brale.client import (
 )
 from railbook.providers.brale.simulator import create_brale_simulator
 from tests.cli_runner import RAILBOOK
+from tests.serve_process import free_port
 from tests.servers import serving
 
 SEED_ID, SEED_SECRET = "provider_client_123", "provider_secret_456"
@@ -79,22 +78,10 @@ def _basic(client_id: str, client_secret: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@pytest.fixture(scope="module")
-def simulator_url() -> Iterator[str]:
-    with serving(create_brale_simulator()) as url:
-        yield url
-
-
 @pytest.fixture
-def sim(simulator_url: str) -> Simulator:
-    simulator = Simulator(simulator_url)
+def sim(brale_url: str) -> Simulator:
+    """The run's Brale simulator (conftest's `brale_url`), reset."""
+    simulator = Simulator(brale_url)
     simulator.control("reset")
     return simulator
 
@@ -278,7 +265,7 @@ def test_server_error_is_unavailable_without_retry(sim: Simulator, endpoint: str
 
 
 def test_closed_port_is_unavailable() -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with BraleClient(url, url, timeout_seconds=2) as client, pytest.raises(BraleUnavailable, match="could not reach"):
         client.list_account_ids(SEED_ID, SEED_SECRET)
 
@@ -426,7 +413,7 @@ def test_control_rejects_bad_specs(sim: Simulator, path: str, spec: dict[str, An
 
 
 def test_cli_runs_the_simulator_alone(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {name: value for name, value in os.environ.items() if not name.startswith("RAILBOOK_")}
     command = [str(RAILBOOK), "simulators", "brale", "--port", str(port)]
     process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -33,6 +33,7 @@ from railbook.webhooks.models import WebhookAttempt, WebhookEvent
 from tests.cli_runner import RAILBOOK, clean_env, fails, ok, railbook
 from tests.conftest import TEST_KEYS, TEST_SECRET_KEYS, make_token
 from tests.receiver import Receiver, running_receiver
+from tests.serve_process import free_port
 
 # A server that refuses to start must say so well within this.
 REFUSAL_TIMEOUT = 20.0
@@ -55,14 +56,6 @@ def rotation_report(signing_keys: int, identifiers: int = 0, access_tokens: int 
 def new_key() -> str:
     """Base64 of 32 fresh random bytes (a master key)."""
     return base64.b64encode(os.urandom(32)).decode()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def listening(port: int) -> bool:

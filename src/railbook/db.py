@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,7 +73,7 @@ SQLITE_POOL_SIZE = 48
 POSTGRES_POOL_SIZE = 20
 
 
-def create_db_engine(url: str, *, pool_size: int | None = None) -> Engine:
+def create_db_engine(url: str) -> Engine:
     """An engine for the URL with SQLite set up for concurrent use (WAL, foreign keys, busy timeout)."""
     url = normalise_url(url)
     if is_sqlite(url):
@@ -81,7 +81,7 @@ def create_db_engine(url: str, *, pool_size: int | None = None) -> Engine:
         database = make_url(url).database
         in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
         # An in-memory database lives in one connection (SQLAlchemy's SingletonThreadPool): no pool to size.
-        pool = {} if in_memory else {"pool_size": pool_size or SQLITE_POOL_SIZE, "max_overflow": 16}
+        pool = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 16}
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **pool
         )
@@ -89,7 +89,7 @@ def create_db_engine(url: str, *, pool_size: int | None = None) -> Engine:
         return engine
     return create_engine(
         url,
-        pool_size=pool_size or POSTGRES_POOL_SIZE,
+        pool_size=POSTGRES_POOL_SIZE,
         max_overflow=10,
         pool_pre_ping=True,
         hide_parameters=True,
@@ -143,7 +143,7 @@ class Database:
         # SQLite lets one writer in at a time, and a writer kept out sleeps in its busy handler for
         # up to 100 ms between tries: threads of one process queue here instead, and are let in the
         # moment the lock is free. (Other processes still meet the busy timeout.)
-        self._write_lock: threading.RLock | None = threading.RLock() if self.is_sqlite else None
+        self._write_lock: AbstractContextManager[Any] = threading.RLock() if self.is_sqlite else nullcontext()
         event.listen(self._write, "after_commit", self._after_commit)
         event.listen(self._write, "after_rollback", self._after_rollback)
 
@@ -158,10 +158,6 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        if self._write_lock is None:
-            with self._write() as session, session.begin():
-                yield session
-            return
         with self._write_lock, self._write() as session, session.begin():
             yield session
 

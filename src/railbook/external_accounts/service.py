@@ -15,7 +15,7 @@ from railbook.external_accounts import repository
 from railbook.external_accounts.models import ExternalAccount, StatusChange
 from railbook.external_accounts.parsing import ParsedCreate
 from railbook.external_accounts.rails.registry import MODELS
-from railbook.external_accounts.review import review_new_account
+from railbook.external_accounts.review import Review, review_new_account
 from railbook.kit.clock import utcnow
 from railbook.kit.ids import new_id
 from railbook.principal import Principal
@@ -85,13 +85,7 @@ def create(session: Session, principal: Principal, parsed: ParsedCreate, *, cust
     existing_id = repository.find_destination_id(session, principal, owner_key, account_type, identifier)
     if existing_id is not None:
         raise Conflict("This external account already exists", details={"existingId": existing_id})
-    review = review_new_account(
-        sandbox=principal.is_sandbox,
-        is_wallet=info.rail.is_wallet,
-        identifier=_raw_identifier(stored, info.rail.primary),
-        default_check=info.rail.name_check,
-        beneficiary_name=_beneficiary_name(stored),
-    )
+    review = review_at_creation(principal, parsed, stored)
     make_default = wants_default and customer_id is not None
     if make_default and customer_id is not None:
         repository.clear_default(session, customer_id)
@@ -128,6 +122,18 @@ def create(session: Session, principal: Principal, parsed: ParsedCreate, *, cust
         raise Conflict("This external account already exists") from exc
     _audit(session, account, None, account.status, "created", f"token:{principal.token_id}")
     return account
+
+
+def review_at_creation(principal: Principal, parsed: ParsedCreate, stored: dict[str, Any]) -> Review | None:
+    """The review a new account gets from its stored accountInfo (None for wallets)."""
+    info = parsed.info
+    return review_new_account(
+        sandbox=principal.is_sandbox,
+        is_wallet=info.rail.is_wallet,
+        identifier=_raw_identifier(stored, info.rail.primary),
+        default_check=info.rail.name_check,
+        beneficiary_name=_beneficiary_name(stored),
+    )
 
 
 def _raw_identifier(stored: dict[str, Any], fields: tuple[str, ...]) -> str:
