@@ -15,7 +15,7 @@ from railbook.config import Settings
 from railbook.db import Database
 from railbook.jobs.models import Job
 from railbook.jobs.queue import enqueue
-from railbook.jobs.registry import PermanentFailure, Registry, RetryPolicy, TaskContext
+from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, RetryPolicy, TaskContext
 from railbook.jobs.runner import Worker
 from tests.conftest import TEST_KEYS
 
@@ -211,6 +211,64 @@ def test_a_commit_wakes_the_worker_without_waiting_for_the_poll(
         assert done.wait(timeout=10)
     finally:
         worker.stop()
+
+
+def test_a_new_job_starts_at_once_while_others_run(database: Database, settings: Settings, http: httpx.Client) -> None:
+    # A busy worker waits for a few jobs to finish before searching the queue again; a commit of new
+    # work must still be picked up at once, not after the running jobs or the poll.
+    started, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def stuck(_: TaskContext, __: dict[str, Any]) -> None:
+        started.set()
+        release.wait(timeout=30)
+
+    worker = make_worker(
+        database, settings, http, {"stuck": stuck, "ping": lambda _, __: done.set()}, poll_seconds=60, concurrency=8
+    )
+    database.on_jobs_committed.append(worker.wake)
+    with database.transaction() as session:
+        enqueue(session, "stuck", {})
+    worker.start()
+    try:
+        assert started.wait(timeout=10)
+        with database.transaction() as session:
+            enqueue(session, "ping", {})
+        assert done.wait(timeout=10)
+    finally:
+        release.set()
+        worker.stop()
+
+
+def test_what_a_handler_leaves_is_written_with_every_outcome(
+    database: Database, settings: Settings, http: httpx.Client
+) -> None:
+    def note(label: str) -> OutcomeWrites:
+        return lambda session: enqueue(session, "note", {"label": label})
+
+    def fine(_: TaskContext, __: dict[str, Any]) -> OutcomeWrites:
+        return note("done")
+
+    def later(_: TaskContext, __: dict[str, Any]) -> None:
+        raise RetryLater("not yet", delay_seconds=3600, writes=note("retry"))
+
+    def hopeless(_: TaskContext, __: dict[str, Any]) -> None:
+        raise PermanentFailure("never", writes=note("dead"))
+
+    worker = make_worker(
+        database, settings, http, {"fine": fine, "later": later, "hopeless": hopeless, "note": lambda _, __: None}
+    )
+    with database.transaction() as session:
+        for kind in ("fine", "later", "hopeless"):
+            enqueue(session, kind, {})
+    assert worker.run_once() == 3
+    by_kind = {job.kind: job for job in jobs(database) if job.kind != "note"}
+    assert {kind: job.status for kind, job in by_kind.items()} == {
+        "fine": "done",
+        "later": "queued",
+        "hopeless": "dead",
+    }
+    notes = sorted(job.payload["label"] for job in jobs(database) if job.kind == "note")
+    assert notes == ["dead", "done", "retry"]
 
 
 def test_graceful_stop_releases_a_job_that_does_not_finish(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session
 
+from railbook.db import table_of
 from railbook.external_accounts.models import ExternalAccount
 from railbook.principal import Principal
 
@@ -45,12 +46,17 @@ def find_destination_id(
     )
 
 
-_COLUMNS = tuple(column.key for column in ExternalAccount.__table__.columns)
+_COLUMNS = tuple(column.key for column in table_of(ExternalAccount).columns)
+
+
+_INSERT = insert(table_of(ExternalAccount))
 
 
 def insert_account(session: Session, account: ExternalAccount) -> None:
     """INSERT the (transient) account's row; the object is not attached to the session."""
-    session.execute(insert(ExternalAccount).values({name: getattr(account, name) for name in _COLUMNS}))
+    # A table INSERT with the values as parameters is compiled once and cached; `.values(...)`
+    # made SQLAlchemy build a cache key over every value on every create (bench/, issue 7).
+    session.connection().execute(_INSERT, {name: getattr(account, name) for name in _COLUMNS})
 
 
 def clear_default(session: Session, customer_id: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from railbook.config import Mode
 from railbook.customers import repository as customers
+from railbook.db import table_of
 from railbook.errors import Conflict, NotFound
 from railbook.external_accounts import repository
 from railbook.external_accounts.models import ExternalAccount, StatusChange
@@ -20,6 +21,9 @@ from railbook.kit.clock import utcnow
 from railbook.kit.ids import new_id
 from railbook.principal import Principal
 from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, emit
+
+# Compiled once: values go in as parameters (see repository.insert_account).
+_INSERT_STATUS_CHANGE = insert(table_of(StatusChange))
 
 
 def render(account: ExternalAccount) -> dict[str, Any]:
@@ -192,13 +196,14 @@ def audit_creation(session: Session, account: ExternalAccount, reason: str) -> N
 def _audit(
     session: Session, account: ExternalAccount, from_status: str | None, to_status: str, reason: str | None, actor: str
 ) -> None:
-    session.execute(
-        insert(StatusChange).values(
-            external_account_id=account.id,
-            from_status=from_status,
-            to_status=to_status,
-            reason=reason,
-            actor=actor,
-            created_at=utcnow(),
-        )
+    session.connection().execute(
+        _INSERT_STATUS_CHANGE,
+        {
+            "external_account_id": account.id,
+            "from_status": from_status,
+            "to_status": to_status,
+            "reason": reason,
+            "actor": actor,
+            "created_at": utcnow(),
+        },
     )

@@ -9,22 +9,32 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.kit.crypto import MasterKeys
 
+# What a handler leaves for the worker to write: it commits in the transaction that records the
+# job's outcome, so a run costs one write transaction instead of two (bench/, issue 7).
+OutcomeWrites = Callable[[Session], None]
+
 
 class RetryLater(Exception):
     """Raised by a handler to be run again later (after `delay_seconds`, when given)."""
 
-    def __init__(self, reason: str, delay_seconds: float | None = None) -> None:
+    def __init__(self, reason: str, delay_seconds: float | None = None, *, writes: OutcomeWrites | None = None) -> None:
         super().__init__(reason)
         self.delay_seconds = delay_seconds
+        self.writes = writes
 
 
 class PermanentFailure(Exception):
     """Raised by a handler when trying again cannot help: the job is parked as dead at once."""
+
+    def __init__(self, reason: str, *, writes: OutcomeWrites | None = None) -> None:
+        super().__init__(reason)
+        self.writes = writes
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,8 @@ class TaskContext:
     brale: Any = None
 
 
-Handler = Callable[[TaskContext, dict[str, Any]], None]
+# A handler may return writes to commit with the job's outcome (see OutcomeWrites).
+Handler = Callable[[TaskContext, dict[str, Any]], OutcomeWrites | None]
 
 
 @dataclass(frozen=True)

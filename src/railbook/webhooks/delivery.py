@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy.orm import Session
 
 from railbook.config import Mode, Settings
-from railbook.db import Database
+from railbook.db import Database, table_of
 from railbook.kit.clock import utcnow
 from railbook.kit.crypto import MasterKeys, sign
 from railbook.platforms.models import PlatformEnvironment
@@ -26,12 +27,14 @@ EXCERPT_BYTES = 1024
 class Attempt:
     """What one delivery attempt did."""
 
+    event_id: str
     outcome: str  # delivered | duplicate | failed | skipped | done-before
     event_type: str
     url: str | None = None
     status_code: int | None = None
     response_body: str | None = None
     error: str | None = None
+    seconds: float = 0.0
 
     @property
     def failed(self) -> bool:
@@ -54,8 +57,10 @@ def non_public_address(url: str) -> str | None:
     return None
 
 
-def deliver(database: Database, keys: MasterKeys, http: httpx.Client, settings: Settings, event_id: str) -> Attempt:
-    """Try to deliver `event_id` once; safe to run twice (a delivered event is not sent again)."""
+def attempt_delivery(
+    database: Database, keys: MasterKeys, http: httpx.Client, settings: Settings, event_id: str
+) -> Attempt:
+    """Try to deliver `event_id` once, without recording it (see `record`); a delivered event is not sent again."""
     with database.reading() as session:
         # One query for the event and its platform environment, as plain columns (not ORM objects).
         event = session.execute(
@@ -79,16 +84,16 @@ def deliver(database: Database, keys: MasterKeys, http: httpx.Client, settings: 
             .where(WebhookEvent.id == event_id)
         ).one_or_none()
     if event is None:
-        return Attempt("skipped", "", error=f"no event {event_id}")
+        return Attempt(event_id, "skipped-missing", "", error=f"no event {event_id}")
     if event.state in ("delivered", "duplicate"):
-        return Attempt("done-before", event.type)
+        return Attempt(event_id, "done-before", event.type)
     url = event.webhook_endpoint
     if event.environment_id is None or not url:
-        return _record(database, event_id, Attempt("skipped", event.type, error="no webhook endpoint configured"))
+        return Attempt(event_id, "skipped", event.type, error="no webhook endpoint configured")
     if event.mode == Mode.PRODUCTION.value and not settings.webhook_allow_private:
         refusal = non_public_address(url)
         if refusal:
-            return _record(database, event_id, Attempt("failed", event.type, url=url, error=refusal))
+            return Attempt(event_id, "failed", event.type, url=url, error=refusal)
     body = event.body.encode()
     private_key = keys.decrypt(event.signing_key, event.environment_id.encode())
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(private_key, body)}
@@ -97,8 +102,7 @@ def deliver(database: Database, keys: MasterKeys, http: httpx.Client, settings: 
         response = http.post(url, content=body, headers=headers, timeout=settings.webhook_timeout_seconds)
     except httpx.HTTPError as exc:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        attempt = Attempt("failed", event.type, url=url, error=reason)
-        return _record(database, event_id, attempt, time.perf_counter() - started)
+        return Attempt(event_id, "failed", event.type, url=url, error=reason, seconds=time.perf_counter() - started)
     excerpt = response.content[:EXCERPT_BYTES].decode("utf-8", errors="replace")
     if response.is_success:
         outcome = "delivered"
@@ -107,37 +111,46 @@ def deliver(database: Database, keys: MasterKeys, http: httpx.Client, settings: 
     else:
         outcome = "failed"
     error = None if outcome != "failed" else f"receiver answered {response.status_code}"
-    attempt = Attempt(outcome, event.type, url, response.status_code, excerpt, error)
-    return _record(database, event_id, attempt, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return Attempt(event_id, outcome, event.type, url, response.status_code, excerpt, error, seconds)
 
 
-def _record(database: Database, event_id: str, attempt: Attempt, seconds: float = 0.0) -> Attempt:
-    with database.transaction() as session:
-        session.execute(
-            insert(WebhookAttempt).values(
-                event_id=event_id,
-                url=attempt.url,
-                status_code=attempt.status_code,
-                response_excerpt=attempt.response_body,
-                duration_ms=round(seconds * 1000, 2),
-                error=attempt.error,
-                outcome=attempt.outcome,
-                created_at=utcnow(),
-            )
-        )
-        if attempt.outcome in ("delivered", "duplicate", "skipped"):
-            session.execute(
-                update(WebhookEvent)
-                .where(WebhookEvent.id == event_id)
-                .values(state=attempt.outcome)
-                .execution_options(synchronize_session=False)
-            )
-    return attempt
+# Compiled once, values as parameters (a `.values(...)` statement is re-keyed on every run).
+_INSERT_ATTEMPT = insert(table_of(WebhookAttempt))
+_SET_STATE = (
+    update(table_of(WebhookEvent))
+    .where(table_of(WebhookEvent).c.id == bindparam("event_id"))
+    .values(state=bindparam("state"))
+)
+_FAIL_PENDING = (
+    update(table_of(WebhookEvent))
+    .where(table_of(WebhookEvent).c.id == bindparam("event_id"), table_of(WebhookEvent).c.state == "pending")
+    .values(state="failed")
+)
 
 
-def mark_failed(database: Database, event_id: str) -> None:
-    """Record that an event will not be retried (TEST events, or retries exhausted)."""
-    with database.transaction() as session:
-        stored = session.get(WebhookEvent, event_id)
-        if stored is not None and stored.state == "pending":
-            stored.state = "failed"
+def record(session: Session, attempt: Attempt) -> None:
+    """Write the attempt and, once the receiver has the event (or there is nowhere to send it), its state."""
+    if attempt.outcome in ("skipped-missing", "done-before"):
+        return
+    connection = session.connection()
+    connection.execute(
+        _INSERT_ATTEMPT,
+        {
+            "event_id": attempt.event_id,
+            "url": attempt.url,
+            "status_code": attempt.status_code,
+            "response_excerpt": attempt.response_body,
+            "duration_ms": round(attempt.seconds * 1000, 2),
+            "error": attempt.error,
+            "outcome": attempt.outcome,
+            "created_at": utcnow(),
+        },
+    )
+    if attempt.outcome in ("delivered", "duplicate", "skipped"):
+        connection.execute(_SET_STATE, {"event_id": attempt.event_id, "state": attempt.outcome})
+
+
+def mark_failed(session: Session, event_id: str) -> None:
+    """Record that a pending event will not be retried (TEST events, or retries exhausted)."""
+    session.connection().execute(_FAIL_PENDING, {"event_id": event_id})

@@ -9,7 +9,7 @@ from railbook.kit.wire import JSONBody
 from railbook.platforms.service import ensure_environment
 from railbook.routing import GridRoute
 from railbook.web import DB, AppSettings, Caller, Http, Keys
-from railbook.webhooks.delivery import deliver, mark_failed
+from railbook.webhooks.delivery import attempt_delivery, mark_failed, record
 from railbook.webhooks.events import TEST, new_event
 
 router = APIRouter(tags=["Sandbox"], route_class=GridRoute)
@@ -25,9 +25,12 @@ def send_test_webhook(caller: Caller, database: DB, keys: Keys, http: Http, sett
         if not environment.webhook_endpoint:
             raise GridError(400, "WEBHOOK_ENDPOINT_NOT_SET", "Set webhookEndpoint with PATCH /config first")
         event_id = new_event(session, caller.platform_id, caller.mode, TEST, {}, None).id
-    attempt = deliver(database, keys, http, settings, event_id)
+    attempt = attempt_delivery(database, keys, http, settings, event_id)
+    with database.transaction() as session:
+        record(session, attempt)
+        if attempt.status_code is None:
+            mark_failed(session, event_id)
     if attempt.status_code is None:
-        mark_failed(database, event_id)
         raise GridError(
             400,
             "WEBHOOK_DELIVERY_ERROR",

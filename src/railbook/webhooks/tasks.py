@@ -5,24 +5,37 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from railbook.config import Settings
-from railbook.jobs.registry import PermanentFailure, Registry, RetryLater, RetryPolicy, TaskContext
-from railbook.webhooks.delivery import deliver, mark_failed
+from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, RetryPolicy, TaskContext
+from railbook.webhooks.delivery import attempt_delivery, mark_failed, record
 from railbook.webhooks.events import DELIVER_KIND, TEST
 
 RETRY_WINDOW = timedelta(days=7)
 
 
-def run_delivery(context: TaskContext, payload: dict[str, Any]) -> None:
-    """Deliver one event; a failure is retried (or, for TEST, recorded and dropped)."""
+def run_delivery(context: TaskContext, payload: dict[str, Any]) -> OutcomeWrites:
+    """Deliver one event; a failure is retried (or, for TEST, recorded and dropped).
+
+    The attempt is written with the job's outcome, in one transaction.
+    """
     event_id = str(payload["eventId"])
-    attempt = deliver(context.database, context.keys, context.http, context.settings, event_id)
+    attempt = attempt_delivery(context.database, context.keys, context.http, context.settings, event_id)
+
+    def write_attempt(session: Session) -> None:
+        record(session, attempt)
+
     if not attempt.failed:
-        return
+        return write_attempt
     if attempt.event_type == TEST:
-        mark_failed(context.database, event_id)
-        raise PermanentFailure(f"TEST webhooks are not retried: {attempt.error}")
-    raise RetryLater(attempt.error or "delivery failed")
+
+        def write_final_failure(session: Session) -> None:
+            record(session, attempt)
+            mark_failed(session, event_id)
+
+        raise PermanentFailure(f"TEST webhooks are not retried: {attempt.error}", writes=write_final_failure)
+    raise RetryLater(attempt.error or "delivery failed", writes=write_attempt)
 
 
 def register(registry: Registry, settings: Settings) -> None:
