@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from railbook.db import table_of
@@ -21,29 +21,52 @@ def live(principal: Principal) -> Select[ExternalAccount]:
     )
 
 
+def _live_by_id(*, platform_owned: bool) -> Select[ExternalAccount]:
+    owner = ExternalAccount.owner_key == PLATFORM_OWNER
+    return select(ExternalAccount).where(
+        ExternalAccount.platform_id == bindparam("platform_id"),
+        ExternalAccount.mode == bindparam("mode"),
+        ExternalAccount.deleted_at.is_(None),
+        ExternalAccount.id == bindparam("account_id"),
+        owner if platform_owned else ~owner,
+    )
+
+
+# Built once with parameters (GET by id runs one per request; bench/, issue 7).
+_LIVE_BY_ID = {platform_owned: _live_by_id(platform_owned=platform_owned) for platform_owned in (False, True)}
+
+
 def get_live(
     session: Session, principal: Principal, account_id: str, *, platform_owned: bool
 ) -> ExternalAccount | None:
     """A live account by id on the customer side or the platform side."""
-    owner = ExternalAccount.owner_key == PLATFORM_OWNER
-    statement = live(principal).where(ExternalAccount.id == account_id, owner if platform_owned else ~owner)
-    return session.scalar(statement)
+    parameters = {"platform_id": principal.platform_id, "mode": principal.mode.value, "account_id": account_id}
+    return session.scalar(_LIVE_BY_ID[platform_owned], parameters)
+
+
+# Built once with parameters: every create runs it (bench/, issue 7).
+_DESTINATION_ID = select(ExternalAccount.id).where(
+    ExternalAccount.platform_id == bindparam("platform_id"),
+    ExternalAccount.mode == bindparam("mode"),
+    ExternalAccount.deleted_at.is_(None),
+    ExternalAccount.owner_key == bindparam("owner_key"),
+    ExternalAccount.account_type == bindparam("account_type"),
+    ExternalAccount.primary_identifier == bindparam("identifier"),
+)
 
 
 def find_destination_id(
     session: Session, principal: Principal, owner_key: str, account_type: str, identifier: str
 ) -> str | None:
     """The id of a live account of this owner already pointing at the same destination."""
-    return session.scalar(
-        select(ExternalAccount.id).where(
-            ExternalAccount.platform_id == principal.platform_id,
-            ExternalAccount.mode == principal.mode.value,
-            ExternalAccount.deleted_at.is_(None),
-            ExternalAccount.owner_key == owner_key,
-            ExternalAccount.account_type == account_type,
-            ExternalAccount.primary_identifier == identifier,
-        )
-    )
+    parameters = {
+        "platform_id": principal.platform_id,
+        "mode": principal.mode.value,
+        "owner_key": owner_key,
+        "account_type": account_type,
+        "identifier": identifier,
+    }
+    return session.scalar(_DESTINATION_ID, parameters)
 
 
 _COLUMNS = tuple(column.key for column in table_of(ExternalAccount).columns)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from railbook.db import Database
+from railbook.db import Database, table_of
 from railbook.jobs.listen import listen_for_jobs
 from railbook.jobs.models import Job
 from railbook.jobs.queue import enqueue
@@ -42,16 +42,17 @@ class ClaimedJob:
 
 
 _CLAIM_COLUMNS = (Job.seq, Job.kind, Job.payload, Job.attempts, Job.run_at, Job.created_at, Job.concurrency_key)
+_JOBS = table_of(Job)
 
 
-def _due(now: datetime) -> Any:
-    """Queued and due."""
-    return and_(Job.status == "queued", Job.run_at <= now)
+def _due() -> Any:
+    """Queued and due (at the `now` parameter)."""
+    return and_(Job.status == "queued", Job.run_at <= bindparam("now"))
 
 
-def _lease_expired(now: datetime) -> Any:
+def _lease_expired() -> Any:
     """Running under a lease that has expired (its worker died)."""
-    return and_(Job.status == "running", Job.lease_until < now)
+    return and_(Job.status == "running", Job.lease_until < bindparam("now"))
 
 
 def _not_blocked_by_earlier() -> Any:
@@ -63,6 +64,81 @@ def _not_blocked_by_earlier() -> Any:
         earlier.status.in_(("queued", "running")),
     )
     return or_(Job.ordering_key.is_(None), ~blocked)
+
+
+# The worker's statements are built once, with parameters for what changes between runs: building
+# and cache-keying SQLAlchemy expressions on every claim and finish was about a fifth of a busy
+# worker's CPU (py-spy --gil, bench/, issue 7).
+_RUNNING_PER_KEY = (
+    select(Job.concurrency_key, func.count())
+    .where(Job.concurrency_key.is_not(None), Job.status == "running", Job.lease_until >= bindparam("now"))
+    .group_by(Job.concurrency_key)
+)
+_TAKE = (
+    update(_JOBS)
+    .where(_JOBS.c.seq.in_(bindparam("seqs", expanding=True)))
+    .values(
+        status="running",
+        attempts=_JOBS.c.attempts + 1,
+        lease_until=bindparam("lease_until"),
+        locked_by=bindparam("owner"),
+        updated_at=bindparam("now"),
+    )
+)
+_FINISH = (
+    update(_JOBS)
+    .where(
+        # Only the claim that is still ours: after an expired lease another worker owns the job.
+        _JOBS.c.seq == bindparam("job_seq"),
+        _JOBS.c.locked_by == bindparam("owner"),
+        _JOBS.c.attempts == bindparam("job_attempts"),
+        _JOBS.c.status == "running",
+    )
+    .values(
+        status=bindparam("new_status"),
+        lease_until=None,
+        locked_by=None,
+        updated_at=bindparam("now"),
+        last_error=bindparam("error"),
+    )
+)
+_FINISH_AND_RESCHEDULE = _FINISH.values(run_at=bindparam("new_run_at"))
+
+
+class _ClaimSearch:
+    """The two candidate searches of a worker's claim, for its registry's kinds and caps."""
+
+    def __init__(self, registry: Registry, *, skip_locked: bool) -> None:
+        self.capped = [kind for kind in map(registry.get, registry.names()) if kind and kind.max_concurrent_per_key]
+        filters = [Job.kind.in_(registry.names()), _not_blocked_by_earlier()]
+        for index, kind in enumerate(self.capped):
+            # Leave out jobs whose concurrency key is already at its kind's cap. Otherwise a backlog
+            # behind one full key (a hanging receiver) fills the candidate window and jobs of every
+            # other key wait behind it with free slots to spare.
+            at_cap = and_(Job.kind == kind.name, Job.concurrency_key.in_(bindparam(f"full_{index}", expanding=True)))
+            filters.append(or_(Job.concurrency_key.is_(None), ~at_cap))
+        self.statements = []
+        # Two searches rather than one with OR: each walks its index in claim order and stops at
+        # the window, where an OR made the database sort the whole backlog on every claim.
+        for claimable in (_due(), _lease_expired()):
+            statement = (
+                select(*_CLAIM_COLUMNS)
+                .where(claimable, *filters)
+                .order_by(Job.run_at, Job.seq)
+                .limit(bindparam("window", type_=Integer))
+            )
+            if skip_locked:
+                # Other workers skip rows this one is claiming instead of waiting for them.
+                statement = statement.with_for_update(skip_locked=True, of=_JOBS)
+            self.statements.append(statement)
+
+    def parameters(self, now: datetime, window: int, running: dict[str, int]) -> dict[str, Any]:
+        """The searches' parameters: the time, the window and the keys at each capped kind's cap."""
+        values: dict[str, Any] = {"now": now, "window": window}
+        for index, kind in enumerate(self.capped):
+            cap = kind.max_concurrent_per_key or 0
+            values[f"full_{index}"] = [key for key, count in running.items() if count >= cap]
+        return values
 
 
 def _periodic_key(kind: str) -> str:
@@ -104,6 +180,7 @@ class Worker:
         self._claim_batch = max(1, min(CLAIM_BATCH, concurrency // 2))
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
+        self._search: _ClaimSearch | None = None
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="railbook-job")
         self._thread: threading.Thread | None = None
 
@@ -241,72 +318,40 @@ class Worker:
         """Take up to `limit` runnable jobs under this worker's lease."""
         if limit <= 0 or not self.registry.names():
             return []
+        if self._search is None:
+            self._search = _ClaimSearch(self.registry, skip_locked=not self.database.is_sqlite)
+        search = self._search
         now = utcnow()
         with self.database.transaction() as session:
             window = limit * 4
             running = self._running_per_key(session, now)
-            filters = [Job.kind.in_(self.registry.names()), _not_blocked_by_earlier(), *self._not_at_cap(running)]
-            # Two searches rather than one with OR: each walks its index in claim order and stops
-            # at the window, where an OR made the database sort the whole backlog on every claim.
+            parameters = search.parameters(now, window, running)
             # Plain rows and one UPDATE, not ORM objects: claims run once per batch of jobs and
             # were a third of a busy worker's time (bench/, issue 7).
             candidates: list[Any] = []
-            for claimable in (_due(now), _lease_expired(now)):
-                statement = (
-                    select(*_CLAIM_COLUMNS).where(claimable, *filters).order_by(Job.run_at, Job.seq).limit(window)
-                )
-                if not self.database.is_sqlite:
-                    # Other workers skip rows this one is claiming instead of waiting for them.
-                    statement = statement.with_for_update(skip_locked=True, of=Job.__table__)
-                candidates.extend(session.execute(statement).all())
+            for statement in search.statements:
+                candidates.extend(session.execute(statement, parameters).all())
             candidates.sort(key=lambda row: (row.run_at, row.seq))
             chosen = self._within_concurrency_caps(candidates[:window], running)[:limit]
-            claimed = []
+            connection = session.connection()
             for kind_name in {row.kind for row in chosen}:
                 kind = self.registry.get(kind_name)
                 assert kind is not None
-                seqs = [row.seq for row in chosen if row.kind == kind_name]
-                session.execute(
-                    update(Job)
-                    .where(Job.seq.in_(seqs))
-                    .values(
-                        status="running",
-                        attempts=Job.attempts + 1,
-                        lease_until=now + timedelta(seconds=kind.lease_seconds),
-                        locked_by=self.worker_id,
-                        updated_at=now,
-                    )
-                    .execution_options(synchronize_session=False)
+                connection.execute(
+                    _TAKE,
+                    {
+                        "seqs": [row.seq for row in chosen if row.kind == kind_name],
+                        "lease_until": now + timedelta(seconds=kind.lease_seconds),
+                        "owner": self.worker_id,
+                        "now": now,
+                    },
                 )
-            for row in chosen:
-                claimed.append(ClaimedJob(row.seq, row.kind, dict(row.payload), row.attempts + 1, row.created_at))
-        return claimed
+        return [ClaimedJob(row.seq, row.kind, dict(row.payload), row.attempts + 1, row.created_at) for row in chosen]
 
     def _running_per_key(self, session: Session, now: datetime) -> dict[str, int]:
         """How many jobs of each concurrency key run under a live lease."""
-        rows = session.execute(
-            select(Job.concurrency_key, func.count())
-            .where(Job.concurrency_key.is_not(None), Job.status == "running", Job.lease_until >= now)
-            .group_by(Job.concurrency_key)
-        ).all()
+        rows = session.execute(_RUNNING_PER_KEY, {"now": now}).all()
         return {str(key): int(count) for key, count in rows}
-
-    def _not_at_cap(self, running: dict[str, int]) -> list[Any]:
-        """Leave out jobs whose concurrency key is already at its kind's cap.
-
-        Otherwise a backlog behind one full key (a hanging receiver) fills the candidate window
-        and jobs of every other key wait behind it with free slots to spare.
-        """
-        conditions = []
-        for name in self.registry.names():
-            kind = self.registry.get(name)
-            if kind is None or kind.max_concurrent_per_key is None:
-                continue
-            full = [key for key, count in running.items() if count >= kind.max_concurrent_per_key]
-            if full:
-                at_cap = and_(Job.kind == name, Job.concurrency_key.in_(full))
-                conditions.append(or_(Job.concurrency_key.is_(None), ~at_cap))
-        return conditions
 
     def _within_concurrency_caps(self, candidates: list[Any], running: dict[str, int]) -> list[Any]:
         """The candidates that fit under their kind's per-key cap, taken in order."""
@@ -372,27 +417,20 @@ class Worker:
         periodic: TaskKind | None = None,
         writes: OutcomeWrites | None = None,
     ) -> None:
-        values: dict[str, Any] = {
-            "status": status,
-            "lease_until": None,
-            "locked_by": None,
-            "updated_at": utcnow(),
-            "last_error": error[:_ERROR_LIMIT] if error else None,
+        parameters: dict[str, Any] = {
+            "job_seq": job.seq,
+            "owner": self.worker_id,
+            "job_attempts": job.attempts,
+            "new_status": status,
+            "now": utcnow(),
+            "error": error[:_ERROR_LIMIT] if error else None,
         }
+        statement = _FINISH
         if run_at is not None:
-            values["run_at"] = run_at
+            statement = _FINISH_AND_RESCHEDULE
+            parameters["new_run_at"] = run_at
         with self.database.transaction() as session:
-            # Only the claim that is still ours: after an expired lease another worker owns the job.
-            result = session.execute(
-                update(Job)
-                .where(
-                    Job.seq == job.seq,
-                    Job.locked_by == self.worker_id,
-                    Job.attempts == job.attempts,
-                    Job.status == "running",
-                )
-                .values(**values)
-            )
+            result = session.connection().execute(statement, parameters)
             ours = getattr(result, "rowcount", 0) == 1
             if writes is not None:
                 # What the run did happened either way (a webhook was sent): recorded even when the
