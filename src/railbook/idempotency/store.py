@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from railbook.db import Database
+from railbook.db import Database, table_of
 from railbook.idempotency.models import IdempotencyRecord
 from railbook.kit.clock import utcnow
 from railbook.kit.ids import new_uuid
@@ -57,19 +57,52 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b"\n" + path.encode() + b"\n" + canonical).hexdigest()
 
 
+_RECORDS = table_of(IdempotencyRecord)
+# Built once with parameters: every request with a key runs these (bench/, issue 7).
+_INSERT = insert(_RECORDS)
+_EXISTING = select(IdempotencyRecord).where(
+    IdempotencyRecord.platform_id == bindparam("platform_id"),
+    IdempotencyRecord.mode == bindparam("mode"),
+    IdempotencyRecord.key == bindparam("key"),
+)
+_COMPLETE = (
+    update(_RECORDS)
+    .where(_RECORDS.c.id == bindparam("record_id"))
+    .values(state="done", status_code=bindparam("answer_status"), response_body=bindparam("answer_body"))
+)
+_RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"))
+
+
 def claim(database: Database, principal: Principal, key: str, print_: str, ttl: timedelta) -> Outcome:
     """Write the key (committed) before any work, or say what the existing key means for this request."""
+    scope = {"platform_id": principal.platform_id, "mode": principal.mode.value, "key": key}
     for _ in range(3):
         now = utcnow()
-        with database.transaction() as session:
-            existing = session.scalar(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.platform_id == principal.platform_id,
-                    IdempotencyRecord.mode == principal.mode.value,
-                    IdempotencyRecord.key == key,
+        record_id = new_uuid()
+        try:
+            # Most keys are new: write the key at once (one transaction), and look at the stored
+            # key only when the unique index says there is one.
+            with database.transaction() as session:
+                session.connection().execute(
+                    _INSERT,
+                    {
+                        **scope,
+                        "id": record_id,
+                        "fingerprint": print_,
+                        "state": "running",
+                        "locked_until": now + RUNNING_LOCK,
+                        "created_at": now,
+                        "expires_at": now + ttl,
+                    },
                 )
-            )
-            if existing is not None and existing.expires_at > now:
+            return Claimed(record_id)
+        except IntegrityError:
+            pass
+        with database.transaction() as session:
+            existing = session.scalar(_EXISTING, scope)
+            if existing is None:
+                continue  # deleted meanwhile (released or expired): try to write it again
+            if existing.expires_at > now:
                 if existing.fingerprint != print_:
                     return Mismatch()
                 if existing.state == "done" and existing.status_code is not None:
@@ -79,43 +112,21 @@ def claim(database: Database, principal: Principal, key: str, print_: str, ttl: 
                 # Its request died mid-way: this one takes the key over.
                 existing.locked_until = now + RUNNING_LOCK
                 return Claimed(existing.id)
-            if existing is not None:
-                session.delete(existing)  # expired: the key is free again
-                session.flush()
-        try:
-            with database.transaction() as session:
-                record = IdempotencyRecord(
-                    id=new_uuid(),
-                    platform_id=principal.platform_id,
-                    mode=principal.mode.value,
-                    key=key,
-                    fingerprint=print_,
-                    state="running",
-                    locked_until=now + RUNNING_LOCK,
-                    created_at=now,
-                    expires_at=now + ttl,
-                )
-                session.add(record)
-            return Claimed(record.id)
-        except IntegrityError:
-            continue  # another request wrote the key first: look again
+            session.delete(existing)  # expired: the key is free again
     return Busy()
 
 
 def complete(database: Database, claimed: Claimed, status_code: int, body: bytes) -> None:
     """Store the answer under the key, for replays."""
     with database.transaction() as session:
-        session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == claimed.record_id)
-            .values(state="done", status_code=status_code, response_body=body)
-        )
+        parameters = {"record_id": claimed.record_id, "answer_status": status_code, "answer_body": body}
+        session.connection().execute(_COMPLETE, parameters)
 
 
 def release(database: Database, claimed: Claimed) -> None:
     """Forget the key (a 5xx or a crash): the same request may simply be sent again."""
     with database.transaction() as session:
-        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == claimed.record_id))
+        session.connection().execute(_RELEASE, {"record_id": claimed.record_id})
 
 
 def purge_expired(database: Database) -> int:
