@@ -56,6 +56,10 @@ def test_two_api_processes_and_two_workers_run_the_plaid_flow(
                 api_a.wait_healthy()
                 api_b.wait_healthy()
                 workers += [start_worker(env, tmp_path / f"worker-{name}.log", []) for name in "ab"]
+                # Both workers up (signal handlers installed) before the flow: on a loaded machine
+                # one could otherwise still be importing when the flow is done and SIGTERM comes.
+                for worker in workers:
+                    worker.worker_id(timeout=60)
                 a = httpx.Client(base_url=f"{api_a.base_url}{API_PREFIX}", headers=token.headers, timeout=15)
                 b = httpx.Client(base_url=f"{api_b.base_url}{API_PREFIX}", headers=token.headers, timeout=15)
                 with a, b:
