@@ -115,11 +115,18 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # The handler speaks HTTP/1.0, so every delivery is a new connection, and three workers of eight
+    # threads connect at once: socketserver's backlog of 5 can drop connection attempts, and one
+    # that times out is retried (a second attempt the tests do not expect).
+    request_queue_size = 128
+
+
 @contextmanager
 def running_receiver() -> Iterator[Receiver]:
     """Serve a Receiver on a random loopback port for the duration of the block."""
     receiver = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
+    server = _Server(("127.0.0.1", 0), _handler(receiver))
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/webhooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

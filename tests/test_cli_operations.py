@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import orjson
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -27,6 +26,7 @@ from railbook.jobs.models import Job
 from railbook.keys import SANDBOX_KEY_FILE
 from railbook.kit.crypto import MasterKeys, SecretDecryptionError, sign, verify
 from railbook.platforms.models import Platform, PlatformEnvironment
+from railbook.providers.http import build_sender
 from railbook.tasks import build_worker
 from railbook.webhooks.events import emit
 from railbook.webhooks.models import WebhookAttempt, WebhookEvent
@@ -331,8 +331,8 @@ def set_endpoint(settings: Settings, database: Database, headers: dict[str, str]
 def run_worker(settings: Settings, database: Database, keys: MasterKeys = TEST_KEYS) -> int:
     """Run worker passes in this process until no job is runnable; the number of jobs run."""
     total = 0
-    with httpx.Client() as http:
-        worker = build_worker(settings, database, keys, http)
+    with build_sender() as sender:
+        worker = build_worker(settings, database, keys, sender)
         try:
             for _ in range(WORKER_PASSES):
                 ran = worker.run_once()

@@ -17,7 +17,7 @@ from railbook.db import Database
 from railbook.external_accounts.models import ExternalAccount
 from railbook.idempotency.models import IdempotencyRecord
 from railbook.keys import load_master_keys
-from railbook.providers.http import build_http_client
+from railbook.providers.http import build_sender
 from railbook.tasks import build_worker
 from tests.conftest import Token
 from tests.spec import assert_error, conform
@@ -118,8 +118,8 @@ def test_an_expired_key_is_free_again_and_purged(
 
     time.sleep(1.1)
     configured = settings.model_copy(update={"idempotency_ttl_seconds": 1.0})
-    with build_http_client(5) as http:
-        worker = build_worker(configured, database, load_master_keys(configured), http)
+    with build_sender() as sender:
+        worker = build_worker(configured, database, load_master_keys(configured), sender)
         worker.schedule_periodic()
         assert worker.run_once() >= 1
     assert count(database, IdempotencyRecord) == 0

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
 from railbook.config import Settings
 from railbook.db import Database
@@ -17,21 +18,22 @@ from railbook.jobs.models import Job
 from railbook.jobs.queue import enqueue
 from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, RetryPolicy, TaskContext
 from railbook.jobs.runner import Worker
+from railbook.providers.http import build_sender
 from tests.conftest import TEST_KEYS
 
 FAST = RetryPolicy(max_attempts=3, base_seconds=0.01, max_seconds=0.02)
 
 
 @pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client() as client:
-        yield client
+def sender() -> Iterator[httpx.BaseTransport]:
+    with build_sender() as transport:
+        yield transport
 
 
 def make_worker(
     database: Database,
     settings: Settings,
-    http: httpx.Client,
+    sender: httpx.BaseTransport,
     kinds: dict[str, Callable[..., None]],
     **options: Any,
 ) -> Worker:
@@ -41,7 +43,7 @@ def make_worker(
     cap = options.pop("max_concurrent_per_key", None)
     for name, handler in kinds.items():
         registry.register(name, handler, retry=policy, lease_seconds=lease, max_concurrent_per_key=cap)
-    context = TaskContext(database=database, settings=settings, keys=TEST_KEYS, http=http)
+    context = TaskContext(database=database, settings=settings, keys=TEST_KEYS, sender=sender)
     return Worker(database, registry, context, **options)
 
 
@@ -68,9 +70,9 @@ def test_enqueue_commits_or_rolls_back_with_the_caller(database: Database) -> No
     assert [job.payload for job in jobs(database)] == [{"n": 2}]
 
 
-def test_a_job_runs_once_and_is_done(database: Database, settings: Settings, http: httpx.Client) -> None:
+def test_a_job_runs_once_and_is_done(database: Database, settings: Settings, sender: httpx.BaseTransport) -> None:
     seen: list[dict[str, Any]] = []
-    worker = make_worker(database, settings, http, {"record": lambda _, payload: seen.append(payload)})
+    worker = make_worker(database, settings, sender, {"record": lambda _, payload: seen.append(payload)})
     with database.transaction() as session:
         enqueue(session, "record", {"n": 1})
     assert worker.run_once() == 1
@@ -81,7 +83,7 @@ def test_a_job_runs_once_and_is_done(database: Database, settings: Settings, htt
 
 
 def test_failures_are_retried_with_backoff_then_succeed(
-    database: Database, settings: Settings, http: httpx.Client
+    database: Database, settings: Settings, sender: httpx.BaseTransport
 ) -> None:
     calls: list[int] = []
 
@@ -90,7 +92,7 @@ def test_failures_are_retried_with_backoff_then_succeed(
         if len(calls) < 3:
             raise ConnectionError(f"attempt {len(calls)} failed")
 
-    worker = make_worker(database, settings, http, {"flaky": flaky})
+    worker = make_worker(database, settings, sender, {"flaky": flaky})
     with database.transaction() as session:
         enqueue(session, "flaky", {})
     worker.run_once()
@@ -104,7 +106,7 @@ def test_failures_are_retried_with_backoff_then_succeed(
 
 
 def test_exhausted_and_permanent_failures_are_parked_dead(
-    database: Database, settings: Settings, http: httpx.Client
+    database: Database, settings: Settings, sender: httpx.BaseTransport
 ) -> None:
     def always(_: TaskContext, __: dict[str, Any]) -> None:
         raise ValueError("receiver is gone")
@@ -112,7 +114,7 @@ def test_exhausted_and_permanent_failures_are_parked_dead(
     def hopeless(_: TaskContext, __: dict[str, Any]) -> None:
         raise PermanentFailure("bad credentials")
 
-    worker = make_worker(database, settings, http, {"always": always, "hopeless": hopeless})
+    worker = make_worker(database, settings, sender, {"always": always, "hopeless": hopeless})
     with database.transaction() as session:
         enqueue(session, "always", {})
         enqueue(session, "hopeless", {})
@@ -123,12 +125,12 @@ def test_exhausted_and_permanent_failures_are_parked_dead(
 
 
 def test_an_expired_lease_lets_another_worker_finish_the_job(
-    database: Database, settings: Settings, http: httpx.Client
+    database: Database, settings: Settings, sender: httpx.BaseTransport
 ) -> None:
     runs: list[str] = []
     kinds = {"work": lambda _, payload: runs.append(payload["who"])}
-    crashed = make_worker(database, settings, http, kinds, lease_seconds=0.3)
-    rescuer = make_worker(database, settings, http, kinds, lease_seconds=0.3)
+    crashed = make_worker(database, settings, sender, kinds, lease_seconds=0.3)
+    rescuer = make_worker(database, settings, sender, kinds, lease_seconds=0.3)
     with database.transaction() as session:
         enqueue(session, "work", {"who": "x"})
     [held] = crashed.claim(1)  # ... and then this worker "dies" without finishing.
@@ -143,7 +145,9 @@ def test_an_expired_lease_lets_another_worker_finish_the_job(
     assert (job.status, job.attempts, job.locked_by) == ("done", 2, None)
 
 
-def test_jobs_sharing_an_ordering_key_run_in_order(database: Database, settings: Settings, http: httpx.Client) -> None:
+def test_jobs_sharing_an_ordering_key_run_in_order(
+    database: Database, settings: Settings, sender: httpx.BaseTransport
+) -> None:
     order: list[int] = []
     lock = threading.Lock()
 
@@ -152,7 +156,7 @@ def test_jobs_sharing_an_ordering_key_run_in_order(database: Database, settings:
         with lock:
             order.append(payload["n"])
 
-    worker = make_worker(database, settings, http, {"step": step}, concurrency=4, poll_seconds=0.05)
+    worker = make_worker(database, settings, sender, {"step": step}, concurrency=4, poll_seconds=0.05)
     with database.transaction() as session:
         for n in range(5):
             enqueue(session, "step", {"n": n}, ordering_key="account-1")
@@ -166,7 +170,7 @@ def test_jobs_sharing_an_ordering_key_run_in_order(database: Database, settings:
     assert order == [0, 1, 2, 3, 4]
 
 
-def test_concurrency_cap_per_key(database: Database, settings: Settings, http: httpx.Client) -> None:
+def test_concurrency_cap_per_key(database: Database, settings: Settings, sender: httpx.BaseTransport) -> None:
     active = {"now": 0, "most": 0, "done": 0}
     lock = threading.Lock()
 
@@ -180,7 +184,7 @@ def test_concurrency_cap_per_key(database: Database, settings: Settings, http: h
             active["done"] += 1
 
     worker = make_worker(
-        database, settings, http, {"slow": slow}, concurrency=6, poll_seconds=0.05, max_concurrent_per_key=2
+        database, settings, sender, {"slow": slow}, concurrency=6, poll_seconds=0.05, max_concurrent_per_key=2
     )
     with database.transaction() as session:
         for _ in range(6):
@@ -197,10 +201,10 @@ def test_concurrency_cap_per_key(database: Database, settings: Settings, http: h
 
 
 def test_a_commit_wakes_the_worker_without_waiting_for_the_poll(
-    database: Database, settings: Settings, http: httpx.Client
+    database: Database, settings: Settings, sender: httpx.BaseTransport
 ) -> None:
     done = threading.Event()
-    worker = make_worker(database, settings, http, {"ping": lambda _, __: done.set()}, poll_seconds=60)
+    worker = make_worker(database, settings, sender, {"ping": lambda _, __: done.set()}, poll_seconds=60)
     database.on_jobs_committed.append(worker.wake)
     worker.start()
     try:
@@ -213,7 +217,9 @@ def test_a_commit_wakes_the_worker_without_waiting_for_the_poll(
         worker.stop()
 
 
-def test_a_new_job_starts_at_once_while_others_run(database: Database, settings: Settings, http: httpx.Client) -> None:
+def test_a_new_job_starts_at_once_while_others_run(
+    database: Database, settings: Settings, sender: httpx.BaseTransport
+) -> None:
     # A busy worker waits for a few jobs to finish before searching the queue again; a commit of new
     # work must still be picked up at once, not after the running jobs or the poll.
     started, release, done = threading.Event(), threading.Event(), threading.Event()
@@ -223,7 +229,7 @@ def test_a_new_job_starts_at_once_while_others_run(database: Database, settings:
         release.wait(timeout=30)
 
     worker = make_worker(
-        database, settings, http, {"stuck": stuck, "ping": lambda _, __: done.set()}, poll_seconds=60, concurrency=8
+        database, settings, sender, {"stuck": stuck, "ping": lambda _, __: done.set()}, poll_seconds=60, concurrency=8
     )
     database.on_jobs_committed.append(worker.wake)
     with database.transaction() as session:
@@ -240,10 +246,14 @@ def test_a_new_job_starts_at_once_while_others_run(database: Database, settings:
 
 
 def test_what_a_handler_leaves_is_written_with_every_outcome(
-    database: Database, settings: Settings, http: httpx.Client
+    database: Database, settings: Settings, sender: httpx.BaseTransport
 ) -> None:
     def note(label: str) -> OutcomeWrites:
-        return lambda session: enqueue(session, "note", {"label": label})
+        def write(connection: Connection) -> None:
+            with Session(bind=connection) as session:
+                enqueue(session, "note", {"label": label})
+
+        return write
 
     def fine(_: TaskContext, __: dict[str, Any]) -> OutcomeWrites:
         return note("done")
@@ -255,7 +265,7 @@ def test_what_a_handler_leaves_is_written_with_every_outcome(
         raise PermanentFailure("never", writes=note("dead"))
 
     worker = make_worker(
-        database, settings, http, {"fine": fine, "later": later, "hopeless": hopeless, "note": lambda _, __: None}
+        database, settings, sender, {"fine": fine, "later": later, "hopeless": hopeless, "note": lambda _, __: None}
     )
     with database.transaction() as session:
         for kind in ("fine", "later", "hopeless"):
@@ -272,7 +282,7 @@ def test_what_a_handler_leaves_is_written_with_every_outcome(
 
 
 def test_graceful_stop_releases_a_job_that_does_not_finish(
-    database: Database, settings: Settings, http: httpx.Client
+    database: Database, settings: Settings, sender: httpx.BaseTransport
 ) -> None:
     started, release = threading.Event(), threading.Event()
 
@@ -280,7 +290,7 @@ def test_graceful_stop_releases_a_job_that_does_not_finish(
         started.set()
         release.wait(timeout=10)
 
-    worker = make_worker(database, settings, http, {"stuck": stuck}, poll_seconds=0.05, shutdown_grace_seconds=0.2)
+    worker = make_worker(database, settings, sender, {"stuck": stuck}, poll_seconds=0.05, shutdown_grace_seconds=0.2)
     with database.transaction() as session:
         enqueue(session, "stuck", {})
     worker.start()

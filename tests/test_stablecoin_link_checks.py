@@ -22,7 +22,7 @@ from railbook.jobs.models import Job
 from railbook.jobs.runner import Worker
 from railbook.keys import load_master_keys
 from railbook.providers.brale.client import BraleClient
-from railbook.providers.http import build_http_client
+from railbook.providers.http import build_sender
 from railbook.stablecoin_links.models import StablecoinProviderAccount
 from railbook.stablecoin_links.tasks import SWEEP_KIND, VERIFY_KIND
 from railbook.tasks import build_worker
@@ -50,10 +50,10 @@ def api(checked_settings: Settings, database: Database, token: Token) -> Iterato
 @pytest.fixture
 def worker(checked_settings: Settings, database: Database, brale: BraleControl) -> Iterator[Worker]:
     with (
-        build_http_client(5) as http,
+        build_sender() as sender,
         BraleClient(brale.url, brale.url, timeout_seconds=5, max_retries=0) as brale_client,
     ):
-        yield build_worker(checked_settings, database, load_master_keys(checked_settings), http, brale=brale_client)
+        yield build_worker(checked_settings, database, load_master_keys(checked_settings), sender, brale=brale_client)
 
 
 def credentials(brale: BraleControl, secret: str, accounts: tuple[str, ...] = (ACCOUNT,)) -> dict[str, Any]:
@@ -189,9 +189,9 @@ def test_key_rotation_keeps_the_stored_credentials_usable(
     assert stored(database, linked["id"]).credentials.startswith("v1:new:")  # type: ignore[union-attr]
     rotated = checked_settings.model_copy(update={"secret_keys": f"new:{new}"})
     with (
-        build_http_client(5) as http,
+        build_sender() as sender,
         BraleClient(brale.url, brale.url, timeout_seconds=5, max_retries=0) as client,
     ):
-        check_now(build_worker(rotated, database, load_master_keys(rotated), http, brale=client), database)
+        check_now(build_worker(rotated, database, load_master_keys(rotated), sender, brale=client), database)
     checked = conform(api.get(f"{PATH}/{linked['id']}"))
     assert checked["status"] == "ACTIVE" and checked["lastVerifiedAt"] > linked["lastVerifiedAt"]

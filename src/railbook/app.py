@@ -29,7 +29,7 @@ from railbook.plaid.router import router as plaid_router
 from railbook.platforms.router import router as config_router
 from railbook.providers.brale.client import BraleClient
 from railbook.providers.brale.simulator import create_brale_simulator
-from railbook.providers.http import build_http_client
+from railbook.providers.http import build_sender
 from railbook.providers.plaid.simulator import create_simulator
 from railbook.ratelimit import RateLimiter
 from railbook.stablecoin_links.router import router as stablecoin_links_router
@@ -41,13 +41,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     """The Railbook ASGI application for these settings."""
     database = database or Database(settings.effective_database_url)
     keys = load_master_keys(settings)
-    http = build_http_client(settings.webhook_timeout_seconds)
+    sender = build_sender()
     plaid = plaid_client(settings)
     brale = BraleClient.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        worker = build_worker(settings, database, keys, http, plaid, brale) if settings.embedded_worker else None
+        worker = build_worker(settings, database, keys, sender, plaid, brale) if settings.embedded_worker else None
         if worker is not None:
             worker.start()
         try:
@@ -55,7 +55,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 await run_in_threadpool(worker.stop)
-            http.close()
+            sender.close()
             plaid.close()
             brale.close()
 
@@ -71,7 +71,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.keys = keys
-    app.state.http = http
+    app.state.sender = sender
     app.state.plaid = plaid
     app.state.brale = brale
     app.state.token_verifier = TokenVerifier(database, settings.auth_cache_seconds)

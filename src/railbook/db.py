@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -82,11 +82,14 @@ def create_db_engine(url: str) -> Engine:
     """An engine for the URL with SQLite set up for concurrent use (WAL, foreign keys, busy timeout)."""
     url = normalise_url(url)
     if is_sqlite(url):
-        # hide_parameters: an error's text (logged) never carries the values a statement was given.
         database = make_url(url).database
         in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
-        # An in-memory database lives in one connection (SQLAlchemy's SingletonThreadPool): no pool to size.
-        pool = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 16}
+        # An in-memory database lives in one connection (SQLAlchemy's SingletonThreadPool): no pool to
+        # size. Last in, first out: a SQLite connection drops its page cache when another connection
+        # wrote since its last use, so the connection used last is the warmest; taking the one idle
+        # longest (the default) made a webhook delivery cost 15 % more CPU (bench/, issue 7).
+        pool = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 16, "pool_use_lifo": True}
+        # hide_parameters: an error's text (logged) never carries the values a statement was given.
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **pool
         )
@@ -143,9 +146,9 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_db_engine(self.url)
         self.is_sqlite = is_sqlite(self.url)
-        write_engine = self.engine.execution_options(railbook_write=True)
+        self._write_engine = self.engine.execution_options(railbook_write=True)
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False)
-        self._write = sessionmaker(bind=write_engine, expire_on_commit=False, autoflush=False)
+        self._write = sessionmaker(bind=self._write_engine, expire_on_commit=False, autoflush=False)
         self.on_jobs_committed: list[Callable[[], None]] = []
         # SQLite lets one writer in at a time, and a writer kept out sleeps in its busy handler for
         # up to 100 ms between tries: threads of one process queue here instead, and are let in the
@@ -173,6 +176,21 @@ class Database:
         """A read-only session (rolled back at the end)."""
         with self._read() as session, session.begin():
             yield session
+
+    # Plain connections, without the ORM's Session, for the job worker's statements: a Session's
+    # transaction bookkeeping and ORM statement handling were a fifth of each webhook delivery's
+    # CPU (bench/, issue 7). Jobs queued on such a connection do not wake this process's worker.
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction on a plain connection: committed when the block ends, rolled back if it raises."""
+        with self._write_lock, self._write_engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def reading_connection(self) -> Iterator[Connection]:
+        """A read-only plain connection (rolled back at the end)."""
+        with self.engine.connect() as connection:
+            yield connection
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -41,7 +41,7 @@ def build_worker(
     settings: Settings,
     database: Database,
     keys: MasterKeys,
-    http: httpx.Client,
+    sender: httpx.BaseTransport,
     plaid: PlaidClient | None = None,
     brale: BraleClient | None = None,
 ) -> Worker:
@@ -50,7 +50,7 @@ def build_worker(
         database=database,
         settings=settings,
         keys=keys,
-        http=http,
+        sender=sender,
         plaid=plaid or plaid_client(settings),
         brale=brale or BraleClient.from_settings(settings),
     )

@@ -46,15 +46,15 @@ def get_keys(request: Request) -> MasterKeys:
     return keys
 
 
-def get_http(request: Request) -> httpx.Client:
-    """The app's shared outbound HTTP client."""
-    http: httpx.Client = request.app.state.http
-    return http
+def get_sender(request: Request) -> httpx.BaseTransport:
+    """The app's shared webhook sender."""
+    sender: httpx.BaseTransport = request.app.state.sender
+    return sender
 
 
 DB = Annotated[Database, Depends(get_database)]
 Keys = Annotated[MasterKeys, Depends(get_keys)]
-Http = Annotated[httpx.Client, Depends(get_http)]
+Sender = Annotated[httpx.BaseTransport, Depends(get_sender)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 

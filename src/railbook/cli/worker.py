@@ -12,7 +12,7 @@ from railbook.cli.common import master_keys
 from railbook.cli.common import settings as load_settings
 from railbook.db import Database
 from railbook.logs import configure_logging
-from railbook.providers.http import build_http_client
+from railbook.providers.http import build_sender
 from railbook.tasks import build_worker
 
 
@@ -21,8 +21,8 @@ def worker() -> None:
     settings = load_settings()
     configure_logging(settings.log_level)
     database = Database(settings.effective_database_url)
-    http = build_http_client(settings.webhook_timeout_seconds)
-    runner = build_worker(settings, database, master_keys(), http)
+    sender = build_sender()
+    runner = build_worker(settings, database, master_keys(), sender)
     stop = threading.Event()
 
     def request_stop(signum: int, _: FrameType | None) -> None:
@@ -34,5 +34,5 @@ def worker() -> None:
     typer.echo(f"worker {runner.worker_id} running", err=True)
     stop.wait()
     runner.stop()
-    http.close()
+    sender.close()
     database.dispose()

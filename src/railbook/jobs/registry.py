@@ -9,15 +9,15 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.kit.crypto import MasterKeys
 
-# What a handler leaves for the worker to write: it commits in the transaction that records the
-# job's outcome, so a run costs one write transaction instead of two (bench/, issue 7).
-OutcomeWrites = Callable[[Session], None]
+# What a handler leaves for the worker to write on the connection that records the job's outcome:
+# it commits with it, so a run costs one write transaction instead of two (bench/, issue 7).
+OutcomeWrites = Callable[[Connection], None]
 
 
 class RetryLater(Exception):
@@ -55,12 +55,12 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class TaskContext:
-    """What a handler may use: the database, settings, master keys and the shared HTTP client."""
+    """What a handler may use: the database, settings, master keys and the shared webhook sender."""
 
     database: Database
     settings: Settings
     keys: MasterKeys
-    http: httpx.Client
+    sender: httpx.BaseTransport
     # The Plaid client (providers.plaid.client.PlaidClient), for the Plaid tasks.
     plaid: Any = None
     # The Brale client (providers.brale.client.BraleClient), for stablecoin link checks.

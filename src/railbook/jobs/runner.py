@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from railbook.db import Database, table_of
+from railbook.jobs.group_commit import GroupCommit
 from railbook.jobs.listen import listen_for_jobs
 from railbook.jobs.models import Job
 from railbook.jobs.queue import enqueue
@@ -146,10 +147,10 @@ def _periodic_key(kind: str) -> str:
     return f"periodic:{kind}"
 
 
-def _has_pending(session: Session, kind: str) -> bool:
+def _has_pending(connection: Session | Connection, kind: str) -> bool:
     """Whether a job of this kind is queued or running (the one finishing has already left that state)."""
     pending = select(Job.seq).where(Job.kind == kind, Job.status.in_(("queued", "running"))).limit(1)
-    return session.scalar(pending) is not None
+    return connection.scalar(pending) is not None
 
 
 class Worker:
@@ -181,6 +182,7 @@ class Worker:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._search: _ClaimSearch | None = None
+        self._outcomes = GroupCommit(database)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="railbook-job")
         self._thread: threading.Thread | None = None
 
@@ -250,15 +252,13 @@ class Worker:
     def _claim_due(self) -> bool:
         """After a wake-up: whether to search for jobs now or wait for more slots to free up."""
         with self._lock:
-            # New jobs, or an idle worker: at once (latency). A backlog: once a few jobs have
-            # finished, because each claim searches the queue, and claiming into every single freed
-            # slot was a quarter of a busy worker's time (bench/, issue 7).
-            return (
-                self._announced
-                or self._running == 0
-                or self._finished_since_claim >= self._claim_batch
-                or self._stopping.is_set()
-            )
+            return self._claim_is_due()
+
+    def _claim_is_due(self) -> bool:
+        # New jobs, or an idle worker: at once (latency). A backlog: once a few jobs have finished,
+        # because each claim searches the queue, and claiming into every single freed slot was a
+        # quarter of a busy worker's time (bench/, issue 7). Called with self._lock held.
+        return self._announced or self._running == 0 or self._finished_since_claim >= self._claim_batch
 
     def _free_slots(self) -> int:
         with self._lock:
@@ -272,7 +272,11 @@ class Worker:
                 self._running -= 1
                 self._finished_since_claim += 1
                 self._idle.notify_all()
-            self._wake.set()
+                # Only when the loop would claim: waking it for every finished job to find nothing
+                # to do cost a thread switch per job.
+                wake = self._claim_is_due()
+            if wake:
+                self._wake.set()
 
     def _wait_seconds(self) -> float:
         """How long to sleep before looking for work again when nothing wakes the loop."""
@@ -322,18 +326,17 @@ class Worker:
             self._search = _ClaimSearch(self.registry, skip_locked=not self.database.is_sqlite)
         search = self._search
         now = utcnow()
-        with self.database.transaction() as session:
+        with self.database.writing() as connection:
             window = limit * 4
-            running = self._running_per_key(session, now)
+            running = self._running_per_key(connection, now)
             parameters = search.parameters(now, window, running)
             # Plain rows and one UPDATE, not ORM objects: claims run once per batch of jobs and
             # were a third of a busy worker's time (bench/, issue 7).
             candidates: list[Any] = []
             for statement in search.statements:
-                candidates.extend(session.execute(statement, parameters).all())
+                candidates.extend(connection.execute(statement, parameters).all())
             candidates.sort(key=lambda row: (row.run_at, row.seq))
             chosen = self._within_concurrency_caps(candidates[:window], running)[:limit]
-            connection = session.connection()
             for kind_name in {row.kind for row in chosen}:
                 kind = self.registry.get(kind_name)
                 assert kind is not None
@@ -348,9 +351,9 @@ class Worker:
                 )
         return [ClaimedJob(row.seq, row.kind, dict(row.payload), row.attempts + 1, row.created_at) for row in chosen]
 
-    def _running_per_key(self, session: Session, now: datetime) -> dict[str, int]:
+    def _running_per_key(self, connection: Connection, now: datetime) -> dict[str, int]:
         """How many jobs of each concurrency key run under a live lease."""
-        rows = session.execute(_RUNNING_PER_KEY, {"now": now}).all()
+        rows = connection.execute(_RUNNING_PER_KEY, {"now": now}).all()
         return {str(key): int(count) for key, count in rows}
 
     def _within_concurrency_caps(self, candidates: list[Any], running: dict[str, int]) -> list[Any]:
@@ -429,17 +432,23 @@ class Worker:
         if run_at is not None:
             statement = _FINISH_AND_RESCHEDULE
             parameters["new_run_at"] = run_at
-        with self.database.transaction() as session:
-            result = session.connection().execute(statement, parameters)
-            ours = getattr(result, "rowcount", 0) == 1
+
+        def record_outcome(connection: Connection) -> None:
+            result = connection.execute(statement, parameters)
+            ours = result.rowcount == 1
             if writes is not None:
                 # What the run did happened either way (a webhook was sent): recorded even when the
                 # lease was lost meanwhile.
-                writes(session)
+                writes(connection)
             periodic_due = ours and periodic is not None and periodic.every_seconds is not None
-            if periodic_due and periodic is not None and not _has_pending(session, periodic.name):
-                enqueue(session, periodic.name, {}, ordering_key=_periodic_key(periodic.name),
-                        delay_seconds=periodic.every_seconds or 0.0)  # fmt: skip
+            if periodic_due and periodic is not None and not _has_pending(connection, periodic.name):
+                # A Session on this connection joins its transaction (enqueue adds an ORM row).
+                with Session(bind=connection) as session:
+                    enqueue(session, periodic.name, {}, ordering_key=_periodic_key(periodic.name),
+                            delay_seconds=periodic.every_seconds or 0.0)  # fmt: skip
+
+        # Shared with the outcomes of jobs finishing at the same moment (bench/, issue 7).
+        self._outcomes.run(record_outcome)
 
     def _release_held(self) -> None:
         """Hand back jobs still running at shutdown so another worker can take them at once."""

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import and_, bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from railbook.config import Mode, Settings
 from railbook.db import Database, table_of
 from railbook.kit.clock import utcnow
 from railbook.kit.crypto import MasterKeys, sign
 from railbook.platforms.models import PlatformEnvironment
+from railbook.providers.http import post_once
 from railbook.webhooks.models import WebhookAttempt, WebhookEvent
 
 SIGNATURE_HEADER = "X-Grid-Signature"
@@ -82,11 +82,11 @@ _EVENT_TO_DELIVER = (
 
 
 def attempt_delivery(
-    database: Database, keys: MasterKeys, http: httpx.Client, settings: Settings, event_id: str
+    database: Database, keys: MasterKeys, sender: httpx.BaseTransport, settings: Settings, event_id: str
 ) -> Attempt:
     """Try to deliver `event_id` once, without recording it (see `record`); a delivered event is not sent again."""
-    with database.reading() as session:
-        event = session.execute(_EVENT_TO_DELIVER, {"event_id": event_id}).one_or_none()
+    with database.reading_connection() as connection:
+        event = connection.execute(_EVENT_TO_DELIVER, {"event_id": event_id}).one_or_none()
     if event is None:
         return Attempt(event_id, "skipped-missing", "", error=f"no event {event_id}")
     if event.state in ("delivered", "duplicate"):
@@ -103,7 +103,7 @@ def attempt_delivery(
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(private_key, body)}
     started = time.perf_counter()
     try:
-        response = http.post(url, content=body, headers=headers, timeout=settings.webhook_timeout_seconds)
+        response = post_once(sender, url, body, headers, settings.webhook_timeout_seconds)
     except httpx.HTTPError as exc:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return Attempt(event_id, "failed", event.type, url=url, error=reason, seconds=time.perf_counter() - started)
@@ -133,11 +133,10 @@ _FAIL_PENDING = (
 )
 
 
-def record(session: Session, attempt: Attempt) -> None:
+def record(connection: Connection, attempt: Attempt) -> None:
     """Write the attempt and, once the receiver has the event (or there is nowhere to send it), its state."""
     if attempt.outcome in ("skipped-missing", "done-before"):
         return
-    connection = session.connection()
     connection.execute(
         _INSERT_ATTEMPT,
         {
@@ -155,6 +154,6 @@ def record(session: Session, attempt: Attempt) -> None:
         connection.execute(_SET_STATE, {"event_id": attempt.event_id, "state": attempt.outcome})
 
 
-def mark_failed(session: Session, event_id: str) -> None:
+def mark_failed(connection: Connection, event_id: str) -> None:
     """Record that a pending event will not be retried (TEST events, or retries exhausted)."""
-    session.connection().execute(_FAIL_PENDING, {"event_id": event_id})
+    connection.execute(_FAIL_PENDING, {"event_id": event_id})

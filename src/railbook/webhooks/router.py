@@ -8,7 +8,7 @@ from railbook.errors import GridError, NotFound
 from railbook.kit.wire import JSONBody
 from railbook.platforms.service import ensure_environment
 from railbook.routing import GridRoute
-from railbook.web import DB, AppSettings, Caller, Http, Keys
+from railbook.web import DB, AppSettings, Caller, Keys, Sender
 from railbook.webhooks.delivery import attempt_delivery, mark_failed, record
 from railbook.webhooks.events import TEST, new_event
 
@@ -16,7 +16,7 @@ router = APIRouter(tags=["Sandbox"], route_class=GridRoute)
 
 
 @router.post("/sandbox/webhooks/test")
-def send_test_webhook(caller: Caller, database: DB, keys: Keys, http: Http, settings: AppSettings) -> JSONBody:
+def send_test_webhook(caller: Caller, database: DB, keys: Keys, sender: Sender, settings: AppSettings) -> JSONBody:
     """Deliver a TEST webhook synchronously (sandbox tokens only)."""
     if not caller.is_sandbox:
         raise NotFound("REFERENCE_NOT_FOUND", "The sandbox endpoints exist only for sandbox tokens")
@@ -25,11 +25,11 @@ def send_test_webhook(caller: Caller, database: DB, keys: Keys, http: Http, sett
         if not environment.webhook_endpoint:
             raise GridError(400, "WEBHOOK_ENDPOINT_NOT_SET", "Set webhookEndpoint with PATCH /config first")
         event_id = new_event(session, caller.platform_id, caller.mode, TEST, {}, None).id
-    attempt = attempt_delivery(database, keys, http, settings, event_id)
-    with database.transaction() as session:
-        record(session, attempt)
+    attempt = attempt_delivery(database, keys, sender, settings, event_id)
+    with database.writing() as connection:
+        record(connection, attempt)
         if attempt.status_code is None:
-            mark_failed(session, event_id)
+            mark_failed(connection, event_id)
     if attempt.status_code is None:
         raise GridError(
             400,

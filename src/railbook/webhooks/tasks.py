@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from railbook.config import Settings
 from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, RetryPolicy, TaskContext
@@ -21,18 +21,18 @@ def run_delivery(context: TaskContext, payload: dict[str, Any]) -> OutcomeWrites
     The attempt is written with the job's outcome, in one transaction.
     """
     event_id = str(payload["eventId"])
-    attempt = attempt_delivery(context.database, context.keys, context.http, context.settings, event_id)
+    attempt = attempt_delivery(context.database, context.keys, context.sender, context.settings, event_id)
 
-    def write_attempt(session: Session) -> None:
-        record(session, attempt)
+    def write_attempt(connection: Connection) -> None:
+        record(connection, attempt)
 
     if not attempt.failed:
         return write_attempt
     if attempt.event_type == TEST:
 
-        def write_final_failure(session: Session) -> None:
-            record(session, attempt)
-            mark_failed(session, event_id)
+        def write_final_failure(connection: Connection) -> None:
+            record(connection, attempt)
+            mark_failed(connection, event_id)
 
         raise PermanentFailure(f"TEST webhooks are not retried: {attempt.error}", writes=write_final_failure)
     raise RetryLater(attempt.error or "delivery failed", writes=write_attempt)

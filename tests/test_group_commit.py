@@ -1,0 +1,88 @@
+"""Group commit: writes that finish together share a transaction, and one bad write spoils none of the others."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from railbook.db import Database
+from railbook.jobs.group_commit import GroupCommit
+from railbook.jobs.models import Job
+from railbook.jobs.queue import enqueue
+
+
+def queue_note(label: str) -> Any:
+    """A write that queues a job called `label` and returns the transaction it ran in."""
+
+    def write(connection: Connection) -> Any:
+        with Session(bind=connection) as session:
+            enqueue(session, "note", {"label": label})
+        return connection.get_transaction()
+
+    return write
+
+
+def notes(database: Database) -> list[str]:
+    with database.reading() as session:
+        return sorted(job.payload["label"] for job in session.scalars(select(Job).where(Job.kind == "note")))
+
+
+def run_behind_a_held_turn(group: GroupCommit, writes: dict[str, Any]) -> dict[str, Any]:
+    """Hold the commit turn with one write while `writes` queue up from their own threads; then let go."""
+    holding, release = threading.Event(), threading.Event()
+    outcomes: dict[str, Any] = {}
+
+    def hold(connection: Connection) -> None:
+        holding.set()
+        assert release.wait(timeout=10)
+
+    def call(name: str, write: Any) -> None:
+        try:
+            outcomes[name] = group.run(write)
+        except Exception as exc:
+            outcomes[name] = exc
+
+    holder = threading.Thread(target=call, args=("holder", hold))
+    holder.start()
+    assert holding.wait(timeout=10)
+    threads = [threading.Thread(target=call, args=(name, write)) for name, write in writes.items()]
+    for thread in threads:
+        thread.start()
+    # The callers are queued once they wait for the turn; give their threads time to get there.
+    deadline = time.monotonic() + 10
+    while len(group._queue) < len(writes) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for thread in [holder, *threads]:
+        thread.join(timeout=20)
+    return outcomes
+
+
+def test_writes_queued_behind_a_commit_share_the_next_transaction(database: Database) -> None:
+    group = GroupCommit(database)
+    outcomes = run_behind_a_held_turn(group, {label: queue_note(label) for label in ("a", "b", "c")})
+    transactions = [outcomes[label] for label in ("a", "b", "c")]
+    assert all(transaction is transactions[0] for transaction in transactions)
+    assert notes(database) == ["a", "b", "c"]
+
+
+def test_one_failing_write_does_not_undo_the_others(database: Database) -> None:
+    def broken(connection: Connection) -> None:
+        queue_note("never")(connection)
+        raise ValueError("this write fails")
+
+    group = GroupCommit(database)
+    outcomes = run_behind_a_held_turn(group, {"a": queue_note("a"), "broken": broken, "c": queue_note("c")})
+    assert isinstance(outcomes["broken"], ValueError)
+    assert not isinstance(outcomes["a"], Exception) and not isinstance(outcomes["c"], Exception)
+    assert notes(database) == ["a", "c"]
+
+
+def test_a_lone_write_commits_and_returns_its_result(database: Database) -> None:
+    group = GroupCommit(database)
+    assert group.run(queue_note("alone")) is not None
+    assert notes(database) == ["alone"]
