@@ -19,3 +19,7 @@ class Principal:
     def is_sandbox(self) -> bool:
         """True for sandbox tokens."""
         return self.mode is Mode.SANDBOX
+
+    def scope_parameters(self) -> dict[str, str]:
+        """The `platform_id` and `mode` parameters of the statements built once with `bindparam()`s."""
+        return {"platform_id": self.platform_id, "mode": self.mode.value}

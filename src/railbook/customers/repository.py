@@ -40,7 +40,7 @@ _LIVE_ID_LOCKED = _LIVE_ID.with_for_update()
 
 def is_live(session: Session, principal: Principal, customer_id: str, *, lock: bool = False) -> bool:
     """Whether the customer exists in the caller's scope and is not deleted (row-locked when `lock`)."""
-    parameters = {"customer_id": customer_id, "platform_id": principal.platform_id, "mode": principal.mode.value}
+    parameters = {**principal.scope_parameters(), "customer_id": customer_id}
     return session.scalar(_LIVE_ID_LOCKED if lock else _LIVE_ID, parameters) is not None
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, insert, select, update
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from railbook.db import table_of
@@ -12,23 +14,28 @@ from railbook.principal import Principal
 PLATFORM_OWNER = "platform"
 
 
-def live(principal: Principal) -> Select[ExternalAccount]:
-    """Live accounts the principal may see."""
-    return select(ExternalAccount).where(
-        ExternalAccount.platform_id == principal.platform_id,
-        ExternalAccount.mode == principal.mode.value,
+def _visible(platform_id: Any, mode: Any) -> tuple[ColumnElement[bool], ...]:
+    """What a caller may see: live accounts of its platform and mode (values, or bound parameters)."""
+    return (
+        ExternalAccount.platform_id == platform_id,
+        ExternalAccount.mode == mode,
         ExternalAccount.deleted_at.is_(None),
     )
+
+
+# The caller's scope as parameters, for statements built once (`Principal.scope_parameters()`).
+_VISIBLE = _visible(bindparam("platform_id"), bindparam("mode"))
+
+
+def live(principal: Principal) -> Select[ExternalAccount]:
+    """Live accounts the principal may see."""
+    return select(ExternalAccount).where(*_visible(principal.platform_id, principal.mode.value))
 
 
 def _live_by_id(*, platform_owned: bool) -> Select[ExternalAccount]:
     owner = ExternalAccount.owner_key == PLATFORM_OWNER
     return select(ExternalAccount).where(
-        ExternalAccount.platform_id == bindparam("platform_id"),
-        ExternalAccount.mode == bindparam("mode"),
-        ExternalAccount.deleted_at.is_(None),
-        ExternalAccount.id == bindparam("account_id"),
-        owner if platform_owned else ~owner,
+        *_VISIBLE, ExternalAccount.id == bindparam("account_id"), owner if platform_owned else ~owner
     )
 
 
@@ -40,15 +47,13 @@ def get_live(
     session: Session, principal: Principal, account_id: str, *, platform_owned: bool
 ) -> ExternalAccount | None:
     """A live account by id on the customer side or the platform side."""
-    parameters = {"platform_id": principal.platform_id, "mode": principal.mode.value, "account_id": account_id}
+    parameters = {**principal.scope_parameters(), "account_id": account_id}
     return session.scalar(_LIVE_BY_ID[platform_owned], parameters)
 
 
 # Built once with parameters: every create runs it (bench/, issue 7).
 _DESTINATION_ID = select(ExternalAccount.id).where(
-    ExternalAccount.platform_id == bindparam("platform_id"),
-    ExternalAccount.mode == bindparam("mode"),
-    ExternalAccount.deleted_at.is_(None),
+    *_VISIBLE,
     ExternalAccount.owner_key == bindparam("owner_key"),
     ExternalAccount.account_type == bindparam("account_type"),
     ExternalAccount.primary_identifier == bindparam("identifier"),
@@ -60,8 +65,7 @@ def find_destination_id(
 ) -> str | None:
     """The id of a live account of this owner already pointing at the same destination."""
     parameters = {
-        "platform_id": principal.platform_id,
-        "mode": principal.mode.value,
+        **principal.scope_parameters(),
         "owner_key": owner_key,
         "account_type": account_type,
         "identifier": identifier,

@@ -75,7 +75,7 @@ _RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"))
 
 def claim(database: Database, principal: Principal, key: str, print_: str, ttl: timedelta) -> Outcome:
     """Write the key (committed) before any work, or say what the existing key means for this request."""
-    scope = {"platform_id": principal.platform_id, "mode": principal.mode.value, "key": key}
+    scope = {**principal.scope_parameters(), "key": key}
     for _ in range(3):
         now = utcnow()
         record_id = new_uuid()

@@ -28,7 +28,7 @@ class Attempt:
     """What one delivery attempt did."""
 
     event_id: str
-    outcome: str  # delivered | duplicate | failed | skipped | done-before
+    outcome: str  # delivered | duplicate | failed | skipped
     event_type: str
     url: str | None = None
     status_code: int | None = None
@@ -83,14 +83,15 @@ _EVENT_TO_DELIVER = (
 
 def attempt_delivery(
     database: Database, keys: MasterKeys, sender: httpx.BaseTransport, settings: Settings, event_id: str
-) -> Attempt:
-    """Try to deliver `event_id` once, without recording it (see `record`); a delivered event is not sent again."""
+) -> Attempt | None:
+    """Try to deliver `event_id` once, without recording it (see `record`).
+
+    None when there is nothing to try or record: no such event, or one the receiver already has.
+    """
     with database.reading_connection() as connection:
         event = connection.execute(_EVENT_TO_DELIVER, {"event_id": event_id}).one_or_none()
-    if event is None:
-        return Attempt(event_id, "skipped-missing", "", error=f"no event {event_id}")
-    if event.state in ("delivered", "duplicate"):
-        return Attempt(event_id, "done-before", event.type)
+    if event is None or event.state in ("delivered", "duplicate"):
+        return None
     url = event.webhook_endpoint
     if event.environment_id is None or not url:
         return Attempt(event_id, "skipped", event.type, error="no webhook endpoint configured")
@@ -135,8 +136,6 @@ _FAIL_PENDING = (
 
 def record(connection: Connection, attempt: Attempt) -> None:
     """Write the attempt and, once the receiver has the event (or there is nowhere to send it), its state."""
-    if attempt.outcome in ("skipped-missing", "done-before"):
-        return
     connection.execute(
         _INSERT_ATTEMPT,
         {

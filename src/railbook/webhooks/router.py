@@ -26,6 +26,8 @@ def send_test_webhook(caller: Caller, database: DB, keys: Keys, sender: Sender, 
             raise GridError(400, "WEBHOOK_ENDPOINT_NOT_SET", "Set webhookEndpoint with PATCH /config first")
         event_id = new_event(session, caller.platform_id, caller.mode, TEST, {}, None).id
     attempt = attempt_delivery(database, keys, sender, settings, event_id)
+    # new_event() queued no delivery job for this event, so nothing else can have sent it.
+    assert attempt is not None
     with database.writing() as connection:
         record(connection, attempt)
         if attempt.status_code is None:

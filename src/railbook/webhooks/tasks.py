@@ -15,13 +15,15 @@ from railbook.webhooks.events import DELIVER_KIND, TEST
 RETRY_WINDOW = timedelta(days=7)
 
 
-def run_delivery(context: TaskContext, payload: dict[str, Any]) -> OutcomeWrites:
+def run_delivery(context: TaskContext, payload: dict[str, Any]) -> OutcomeWrites | None:
     """Deliver one event; a failure is retried (or, for TEST, recorded and dropped).
 
     The attempt is written with the job's outcome, in one transaction.
     """
     event_id = str(payload["eventId"])
     attempt = attempt_delivery(context.database, context.keys, context.sender, context.settings, event_id)
+    if attempt is None:
+        return None
 
     def write_attempt(connection: Connection) -> None:
         record(connection, attempt)
