@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -97,6 +98,52 @@ def test_duplicate_destination_conflicts_per_owner(api: TestClient, customer: st
     create(api, usd())  # the platform may hold the same destination
     api.delete(f"/customers/external-accounts/{first['id']}")
     create(api, usd(customerId=customer))  # free again once deleted
+
+
+def test_creates_committed_together_each_get_their_own_answer(
+    api: TestClient, customer: str, database: Database
+) -> None:
+    taken = create(api, usd("30000000001", customerId=customer))
+    requests = {
+        "fresh": usd("30000000002", customerId=customer),
+        "taken": usd("30000000001", customerId=customer),
+        "no-customer": usd("30000000003", customerId="Customer:missing"),
+        "also-fresh": usd("30000000004", customerId=customer),
+        "same-as-fresh": usd("30000000002", customerId=customer),
+    }
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(_: Any) -> None:
+        holding.set()
+        assert release.wait(timeout=10)
+
+    # Hold the commit turn so that every create below queues up and they commit as one group.
+    holder = threading.Thread(target=database.grouped.run, args=(hold,))
+    holder.start()
+    assert holding.wait(timeout=10)
+    answers: dict[str, Any] = {}
+
+    def post(name: str) -> None:
+        answers[name] = api.post("/customers/external-accounts", json=requests[name])
+
+    threads = [threading.Thread(target=post, args=(name,)) for name in requests]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(database.grouped._queue) < len(requests) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for thread in [holder, *threads]:
+        thread.join(timeout=20)
+    statuses = {name: answer.status_code for name, answer in answers.items()}
+    assert statuses["taken"] == 409 and statuses["no-customer"] == 404
+    assert statuses["also-fresh"] == 201
+    # Two creates of one destination in one group: exactly one wins.
+    assert sorted([statuses["fresh"], statuses["same-as-fresh"]]) == [201, 409]
+    assert assert_error(answers["taken"], 409, "CONFLICT")["details"]["existingId"] == taken["id"]
+    stored = api.get("/customers/external-accounts", params={"customerId": customer}).json()["data"]
+    numbers = sorted(item["accountInfo"]["accountNumber"] for item in stored)
+    assert numbers == ["30000000001", "30000000002", "30000000004"]
 
 
 def test_iban_duplicates_ignore_spaces_and_case(api: TestClient, customer: str) -> None:

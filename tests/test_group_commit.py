@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from railbook.db import Database
-from railbook.jobs.group_commit import GroupCommit
+from railbook.group_commit import GroupCommit
 from railbook.jobs.models import Job
 from railbook.jobs.queue import enqueue
 
@@ -63,7 +63,7 @@ def run_behind_a_held_turn(group: GroupCommit, writes: dict[str, Any]) -> dict[s
 
 
 def test_writes_queued_behind_a_commit_share_the_next_transaction(database: Database) -> None:
-    group = GroupCommit(database)
+    group = GroupCommit(database.writing)
     outcomes = run_behind_a_held_turn(group, {label: queue_note(label) for label in ("a", "b", "c")})
     transactions = [outcomes[label] for label in ("a", "b", "c")]
     assert all(transaction is transactions[0] for transaction in transactions)
@@ -75,7 +75,7 @@ def test_one_failing_write_does_not_undo_the_others(database: Database) -> None:
         queue_note("never")(connection)
         raise ValueError("this write fails")
 
-    group = GroupCommit(database)
+    group = GroupCommit(database.writing)
     outcomes = run_behind_a_held_turn(group, {"a": queue_note("a"), "broken": broken, "c": queue_note("c")})
     assert isinstance(outcomes["broken"], ValueError)
     assert not isinstance(outcomes["a"], Exception) and not isinstance(outcomes["c"], Exception)
@@ -83,6 +83,6 @@ def test_one_failing_write_does_not_undo_the_others(database: Database) -> None:
 
 
 def test_a_lone_write_commits_and_returns_its_result(database: Database) -> None:
-    group = GroupCommit(database)
+    group = GroupCommit(database.writing)
     assert group.run(queue_note("alone")) is not None
     assert notes(database) == ["alone"]

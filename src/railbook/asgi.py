@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from railbook.app import create_app
 from railbook.config import Settings
+from railbook.kit.heap import settle_for_serving
 from railbook.logs import configure_logging
 
 
@@ -13,4 +14,6 @@ def app_from_env() -> FastAPI:
     """The app configured from RAILBOOK_* environment variables."""
     settings = Settings()
     configure_logging(settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    settle_for_serving()
+    return app

@@ -21,32 +21,35 @@ T = TypeVar("T")
 
 Caller = Annotated[Principal, Depends(authenticate)]
 
+# The providers below are `async def` though they never await: FastAPI runs a plain `def`
+# dependency in the thread pool, one thread hand-off per dependency per request (bench/, issue 7).
 
-def get_database(request: Request) -> Database:
+
+async def get_database(request: Request) -> Database:
     """The app's database."""
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_codec(request: Request) -> CursorCodec:
+async def get_codec(request: Request) -> CursorCodec:
     """The app's cursor codec."""
     codec: CursorCodec = request.app.state.cursor_codec
     return codec
 
 
-def get_keys(request: Request) -> MasterKeys:
+async def get_keys(request: Request) -> MasterKeys:
     """The app's master keys."""
     keys: MasterKeys = request.app.state.keys
     return keys
 
 
-def get_sender(request: Request) -> httpx.BaseTransport:
+async def get_sender(request: Request) -> httpx.BaseTransport:
     """The app's shared webhook sender."""
     sender: httpx.BaseTransport = request.app.state.sender
     return sender
@@ -79,7 +82,7 @@ class PageRequest:
             ) from exc
 
 
-def page_request(
+async def page_request(
     codec: Annotated[CursorCodec, Depends(get_codec)],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,

@@ -11,6 +11,7 @@ import typer
 from railbook.cli.common import master_keys
 from railbook.cli.common import settings as load_settings
 from railbook.db import Database
+from railbook.kit.heap import settle_for_serving
 from railbook.logs import configure_logging
 from railbook.providers.http import build_sender
 from railbook.tasks import build_worker
@@ -23,6 +24,7 @@ def worker() -> None:
     database = Database(settings.effective_database_url)
     sender = build_sender()
     runner = build_worker(settings, database, master_keys(), sender)
+    settle_for_serving()
     stop = threading.Event()
 
     def request_stop(signum: int, _: FrameType | None) -> None:

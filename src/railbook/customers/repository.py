@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from railbook.customers.models import Customer
@@ -38,10 +38,10 @@ _LIVE_ID = select(Customer.id).where(
 _LIVE_ID_LOCKED = _LIVE_ID.with_for_update()
 
 
-def is_live(session: Session, principal: Principal, customer_id: str, *, lock: bool = False) -> bool:
+def is_live(connection: Connection, principal: Principal, customer_id: str, *, lock: bool = False) -> bool:
     """Whether the customer exists in the caller's scope and is not deleted (row-locked when `lock`)."""
     parameters = {**principal.scope_parameters(), "customer_id": customer_id}
-    return session.scalar(_LIVE_ID_LOCKED if lock else _LIVE_ID, parameters) is not None
+    return connection.scalar(_LIVE_ID_LOCKED if lock else _LIVE_ID, parameters) is not None
 
 
 def live_with(session: Session, principal: Principal, *, platform_customer_id: str | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from railbook.db import table_of
@@ -61,7 +61,7 @@ _DESTINATION_ID = select(ExternalAccount.id).where(
 
 
 def find_destination_id(
-    session: Session, principal: Principal, owner_key: str, account_type: str, identifier: str
+    connection: Connection, principal: Principal, owner_key: str, account_type: str, identifier: str
 ) -> str | None:
     """The id of a live account of this owner already pointing at the same destination."""
     parameters = {
@@ -70,7 +70,7 @@ def find_destination_id(
         "account_type": account_type,
         "identifier": identifier,
     }
-    return session.scalar(_DESTINATION_ID, parameters)
+    return connection.scalar(_DESTINATION_ID, parameters)
 
 
 _COLUMNS = tuple(column.key for column in table_of(ExternalAccount).columns)
@@ -79,20 +79,23 @@ _COLUMNS = tuple(column.key for column in table_of(ExternalAccount).columns)
 _INSERT = insert(table_of(ExternalAccount))
 
 
-def insert_account(session: Session, account: ExternalAccount) -> None:
-    """INSERT the (transient) account's row; the object is not attached to the session."""
+def insert_account(connection: Connection, account: ExternalAccount) -> None:
+    """INSERT the (transient) account's row; the object is attached to no session."""
     # A table INSERT with the values as parameters is compiled once and cached; `.values(...)`
     # made SQLAlchemy build a cache key over every value on every create (bench/, issue 7).
-    session.connection().execute(_INSERT, {name: getattr(account, name) for name in _COLUMNS})
+    connection.execute(_INSERT, {name: getattr(account, name) for name in _COLUMNS})
 
 
-def clear_default(session: Session, customer_id: str) -> None:
+_CLEAR_DEFAULT = (
+    update(table_of(ExternalAccount))
+    .where(ExternalAccount.customer_id == bindparam("of_customer"), ExternalAccount.is_default.is_(True))
+    .values(is_default=None)
+)
+
+
+def clear_default(connection: Connection, customer_id: str) -> None:
     """Take the default-deposit flag away from the customer's current default."""
-    session.execute(
-        update(ExternalAccount)
-        .where(ExternalAccount.customer_id == customer_id, ExternalAccount.is_default.is_(True))
-        .values(is_default=None)
-    )
+    connection.execute(_CLEAR_DEFAULT, {"of_customer": customer_id})
 
 
 def listed(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,13 +71,15 @@ def _beneficiary_name(info: dict[str, Any]) -> str | None:
     return str(name) if name else None
 
 
-def create(session: Session, principal: Principal, parsed: ParsedCreate, *, customer_path: bool) -> ExternalAccount:
+def create(
+    connection: Connection, principal: Principal, parsed: ParsedCreate, *, customer_path: bool
+) -> ExternalAccount:
     """A new account for a customer (or the platform); 409 when the destination already exists."""
     envelope = parsed.envelope
     customer_id = getattr(envelope, "customer_id", None) if customer_path else None
     wants_default = bool(getattr(envelope, "default_uma_deposit_account", False))
     # Taking the default flag locks the customer, so concurrent creates take it one after another.
-    if customer_id is not None and not customers.is_live(session, principal, customer_id, lock=wants_default):
+    if customer_id is not None and not customers.is_live(connection, principal, customer_id, lock=wants_default):
         raise NotFound("USER_NOT_FOUND", f"Customer {customer_id} not found")
     info = parsed.info
     stored = info.stored()
@@ -86,13 +88,13 @@ def create(session: Session, principal: Principal, parsed: ParsedCreate, *, cust
     legacy_type = sent_type if sent_type != account_type else None
     owner_key = customer_id or repository.PLATFORM_OWNER
     identifier = info.primary_identifier()
-    existing_id = repository.find_destination_id(session, principal, owner_key, account_type, identifier)
+    existing_id = repository.find_destination_id(connection, principal, owner_key, account_type, identifier)
     if existing_id is not None:
         raise Conflict("This external account already exists", details={"existingId": existing_id})
     review = review_at_creation(principal, parsed, stored)
     make_default = wants_default and customer_id is not None
     if make_default and customer_id is not None:
-        repository.clear_default(session, customer_id)
+        repository.clear_default(connection, customer_id)
     now = utcnow()
     account = ExternalAccount(
         id=new_id("ExternalAccount"),
@@ -119,12 +121,12 @@ def create(session: Session, principal: Principal, parsed: ParsedCreate, *, cust
     try:
         # A plain INSERT, not the session's unit of work: the object is only rendered afterwards,
         # and the ORM flush was the largest share of a create's time (bench/, issue 7).
-        repository.insert_account(session, account)
+        repository.insert_account(connection, account)
     except IntegrityError as exc:
         # Only a concurrent create of the same destination gets here: the default flag is taken
         # under the customer's row lock, and the duplicate check above saw no live copy.
         raise Conflict("This external account already exists") from exc
-    _audit(session, account, None, account.status, "created", f"token:{principal.token_id}")
+    _audit(connection, account, None, account.status, "created", f"token:{principal.token_id}")
     return account
 
 
@@ -177,7 +179,7 @@ def change_status(
     account.status = to_status
     account.updated_at = utcnow()
     session.flush()
-    _audit(session, account, from_status, to_status, reason, actor)
+    _audit(session.connection(), account, from_status, to_status, reason, actor)
     emit(
         session,
         account.platform_id,
@@ -190,13 +192,18 @@ def change_status(
 
 def audit_creation(session: Session, account: ExternalAccount, reason: str) -> None:
     """Record an account's first status (for accounts created outside `create`, such as Plaid links)."""
-    _audit(session, account, None, account.status, reason, "railbook")
+    _audit(session.connection(), account, None, account.status, reason, "railbook")
 
 
 def _audit(
-    session: Session, account: ExternalAccount, from_status: str | None, to_status: str, reason: str | None, actor: str
+    connection: Connection,
+    account: ExternalAccount,
+    from_status: str | None,
+    to_status: str,
+    reason: str | None,
+    actor: str,
 ) -> None:
-    session.connection().execute(
+    connection.execute(
         _INSERT_STATUS_CHANGE,
         {
             "external_account_id": account.id,

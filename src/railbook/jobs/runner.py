@@ -15,7 +15,6 @@ from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, 
 from sqlalchemy.orm import Session, aliased
 
 from railbook.db import Database, table_of
-from railbook.jobs.group_commit import GroupCommit
 from railbook.jobs.listen import listen_for_jobs
 from railbook.jobs.models import Job
 from railbook.jobs.queue import enqueue
@@ -182,7 +181,6 @@ class Worker:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._search: _ClaimSearch | None = None
-        self._outcomes = GroupCommit(database)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="railbook-job")
         self._thread: threading.Thread | None = None
 
@@ -448,7 +446,7 @@ class Worker:
                             delay_seconds=periodic.every_seconds or 0.0)  # fmt: skip
 
         # Shared with the outcomes of jobs finishing at the same moment (bench/, issue 7).
-        self._outcomes.run(record_outcome)
+        self.database.grouped.run(record_outcome)
 
     def _release_held(self) -> None:
         """Hand back jobs still running at shutdown so another worker can take them at once."""

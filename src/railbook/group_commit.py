@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Connection
-
-from railbook.db import Database
 
 T = TypeVar("T")
 
@@ -27,26 +26,36 @@ class GroupCommit:
 
     A caller queues its write and waits for the commit turn. Whoever gets the turn commits every
     write queued by then, its own and those of threads that finished meanwhile, so under load one
-    transaction (one BEGIN, one COMMIT, one fsync on PostgreSQL) serves several job outcomes.
+    transaction (one BEGIN, one COMMIT, one fsync on PostgreSQL) serves several creates or job outcomes.
+    `begin` opens a write transaction (`Database.writing`).
     """
 
-    def __init__(self, database: Database) -> None:
-        self._database = database
+    def __init__(self, begin: Callable[[], AbstractContextManager[Connection]]) -> None:
+        self._begin = begin
         self._queue: list[_Queued[Any]] = []
-        self._queue_lock = threading.Lock()
-        self._turn = threading.Lock()
+        # Guards the queue and the turn. A caller whose write another turn committed returns as
+        # soon as that turn ends, without waiting for a turn of its own.
+        self._changed = threading.Condition()
+        self._committing = False
 
     def run(self, write: Callable[[Connection], T]) -> T:
         """Run `write` in a write transaction and return what it returned, once that transaction has committed."""
         mine = _Queued(write)
-        with self._queue_lock:
+        with self._changed:
             self._queue.append(mine)
-        with self._turn:
-            # Done already when the previous turn took it with its own batch.
+            while self._committing and not mine.done:
+                self._changed.wait()
+            batch: list[_Queued[Any]] = []
             if not mine.done:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
+                self._committing = True
+                batch, self._queue = self._queue, []
+        if batch:
+            try:
                 self._commit(batch)
+            finally:
+                with self._changed:
+                    self._committing = False
+                    self._changed.notify_all()
         if mine.error is not None:
             raise mine.error
         return cast(T, mine.result)
@@ -54,7 +63,7 @@ class GroupCommit:
     def _commit(self, batch: list[_Queued[Any]]) -> None:
         results: list[Any]
         try:
-            with self._database.writing() as connection:
+            with self._begin() as connection:
                 results = [queued.write(connection) for queued in batch]
         except Exception as exc:
             if len(batch) > 1:
