@@ -158,7 +158,8 @@ class Database:
         # up to 100 ms between tries: threads of one process queue here instead, and are let in the
         # moment the lock is free. (Other processes still meet the busy timeout.)
         self._write_lock: AbstractContextManager[Any] = threading.RLock() if self.is_sqlite else nullcontext()
-        # Creates and job outcomes of this process that finish together commit together.
+        # Small writes of this process that arrive together (creates, idempotency keys, job
+        # outcomes) commit in one transaction.
         self.grouped = GroupCommit(self.writing)
         event.listen(self._write, "after_commit", self._after_commit)
         event.listen(self._write, "after_rollback", self._after_rollback)

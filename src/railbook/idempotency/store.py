@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Executable, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from railbook.db import Database, table_of
@@ -73,28 +75,35 @@ _COMPLETE = (
 _RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"))
 
 
+def _one_statement(statement: Executable, parameters: dict[str, Any]) -> Callable[[Connection], None]:
+    """A write for `Database.grouped` that runs one statement."""
+
+    def write(connection: Connection) -> None:
+        connection.execute(statement, parameters)
+
+    return write
+
+
 def claim(database: Database, principal: Principal, key: str, print_: str, ttl: timedelta) -> Outcome:
     """Write the key (committed) before any work, or say what the existing key means for this request."""
     scope = {**principal.scope_parameters(), "key": key}
     for _ in range(3):
         now = utcnow()
         record_id = new_uuid()
+        row = {
+            **scope,
+            "id": record_id,
+            "fingerprint": print_,
+            "state": "running",
+            "locked_until": now + RUNNING_LOCK,
+            "created_at": now,
+            "expires_at": now + ttl,
+        }
         try:
-            # Most keys are new: write the key at once (one transaction), and look at the stored
-            # key only when the unique index says there is one.
-            with database.transaction() as session:
-                session.connection().execute(
-                    _INSERT,
-                    {
-                        **scope,
-                        "id": record_id,
-                        "fingerprint": print_,
-                        "state": "running",
-                        "locked_until": now + RUNNING_LOCK,
-                        "created_at": now,
-                        "expires_at": now + ttl,
-                    },
-                )
+            # Most keys are new: write the key at once (committed with whatever else this process
+            # is writing right now), and look at the stored key only when the unique index says
+            # there is one.
+            database.grouped.run(_one_statement(_INSERT, row))
             return Claimed(record_id)
         except IntegrityError:
             pass
@@ -118,15 +127,13 @@ def claim(database: Database, principal: Principal, key: str, print_: str, ttl: 
 
 def complete(database: Database, claimed: Claimed, status_code: int, body: bytes) -> None:
     """Store the answer under the key, for replays."""
-    with database.transaction() as session:
-        parameters = {"record_id": claimed.record_id, "answer_status": status_code, "answer_body": body}
-        session.connection().execute(_COMPLETE, parameters)
+    parameters = {"record_id": claimed.record_id, "answer_status": status_code, "answer_body": body}
+    database.grouped.run(_one_statement(_COMPLETE, parameters))
 
 
 def release(database: Database, claimed: Claimed) -> None:
     """Forget the key (a 5xx or a crash): the same request may simply be sent again."""
-    with database.transaction() as session:
-        session.connection().execute(_RELEASE, {"record_id": claimed.record_id})
+    database.grouped.run(_one_statement(_RELEASE, {"record_id": claimed.record_id}))
 
 
 def purge_expired(database: Database) -> int:
