@@ -43,7 +43,7 @@ def run_behind_a_held_turn(group: GroupCommit, writes: dict[str, Any]) -> dict[s
     def call(name: str, write: Any) -> None:
         try:
             outcomes[name] = group.run(write)
-        except Exception as exc:
+        except BaseException as exc:  # the outcome under test, whatever it is
             outcomes[name] = exc
 
     holder = threading.Thread(target=call, args=("holder", hold))
@@ -86,3 +86,20 @@ def test_a_lone_write_commits_and_returns_its_result(database: Database) -> None
     group = GroupCommit(database.writing)
     assert group.run(queue_note("alone")) is not None
     assert notes(database) == ["alone"]
+
+
+class _Interrupted(BaseException):
+    """Not an Exception: what a write may raise that the group's per-write rerun does not catch."""
+
+
+def test_a_turn_cut_short_fails_its_writers_instead_of_hanging(database: Database) -> None:
+    def interrupted(connection: Connection) -> None:
+        raise _Interrupted
+
+    group = GroupCommit(database.writing)
+    outcomes = run_behind_a_held_turn(group, {"a": queue_note("a"), "cut": interrupted, "c": queue_note("c")})
+    assert set(outcomes) == {"holder", "a", "cut", "c"}  # every caller came back
+    # Whoever ran the turn sees the interruption itself; the others learn that their write failed.
+    assert sum(isinstance(outcome, _Interrupted) for outcome in outcomes.values()) == 1
+    assert all(isinstance(outcomes[name], (_Interrupted, RuntimeError)) for name in ("a", "cut", "c"))
+    assert notes(database) == []

@@ -54,6 +54,12 @@ class GroupCommit:
                 self._commit(batch)
             finally:
                 with self._changed:
+                    for queued in batch:
+                        if not queued.done:
+                            # The turn was cut short (not by an Exception: those are handled in
+                            # _commit); its writers must not wait, or report success, forever.
+                            queued.error = RuntimeError("the write transaction was interrupted")
+                            queued.done = True
                     self._committing = False
                     self._changed.notify_all()
         if mine.error is not None:
