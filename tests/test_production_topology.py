@@ -63,7 +63,7 @@ def test_two_api_processes_and_two_workers_run_the_plaid_flow(
                 a = httpx.Client(base_url=f"{api_a.base_url}{API_PREFIX}", headers=token.headers, timeout=15)
                 b = httpx.Client(base_url=f"{api_b.base_url}{API_PREFIX}", headers=token.headers, timeout=15)
                 with a, b:
-                    assert a.patch("/config", json={"webhookEndpoint": receiver.url}).status_code == 200
+                    # The key first: a worker may deliver the TEST webhook before the PATCH returns.
                     with database.reading() as session:
                         receiver.public_key_pem = session.scalar(
                             select(PlatformEnvironment.public_key_pem).where(
@@ -71,6 +71,7 @@ def test_two_api_processes_and_two_workers_run_the_plaid_flow(
                                 PlatformEnvironment.mode == token.mode.value,
                             )
                         )
+                    assert a.patch("/config", json={"webhookEndpoint": receiver.url}).status_code == 200
                     [test] = receiver.wait_for(1, timeout=30)
                     assert test.json["type"] == TEST and test.signature_valid
 

@@ -25,12 +25,8 @@ from tests.workers import WorkerProcess, start_worker, wait_until, worker_env
 
 
 def point_at(settings: Settings, database: Database, token: Token, receiver: Receiver) -> None:
-    """Set acme sandbox's endpoint through the API (which queues a TEST webhook) and arm the receiver's key."""
-    app = create_app(settings, database)
-    assert not settings.embedded_worker  # Only the worker processes deliver.
-    with TestClient(app, base_url=f"http://testserver{API_PREFIX}") as client:
-        response = client.patch("/config", json={"webhookEndpoint": receiver.url}, headers=token.headers)
-    assert response.status_code == 200, response.text
+    """Arm the receiver's key, then set acme sandbox's endpoint through the API (which queues a TEST webhook)."""
+    # The key first: a running worker may deliver the TEST webhook before the PATCH returns.
     with database.reading() as session:
         receiver.public_key_pem = session.scalar(
             select(PlatformEnvironment.public_key_pem).where(
@@ -38,6 +34,11 @@ def point_at(settings: Settings, database: Database, token: Token, receiver: Rec
             )
         )
     assert receiver.public_key_pem
+    app = create_app(settings, database)
+    assert not settings.embedded_worker  # Only the worker processes deliver.
+    with TestClient(app, base_url=f"http://testserver{API_PREFIX}") as client:
+        response = client.patch("/config", json={"webhookEndpoint": receiver.url}, headers=token.headers)
+    assert response.status_code == 200, response.text
 
 
 def emit_status(database: Database, token: Token, resources: list[str]) -> list[str]:

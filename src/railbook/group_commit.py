@@ -27,7 +27,8 @@ class GroupCommit:
     A caller queues its write and waits for the commit turn. Whoever gets the turn commits every
     write queued by then, its own and those of threads that finished meanwhile, so under load one
     transaction (one BEGIN, one COMMIT, one fsync on PostgreSQL) serves several creates or job outcomes.
-    `begin` opens a write transaction (`Database.writing`).
+    `begin` opens a write transaction (`Database.writing`). A write must not call `run` itself:
+    the turn is not re-entrant, so it would wait for its own turn to end.
     """
 
     def __init__(self, begin: Callable[[], AbstractContextManager[Connection]]) -> None:

@@ -438,12 +438,16 @@ class Worker:
                 # What the run did happened either way (a webhook was sent): recorded even when the
                 # lease was lost meanwhile.
                 writes(connection)
-            periodic_due = ours and periodic is not None and periodic.every_seconds is not None
-            if periodic_due and periodic is not None and not _has_pending(connection, periodic.name):
+            if (
+                ours
+                and periodic is not None
+                and periodic.every_seconds is not None
+                and not _has_pending(connection, periodic.name)
+            ):
                 # A Session on this connection joins its transaction (enqueue adds an ORM row).
                 with Session(bind=connection) as session:
                     enqueue(session, periodic.name, {}, ordering_key=_periodic_key(periodic.name),
-                            delay_seconds=periodic.every_seconds or 0.0)  # fmt: skip
+                            delay_seconds=periodic.every_seconds)  # fmt: skip
 
         # Shared with the outcomes of jobs finishing at the same moment (bench/, issue 7).
         self.database.grouped.run(record_outcome)

@@ -7,6 +7,11 @@ import httpx
 USER_AGENT = "Railbook/0.1"
 
 
+def _pool_limits(max_connections: int) -> httpx.Limits:
+    """Up to `max_connections` open at once, all of them kept alive between requests."""
+    return httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+
+
 def build_http_client(
     timeout_seconds: float, *, max_connections: int = 100, transport: httpx.BaseTransport | None = None
 ) -> httpx.Client:
@@ -15,15 +20,14 @@ def build_http_client(
         timeout=httpx.Timeout(timeout_seconds),
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        limits=_pool_limits(max_connections),
         transport=transport,
     )
 
 
 def build_sender(max_connections: int = 100) -> httpx.HTTPTransport:
     """A pooled, thread-safe transport for `post_once` (webhook deliveries)."""
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return httpx.HTTPTransport(limits=limits)
+    return httpx.HTTPTransport(limits=_pool_limits(max_connections))
 
 
 def post_once(
