@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
@@ -103,3 +105,87 @@ def test_a_turn_cut_short_fails_its_writers_instead_of_hanging(database: Databas
     assert sum(isinstance(outcome, _Interrupted) for outcome in outcomes.values()) == 1
     assert all(isinstance(outcomes[name], (_Interrupted, RuntimeError)) for name in ("a", "cut", "c"))
     assert notes(database) == []
+
+
+def test_event_loop_writes_share_a_transaction_with_queued_thread_writes(database: Database) -> None:
+    group = GroupCommit(database.writing)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(connection: Connection) -> None:
+        holding.set()
+        assert release.wait(timeout=10)
+
+    holder = threading.Thread(target=group.run, args=(hold,))
+    holder.start()
+    assert holding.wait(timeout=10)
+
+    async def from_the_loop() -> list[Any]:
+        pending = [asyncio.ensure_future(group.run_async(queue_note(label))) for label in ("x", "y")]
+        thread = threading.Thread(target=lambda: outcomes.append(group.run(queue_note("t"))))
+        thread.start()
+        deadline = time.monotonic() + 10
+        while len(group._queue) < 3 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        release.set()
+        results = await asyncio.gather(*pending)
+        await asyncio.to_thread(thread.join, 10)
+        return results
+
+    outcomes: list[Any] = []
+    loop_results = asyncio.run(from_the_loop())
+    holder.join(timeout=10)
+    assert loop_results[0] is loop_results[1] is outcomes[0]  # one transaction for all three
+    assert notes(database) == ["t", "x", "y"]
+    group.close()
+
+
+def test_an_event_loop_write_that_fails_raises_in_its_caller_alone(database: Database) -> None:
+    group = GroupCommit(database.writing)
+
+    def broken(connection: Connection) -> None:
+        raise ValueError("this write fails")
+
+    async def both() -> Any:
+        return await asyncio.gather(
+            group.run_async(queue_note("kept")), group.run_async(broken), return_exceptions=True
+        )
+
+    kept, failed = asyncio.run(both())
+    assert isinstance(failed, ValueError) and not isinstance(kept, BaseException)
+    assert notes(database) == ["kept"]
+    group.close()
+
+
+def test_a_caller_that_goes_away_leaves_its_write_committed(database: Database) -> None:
+    group = GroupCommit(database.writing)
+    started, release = threading.Event(), threading.Event()
+
+    def slow(connection: Connection) -> None:
+        started.set()
+        assert release.wait(timeout=10)
+        queue_note("slow")(connection)
+
+    async def cancel_while_committing() -> None:
+        task = asyncio.ensure_future(group.run_async(slow))
+        await asyncio.to_thread(started.wait, 10)
+        task.cancel()
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The loop goes on; the next write is answered as usual.
+        assert await group.run_async(queue_note("next")) is not None
+
+    asyncio.run(cancel_while_committing())
+    assert notes(database) == ["next", "slow"]
+    group.close()
+
+
+def test_close_stops_the_committer_and_a_later_write_starts_another(database: Database) -> None:
+    group = GroupCommit(database.writing)
+    asyncio.run(group.run_async(queue_note("first")))
+    committers = [thread for thread in threading.enumerate() if thread.name == "group-commit"]
+    group.close()
+    assert committers and not any(thread.is_alive() for thread in committers)
+    asyncio.run(group.run_async(queue_note("second")))
+    assert notes(database) == ["first", "second"]
+    group.close()

@@ -204,5 +204,6 @@ class Database:
             yield connection
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Stop the group commit's thread and close every pooled connection."""
+        self.grouped.close()
         self.engine.dispose()

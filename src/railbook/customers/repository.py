@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from railbook.customers.models import Customer
+from railbook.kit.driver_sql import DriverStatement
 from railbook.principal import Principal
 
 
@@ -36,12 +37,13 @@ _LIVE_ID = select(Customer.id).where(
     Customer.deleted_at.is_(None),
 )
 _LIVE_ID_LOCKED = _LIVE_ID.with_for_update()
+_RUN_LIVE_ID = {False: DriverStatement(_LIVE_ID), True: DriverStatement(_LIVE_ID_LOCKED)}
 
 
 def is_live(connection: Connection, principal: Principal, customer_id: str, *, lock: bool = False) -> bool:
     """Whether the customer exists in the caller's scope and is not deleted (row-locked when `lock`)."""
     parameters = {**principal.scope_parameters(), "customer_id": customer_id}
-    return connection.scalar(_LIVE_ID_LOCKED if lock else _LIVE_ID, parameters) is not None
+    return _RUN_LIVE_ID[lock].scalar(connection, parameters) is not None
 
 
 def live_with(session: Session, principal: Principal, *, platform_customer_id: str | None = None,

@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, Connection, Select, bindparam, insert, sel
 from sqlalchemy.orm import Session
 
 from railbook.db import table_of
-from railbook.external_accounts.models import ExternalAccount
+from railbook.external_accounts.models import ExternalAccount, NewAccount
+from railbook.kit.driver_sql import DriverStatement
 from railbook.principal import Principal
 
 PLATFORM_OWNER = "platform"
@@ -51,12 +52,14 @@ def get_live(
     return session.scalar(_LIVE_BY_ID[platform_owned], parameters)
 
 
-# Built once with parameters: every create runs it (bench/, issue 7).
-_DESTINATION_ID = select(ExternalAccount.id).where(
-    *_VISIBLE,
-    ExternalAccount.owner_key == bindparam("owner_key"),
-    ExternalAccount.account_type == bindparam("account_type"),
-    ExternalAccount.primary_identifier == bindparam("identifier"),
+# Built once with parameters and run on the driver: every create runs it (bench/, issue 7).
+_DESTINATION_ID = DriverStatement(
+    select(ExternalAccount.id).where(
+        *_VISIBLE,
+        ExternalAccount.owner_key == bindparam("owner_key"),
+        ExternalAccount.account_type == bindparam("account_type"),
+        ExternalAccount.primary_identifier == bindparam("identifier"),
+    )
 )
 
 
@@ -70,20 +73,21 @@ def find_destination_id(
         "account_type": account_type,
         "identifier": identifier,
     }
-    return connection.scalar(_DESTINATION_ID, parameters)
+    found: str | None = _DESTINATION_ID.scalar(connection, parameters)
+    return found
 
 
 _COLUMNS = tuple(column.key for column in table_of(ExternalAccount).columns)
 
 
-_INSERT = insert(table_of(ExternalAccount))
+# A table INSERT with the values as parameters, compiled once: `.values(...)` made SQLAlchemy
+# build a cache key over every value on every create (bench/, issue 7).
+_INSERT = DriverStatement(insert(table_of(ExternalAccount)), column_keys=_COLUMNS)
 
 
-def insert_account(connection: Connection, account: ExternalAccount) -> None:
-    """INSERT the (transient) account's row; the object is attached to no session."""
-    # A table INSERT with the values as parameters is compiled once and cached; `.values(...)`
-    # made SQLAlchemy build a cache key over every value on every create (bench/, issue 7).
-    connection.execute(_INSERT, {name: getattr(account, name) for name in _COLUMNS})
+def insert_account(connection: Connection, account: NewAccount) -> None:
+    """INSERT the new account's row."""
+    _INSERT.execute(connection, {name: getattr(account, name) for name in _COLUMNS})
 
 
 _CLEAR_DEFAULT = (

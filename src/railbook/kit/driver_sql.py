@@ -1,0 +1,83 @@
+"""Core statements compiled once per database and run on the driver's own cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    compiled: SQLCompiler
+    # Bind name -> the type's conversion (dates to text on SQLite, JSON to its wire form...).
+    processors: Mapping[str, Callable[[Any], Any]]
+    # For positional paramstyles (SQLite's `?`): the bind names in order; None for named ones.
+    order: Sequence[str] | None
+
+
+class DriverStatement:
+    """A statement of the create path, without SQLAlchemy's per-run work (cache key, execution context, result).
+
+    SQLAlchemy still compiles the statement (once per dialect) and supplies each column type's
+    conversion; only the run goes straight to the driver, inside the connection's transaction:
+    22 µs a SELECT through `Connection.scalar`, 3 µs this way (bench/, issue 7). Driver errors come
+    out as SQLAlchemy's (IntegrityError, OperationalError...), exactly as from `Connection.execute`.
+    """
+
+    def __init__(self, statement: ClauseElement, *, column_keys: Sequence[str] | None = None) -> None:
+        self._statement = statement
+        self._column_keys = list(column_keys) if column_keys is not None else None
+        self._by_dialect: dict[tuple[str, str], _Compiled] = {}
+
+    def _compiled_for(self, dialect: Dialect) -> _Compiled:
+        key = (dialect.name, dialect.driver)
+        found = self._by_dialect.get(key)
+        if found is None:
+            compiled = cast(SQLCompiler, self._statement.compile(dialect=dialect, column_keys=self._column_keys))
+            processors = {
+                name: processor
+                for name, bind in compiled.binds.items()
+                if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+            }
+            order = compiled.positiontup if dialect.positional else None
+            found = _Compiled(str(compiled), compiled, processors, order)
+            self._by_dialect[key] = found
+        return found
+
+    def _run(self, connection: Connection, values: Mapping[str, Any]) -> Any:
+        compiled = self._compiled_for(connection.dialect)
+        parameters = compiled.compiled.construct_params(values)
+        for name, processor in compiled.processors.items():
+            parameters[name] = processor(parameters[name])
+        arguments = [parameters[name] for name in compiled.order] if compiled.order is not None else parameters
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(compiled.sql, arguments)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            cursor.close()
+            # hide_parameters: as the engines are set up, an error's text never carries the values.
+            raise DBAPIError.instance(
+                compiled.sql, None, exc, connection.dialect.loaded_dbapi.Error, hide_parameters=True
+            ) from exc
+        return cursor
+
+    def execute(self, connection: Connection, values: Mapping[str, Any]) -> None:
+        """Run the statement with these parameter values, for its effect."""
+        self._run(connection, values).close()
+
+    def scalar(self, connection: Connection, values: Mapping[str, Any]) -> Any:
+        """Run the query; the first column of its first row as the driver gives it (no type conversion), or None."""
+        cursor = self._run(connection, values)
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else row[0]

@@ -1,0 +1,77 @@
+"""Statements run on the driver's cursor: column types applied, SQLAlchemy's errors, the connection's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Boolean, Column, MetaData, String, Table, bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from railbook.db import Database, JSONDocument, UTCDateTime
+from railbook.kit.driver_sql import DriverStatement
+
+metadata = MetaData()
+notes = Table(
+    "driver_sql_notes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("written_at", UTCDateTime()),
+    Column("document", JSONDocument),
+    Column("flag", Boolean, nullable=True),
+)
+INSERT = DriverStatement(insert(notes), column_keys=("id", "written_at", "document", "flag"))
+FLAG_OF = DriverStatement(select(notes.c.id).where(notes.c.id == bindparam("wanted"), notes.c.flag.is_(True)))
+
+
+@pytest.fixture
+def table(database: Database) -> Iterator[Database]:
+    metadata.create_all(database.engine)
+    yield database
+    metadata.drop_all(database.engine)
+
+
+def row(note_id: str) -> dict[str, object]:
+    return {
+        "id": note_id,
+        "written_at": datetime(2026, 11, 30, 12, 30, 15, 123456, tzinfo=UTC),
+        "document": {"accountType": "USD_ACCOUNT", "digits": [1, 2, 3], "nested": {"ok": True}},
+        "flag": True,
+    }
+
+
+def test_values_go_through_the_column_types(table: Database) -> None:
+    with table.writing() as connection:
+        INSERT.execute(connection, row("a"))
+    with table.reading_connection() as connection:
+        stored = connection.execute(select(notes)).one()
+    # Read back through SQLAlchemy's own result handling: the same values, whatever each database stores.
+    assert stored._asdict() == row("a")
+
+
+def test_scalar_is_the_first_column_or_none(table: Database) -> None:
+    with table.writing() as connection:
+        INSERT.execute(connection, row("a"))
+        INSERT.execute(connection, {**row("b"), "flag": None})
+        assert FLAG_OF.scalar(connection, {"wanted": "a"}) == "a"
+        assert FLAG_OF.scalar(connection, {"wanted": "b"}) is None
+        assert FLAG_OF.scalar(connection, {"wanted": "nobody"}) is None
+
+
+def test_driver_errors_are_sqlalchemy_errors_without_the_values(table: Database) -> None:
+    with pytest.raises(IntegrityError) as raised, table.writing() as connection:
+        INSERT.execute(connection, row("same"))
+        INSERT.execute(connection, {**row("same"), "document": {"secret": "do-not-echo-me"}})
+    assert "do-not-echo-me" not in str(raised.value)
+    with table.reading_connection() as connection:
+        assert connection.execute(select(notes.c.id)).all() == []  # the whole transaction rolled back
+
+
+def test_statements_run_in_the_connections_transaction(table: Database) -> None:
+    with pytest.raises(RuntimeError), table.writing() as connection:
+        INSERT.execute(connection, row("undone"))
+        assert FLAG_OF.scalar(connection, {"wanted": "undone"}) == "undone"  # visible inside
+        raise RuntimeError("roll back")
+    with table.reading_connection() as connection:
+        assert connection.execute(select(notes.c.id)).all() == []
