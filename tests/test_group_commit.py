@@ -33,14 +33,24 @@ def notes(database: Database) -> list[str]:
         return sorted(job.payload["label"] for job in session.scalars(select(Job).where(Job.kind == "note")))
 
 
+class Held:
+    """A write that holds its commit turn from the moment it starts until released, then writes `then`."""
+
+    def __init__(self, then: Any = None) -> None:
+        self.started, self.release, self.then = threading.Event(), threading.Event(), then
+
+    def __call__(self, connection: Connection) -> None:
+        self.started.set()
+        assert self.release.wait(timeout=10)
+        if self.then is not None:
+            self.then(connection)
+
+
 def run_behind_a_held_turn(group: GroupCommit, writes: dict[str, Any]) -> dict[str, Any]:
     """Hold the commit turn with one write while `writes` queue up from their own threads; then let go."""
-    holding, release = threading.Event(), threading.Event()
+    hold = Held()
+    holding, release = hold.started, hold.release
     outcomes: dict[str, Any] = {}
-
-    def hold(connection: Connection) -> None:
-        holding.set()
-        assert release.wait(timeout=10)
 
     def call(name: str, write: Any) -> None:
         try:
@@ -109,15 +119,10 @@ def test_a_turn_cut_short_fails_its_writers_instead_of_hanging(database: Databas
 
 def test_event_loop_writes_share_a_transaction_with_queued_thread_writes(database: Database) -> None:
     group = GroupCommit(database.writing)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold(connection: Connection) -> None:
-        holding.set()
-        assert release.wait(timeout=10)
-
+    hold = Held()
     holder = threading.Thread(target=group.run, args=(hold,))
     holder.start()
-    assert holding.wait(timeout=10)
+    assert hold.started.wait(timeout=10)
 
     async def from_the_loop() -> list[Any]:
         pending = [asyncio.ensure_future(group.run_async(queue_note(label))) for label in ("x", "y")]
@@ -126,7 +131,7 @@ def test_event_loop_writes_share_a_transaction_with_queued_thread_writes(databas
         deadline = time.monotonic() + 10
         while len(group._queue) < 3 and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        release.set()
+        hold.release.set()
         results = await asyncio.gather(*pending)
         await asyncio.to_thread(thread.join, 10)
         return results
@@ -158,18 +163,13 @@ def test_an_event_loop_write_that_fails_raises_in_its_caller_alone(database: Dat
 
 def test_a_caller_that_goes_away_leaves_its_write_committed(database: Database) -> None:
     group = GroupCommit(database.writing)
-    started, release = threading.Event(), threading.Event()
-
-    def slow(connection: Connection) -> None:
-        started.set()
-        assert release.wait(timeout=10)
-        queue_note("slow")(connection)
+    slow = Held(then=queue_note("slow"))
 
     async def cancel_while_committing() -> None:
         task = asyncio.ensure_future(group.run_async(slow))
-        await asyncio.to_thread(started.wait, 10)
+        await asyncio.to_thread(slow.started.wait, 10)
         task.cancel()
-        release.set()
+        slow.release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
         # The loop goes on; the next write is answered as usual.
@@ -188,4 +188,25 @@ def test_close_stops_the_committer_and_a_later_write_starts_another(database: Da
     assert committers and not any(thread.is_alive() for thread in committers)
     asyncio.run(group.run_async(queue_note("second")))
     assert notes(database) == ["first", "second"]
+    group.close()
+
+
+def test_an_interrupted_event_loop_write_fails_its_caller_and_the_next_write_goes_through(database: Database) -> None:
+    def interrupted(connection: Connection) -> None:
+        raise _Interrupted
+
+    group = GroupCommit(database.writing)
+
+    async def one_after_the_other() -> tuple[BaseException | None, Any]:
+        try:
+            await group.run_async(interrupted)
+        except BaseException as exc:  # the outcome under test
+            failure: BaseException | None = exc
+        else:
+            failure = None
+        return failure, await asyncio.wait_for(group.run_async(queue_note("after")), timeout=10)
+
+    failure, after = asyncio.run(one_after_the_other())
+    assert isinstance(failure, RuntimeError) and after is not None
+    assert notes(database) == ["after"]
     group.close()

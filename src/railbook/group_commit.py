@@ -99,7 +99,10 @@ class GroupCommit:
                     self._pending.wait()
                 self._committing = True
                 batch, self._queue = self._queue, []
-            self._take_turn(batch)
+            # A write that raised a BaseException ends the turn (its callers are told: RuntimeError);
+            # the writes queued after it still need this thread.
+            with contextlib.suppress(BaseException):
+                self._take_turn(batch)
 
     def _take_turn(self, batch: list[_Queued[Any]]) -> None:
         try:
