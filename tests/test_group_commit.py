@@ -183,9 +183,9 @@ def test_a_caller_that_goes_away_leaves_its_write_committed(database: Database) 
 def test_close_stops_the_committer_and_a_later_write_starts_another(database: Database) -> None:
     group = GroupCommit(database.writing)
     asyncio.run(group.run_async(queue_note("first")))
-    committers = [thread for thread in threading.enumerate() if thread.name == "group-commit"]
+    committer = group._committer
     group.close()
-    assert committers and not any(thread.is_alive() for thread in committers)
+    assert committer is not None and not committer.is_alive() and group._committer is None
     asyncio.run(group.run_async(queue_note("second")))
     assert notes(database) == ["first", "second"]
     group.close()

@@ -29,21 +29,21 @@ def get_live(session: Session, principal: Principal, customer_id: str, *, lock: 
     return session.scalar(statement.with_for_update() if lock else statement)
 
 
-# Built once with parameters: the create path runs it on every request (bench/, issue 7).
-_LIVE_ID = select(Customer.id).where(
+# Built once with parameters and run on the driver: the create path runs it on every request
+# (bench/, issue 7). Keyed by whether the row is locked.
+_LIVE_ID_QUERY = select(Customer.id).where(
     Customer.id == bindparam("customer_id"),
     Customer.platform_id == bindparam("platform_id"),
     Customer.mode == bindparam("mode"),
     Customer.deleted_at.is_(None),
 )
-_LIVE_ID_LOCKED = _LIVE_ID.with_for_update()
-_RUN_LIVE_ID = {False: DriverStatement(_LIVE_ID), True: DriverStatement(_LIVE_ID_LOCKED)}
+_LIVE_ID = {False: DriverStatement(_LIVE_ID_QUERY), True: DriverStatement(_LIVE_ID_QUERY.with_for_update())}
 
 
 def is_live(connection: Connection, principal: Principal, customer_id: str, *, lock: bool = False) -> bool:
     """Whether the customer exists in the caller's scope and is not deleted (row-locked when `lock`)."""
     parameters = {**principal.scope_parameters(), "customer_id": customer_id}
-    return _RUN_LIVE_ID[lock].scalar(connection, parameters) is not None
+    return _LIVE_ID[lock].scalar(connection, parameters) is not None
 
 
 def live_with(session: Session, principal: Principal, *, platform_customer_id: str | None = None,
