@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck pytest lock clean
+.PHONY: serve test test-fast lint typecheck pytest lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,22 @@ test: $(STAMP) lint typecheck pytest
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Tests run in parallel processes (each with its own databases); the few that disturb what the
+# others share (a PostgreSQL restart) run alone afterwards.
+PYTEST_WORKERS ?= 4
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not exclusive"
+	$(BIN)/pytest -m exclusive
+
+# The inner loop: SQLite only, no test that starts a process; ruff, mypy and import rules included.
+test-fast: $(STAMP) lint typecheck
+	RAILBOOK_TEST_DATABASES=sqlite RAILBOOK_TEST_NO_SUBPROCESSES=1 \
+		$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not exclusive and not subprocess"
 
 # Regenerate the pinned lock file after changing pyproject.toml.
 lock:

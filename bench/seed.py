@@ -9,22 +9,23 @@ request each. Customers are copies of one created through the API.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
+import railbook.tables  # noqa: F401 - every table, for foreign keys that span domains
 from bench.pool import BodyFactory
 from railbook.config import Mode
 from railbook.customers.models import Customer
 from railbook.db import Database
 from railbook.external_accounts.models import ExternalAccount, StatusChange
 from railbook.external_accounts.parsing import parse_create
+from railbook.external_accounts.rows import new_account_row
 from railbook.external_accounts.service import review_at_creation
 from railbook.kit.clock import utcnow
 from railbook.kit.ids import new_id
-from railbook.platforms import models as _platform_tables  # noqa: F401 - registers the tables customers point at
 from railbook.principal import Principal
 
 ACCOUNTS_PER_CUSTOMER = 25
@@ -103,29 +104,18 @@ class Seeder:
         body = {**self.factory.body(), "customerId": customer_id}
         parsed = parse_create(body, self.principal, customer_path=True)
         stored = parsed.info.stored()
-        review = review_at_creation(self.principal, parsed, stored)
-        return {
-            "id": new_id("ExternalAccount"),
-            "platform_id": self.principal.platform_id,
-            "mode": self.principal.mode.value,
-            "customer_id": customer_id,
-            "owner_key": customer_id,
-            "account_type": str(stored["accountType"]),
-            "legacy_type": None,
-            "currency": parsed.envelope.currency,
-            "status": review.status if review else "ACTIVE",
-            "platform_account_id": None,
-            "ownership_type": None,
-            "crypto_network": parsed.crypto_network,
-            "is_default": None,
-            "verification_status": review.verification if review else None,
-            "verified_name": review.verified_name if review else None,
-            "primary_identifier": parsed.info.primary_identifier(),
-            "account_info": stored,
-            "created_at": created_at,
-            "updated_at": created_at,
-            "deleted_at": None,
-        }
+        row = new_account_row(
+            platform_id=self.principal.platform_id,
+            mode=self.principal.mode.value,
+            customer_id=customer_id,
+            info=parsed.info,
+            stored=stored,
+            currency=parsed.envelope.currency,
+            review=review_at_creation(self.principal, parsed, stored),
+            crypto_network=parsed.crypto_network,
+            created_at=created_at,
+        )
+        return asdict(row)
 
     def sample_account_ids(self, count: int) -> list[str]:
         """Up to `count` ids of live accounts of this platform, drawn at random from everything stored."""

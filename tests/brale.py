@@ -5,21 +5,21 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
 
 from railbook.config import Settings
+from tests.documents import seed
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_4af8e4f24c982d42.txt"
+SEED = "000_4af8e4f24c982d42.txt"
 PATH = "/stablecoin-provider-accounts"
 
 
 def seed_request() -> dict[str, Any]:
     """The link request of seed 000, exactly as the documentation prints it."""
-    text = SEED.read_text()
+    text = seed(SEED)
     match = re.search(r"--data '\s*(\{.*?\})\s*'", text, re.S)
     assert match, "seed 000 has no request body"
     body: dict[str, Any] = json.loads(match.group(1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ from tests.servers import serving
 
 POSTGRES_URL = os.environ.get("RAILBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The databases every database test runs on: both unless told (`make test-fast` runs SQLite alone).
+DATABASES = [name for name in os.environ.get("RAILBOOK_TEST_DATABASES", "sqlite,postgres").split(",") if name]
+# Set by `make test-fast`: a test that starts a process without the `subprocess` mark fails, so the mark stays true.
+NO_SUBPROCESSES = os.environ.get("RAILBOOK_TEST_NO_SUBPROCESSES") == "1"
 # A fixed master key for tests (never used outside them).
 TEST_SECRET_KEYS = "test1:" + base64.b64encode(bytes(range(32))).decode()
 TEST_KEYS = MasterKeys.parse(TEST_SECRET_KEYS)
@@ -66,7 +71,27 @@ def postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Keep the run's promises: exclusive tests run alone, and a fast run starts no process."""
+    if item.get_closest_marker("exclusive") and os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.fail("an exclusive test disturbs what parallel tests share: run it alone (`make pytest` does)")
+    if NO_SUBPROCESSES and item.get_closest_marker("subprocess"):
+        pytest.fail("a subprocess test was selected in a run without processes: deselect `subprocess`")
+
+
+@pytest.fixture(autouse=True)
+def refuse_unmarked_subprocesses(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a run without processes, starting one fails the test: it lacks the `subprocess` mark."""
+    if not NO_SUBPROCESSES:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{request.node.nodeid} starts a process: mark it `subprocess`")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+
+
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A clean, migrated database of each kind for every test that touches one."""
     if request.param == "sqlite":

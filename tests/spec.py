@@ -1,10 +1,9 @@
-"""Check responses against the official contract (../shared/reference), not against hand-written shapes."""
+"""Check responses against the official contract (contract/reference), not against hand-written shapes."""
 
 from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,8 +13,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from railbook import API_PREFIX
+from tests.documents import REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 SPEC_URI = "urn:railbook:grid-accounts"
 
 

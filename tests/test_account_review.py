@@ -47,6 +47,7 @@ def status_events(database: Database) -> list[dict[str, object]]:
     return [orjson.loads(body) for body in bodies]
 
 
+@pytest.mark.subprocess
 def test_decisions_change_status_audit_and_notify(
     api: TestClient, database: Database, database_url: str, tmp_path: Path
 ) -> None:
@@ -75,6 +76,7 @@ def test_decisions_change_status_audit_and_notify(
     assert all(line[3].startswith("operator:") for line in lines[1:])
 
 
+@pytest.mark.subprocess
 def test_decisions_that_do_not_apply_are_refused(
     api: TestClient, database: Database, database_url: str, tmp_path: Path
 ) -> None:

@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from railbook.auth.models import ApiToken
 from railbook.config import Mode
 from railbook.db import Database
 from railbook.platforms import service as platforms
-from railbook.platforms.models import ApiToken
 from tests.conftest import Token, make_token
 from tests.spec import assert_error, conform
 

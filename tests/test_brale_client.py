@@ -412,6 +412,7 @@ def test_control_rejects_bad_specs(sim: Simulator, path: str, spec: dict[str, An
 # --- the command line ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.subprocess
 def test_cli_runs_the_simulator_alone(tmp_path: Path) -> None:
     port = free_port()
     env = {name: value for name, value in os.environ.items() if not name.startswith("RAILBOOK_")}

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 
@@ -52,6 +53,7 @@ def env_for(database_url: str, tmp_path: Path) -> dict[str, str]:
 # 1. db upgrade
 
 
+@pytest.mark.subprocess
 def test_db_upgrade_creates_a_fresh_sqlite_file_in_new_folders_and_is_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "not" / "yet" / "there" / "fresh.db"
     url = f"sqlite:///{path}"
@@ -85,6 +87,7 @@ def test_db_upgrade_creates_a_fresh_sqlite_file_in_new_folders_and_is_idempotent
 # 2. platforms create / list
 
 
+@pytest.mark.subprocess
 def test_platforms_create_then_list_and_duplicate_is_refused(database_url: str, tmp_path: Path) -> None:
     env = env_for(database_url, tmp_path)
     assert platform_rows(env) == []
@@ -102,6 +105,7 @@ def test_platforms_create_then_list_and_duplicate_is_refused(database_url: str, 
     assert [row[1] for row in platform_rows(env)] == ["acme", "globex"]
 
 
+@pytest.mark.subprocess
 def test_blank_or_overlong_platform_names_are_refused_on_both_databases(database_url: str, tmp_path: Path) -> None:
     env = env_for(database_url, tmp_path)
     longest = "p" * 128
@@ -116,6 +120,7 @@ def test_blank_or_overlong_platform_names_are_refused_on_both_databases(database
 # 3. tokens create / revoke, used over HTTP
 
 
+@pytest.mark.subprocess
 def test_token_created_by_cli_authenticates_until_revoked(
     database_url: str, tmp_path: Path, client: TestClient
 ) -> None:
@@ -152,6 +157,7 @@ def test_token_created_by_cli_authenticates_until_revoked(
 # 4. tokens list
 
 
+@pytest.mark.subprocess
 def test_tokens_list_shows_ids_never_secrets_and_marks_revoked(database_url: str, tmp_path: Path) -> None:
     env = env_for(database_url, tmp_path)
     kept = mint(env, "acme", "sandbox")
@@ -173,6 +179,7 @@ def test_tokens_list_shows_ids_never_secrets_and_marks_revoked(database_url: str
 # 5. platforms show
 
 
+@pytest.mark.subprocess
 def test_platforms_show_json_and_unknown_platform(database_url: str, tmp_path: Path) -> None:
     env = env_for(database_url, tmp_path)
     platform_id = ok(env, "platforms", "create", "acme").strip().split("\t")[0]
@@ -198,6 +205,7 @@ def test_platforms_show_json_and_unknown_platform(database_url: str, tmp_path: P
 # 6. modes are separate scopes
 
 
+@pytest.mark.subprocess
 def test_production_token_does_not_see_sandbox_customers(database_url: str, tmp_path: Path, client: TestClient) -> None:
     env = env_for(database_url, tmp_path)
     sandbox = mint(env, "acme", "sandbox")
@@ -230,6 +238,7 @@ def test_production_token_does_not_see_sandbox_customers(database_url: str, tmp_
 # 7. railbook serve
 
 
+@pytest.mark.subprocess
 def test_serve_prints_a_first_token_once_and_serves_it(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'served' / 'railbook.db'}"
     env = cli_env(url, tmp_path / "data")

@@ -25,11 +25,11 @@ from railbook.db import Database
 from railbook.jobs.models import Job
 from railbook.keys import SANDBOX_KEY_FILE
 from railbook.kit.crypto import MasterKeys, SecretDecryptionError, sign, verify
-from railbook.platforms.models import Platform, PlatformEnvironment
+from railbook.platforms.models import Platform
 from railbook.providers.http import build_sender
 from railbook.tasks import build_worker
 from railbook.webhooks.events import emit
-from railbook.webhooks.models import WebhookAttempt, WebhookEvent
+from railbook.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookEvent
 from tests.cli_runner import RAILBOOK, clean_env, fails, ok, railbook
 from tests.conftest import TEST_KEYS, TEST_SECRET_KEYS, make_token
 from tests.receiver import Receiver, running_receiver
@@ -99,14 +99,14 @@ def serve_expecting_refusal(env: dict[str, str], tmp_path: Path) -> tuple[int, s
     return code, out_path.read_text(), err_path.read_text(), elapsed
 
 
-def environments(database: Database) -> list[PlatformEnvironment]:
-    """Every platform environment, by id."""
+def environments(database: Database) -> list[WebhookEndpoint]:
+    """Every webhook endpoint (one per platform and mode), by id."""
     with database.reading() as session:
-        return list(session.scalars(select(PlatformEnvironment).order_by(PlatformEnvironment.id)))
+        return list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
 
 
-def private_key(keys: MasterKeys, environment: PlatformEnvironment) -> bytes:
-    """The environment's signing key (PKCS8 DER), decrypted with `keys`."""
+def private_key(keys: MasterKeys, environment: WebhookEndpoint) -> bytes:
+    """The endpoint's signing key (PKCS8 DER), decrypted with `keys`."""
     return keys.decrypt(environment.signing_key, environment.id.encode())
 
 
@@ -124,6 +124,7 @@ def assert_key_pair(private_der: bytes, public_pem: str) -> None:
 # -- 1. railbook secrets rotate --------------------------------------------------------------
 
 
+@pytest.mark.subprocess
 def test_rotate_reencrypts_every_signing_key_under_the_new_master_key(
     database_url: str, database: Database, settings: Settings, tmp_path: Path
 ) -> None:
@@ -186,6 +187,7 @@ def test_rotate_reencrypts_every_signing_key_under_the_new_master_key(
     assert delivery.signature_valid and delivery.json["type"] == "TEST"
 
 
+@pytest.mark.subprocess
 def test_rotate_without_the_old_key_fails_and_changes_nothing(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:
@@ -202,6 +204,7 @@ def test_rotate_without_the_old_key_fails_and_changes_nothing(
 # -- 2. master keys by deployment mode -------------------------------------------------------
 
 
+@pytest.mark.subprocess
 def test_production_serve_without_master_keys_refuses_to_start(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:
@@ -226,6 +229,7 @@ def test_production_serve_without_master_keys_refuses_to_start(
     assert not (data_dir / SANDBOX_KEY_FILE).exists()
 
 
+@pytest.mark.subprocess
 def test_sandbox_without_master_keys_generates_one_private_key_file_and_reuses_it(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:
@@ -277,6 +281,7 @@ def malformed_keys(shape: str) -> tuple[str, list[str]]:
     return malformed, [malformed, secret_part.rstrip(","), key, key[:16]]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("shape", MALFORMED_SHAPES)
 @pytest.mark.parametrize("mode", ["sandbox", "production"])
 def test_malformed_master_keys_stop_serve_without_echoing_them(
@@ -298,6 +303,7 @@ def test_malformed_master_keys_stop_serve_without_echoing_them(
         assert session.scalars(select(Platform)).all() == []
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("shape", MALFORMED_SHAPES)
 def test_malformed_master_keys_stop_other_commands_cleanly(
     shape: str, database_url: str, database: Database, tmp_path: Path
@@ -363,6 +369,7 @@ def receiver() -> Iterator[Receiver]:
         yield running
 
 
+@pytest.mark.subprocess
 def test_deliveries_list_attempts_and_replay_resends_the_same_event(
     database_url: str, database: Database, settings: Settings, tmp_path: Path, receiver: Receiver
 ) -> None:
@@ -372,8 +379,8 @@ def test_deliveries_list_attempts_and_replay_resends_the_same_event(
 
     with database.reading() as session:
         receiver.public_key_pem = session.scalars(
-            select(PlatformEnvironment.public_key_pem).where(
-                PlatformEnvironment.platform_id == token.platform_id, PlatformEnvironment.mode == Mode.SANDBOX.value
+            select(WebhookEndpoint.public_key_pem).where(
+                WebhookEndpoint.platform_id == token.platform_id, WebhookEndpoint.mode == Mode.SANDBOX.value
             )
         ).one()
     set_endpoint(settings, database, token.headers, receiver.url)

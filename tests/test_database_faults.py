@@ -109,6 +109,8 @@ def railbook_url(settings: Settings, database: Database) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.exclusive
+@pytest.mark.subprocess
 def test_postgres_restarted_under_load(database: Database, token: Token, railbook_url: str) -> None:
     if database.is_sqlite:
         pytest.skip("PostgreSQL only")

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
 
 from railbook.db import Database
 from railbook.group_commit import GroupCommit
@@ -21,8 +20,7 @@ def queue_note(label: str) -> Any:
     """A write that queues a job called `label` and returns the transaction it ran in."""
 
     def write(connection: Connection) -> Any:
-        with Session(bind=connection) as session:
-            enqueue(session, "note", {"label": label})
+        enqueue(connection, "note", {"label": label})
         return connection.get_transaction()
 
     return write

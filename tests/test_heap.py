@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from railbook.kit.heap import YOUNG_GENERATION_THRESHOLD
 
 PROBE = """
@@ -16,6 +18,7 @@ print(gc.get_freeze_count(), gc.get_threshold()[0])
 """
 
 
+@pytest.mark.subprocess
 def test_the_server_entry_point_freezes_the_start_up_heap(tmp_path: Path) -> None:
     env = {
         "PATH": "/usr/bin:/bin",

@@ -217,6 +217,26 @@ def test_a_commit_wakes_the_worker_without_waiting_for_the_poll(
         worker.stop()
 
 
+def test_jobs_queued_on_a_plain_connection_wake_the_worker_once_committed(database: Database) -> None:
+    woken: list[str] = []
+    database.on_jobs_committed.append(lambda: woken.append("woken"))
+    with database.writing() as connection:
+        enqueue(connection, "ping", {"on": "connection"})
+        assert woken == []  # not before the commit
+    assert woken == ["woken"]
+    # The group commit's writes are connection writes too: a write that queues a job wakes the worker.
+    database.grouped.run(lambda connection: enqueue(connection, "ping", {"on": "group"}))
+    assert woken == ["woken", "woken"]
+    # A rolled-back write queued nothing and wakes nobody, and leaves no mark for the next transaction.
+    with pytest.raises(RuntimeError), database.writing() as connection:
+        enqueue(connection, "ping", {"on": "rolled back"})
+        raise RuntimeError("changed my mind")
+    with database.writing() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    assert woken == ["woken", "woken"]
+    assert sorted(job.payload["on"] for job in jobs(database)) == ["connection", "group"]
+
+
 def test_a_new_job_starts_at_once_while_others_run(
     database: Database, settings: Settings, sender: httpx.BaseTransport
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import railbook.app  # noqa: F401 - imports every model onto Base.metadata
+import railbook.tables  # noqa: F401 - every model on Base.metadata
 from railbook.db import Base, Database
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ from railbook.plaid.models import PlaidItem
 from railbook.providers.plaid.client import PlaidClient
 from railbook.providers.plaid.simulator import create_simulator
 from tests.conftest import Token
+from tests.documents import seed
 from tests.receiver import Receiver, running_receiver
 from tests.servers import serving
 from tests.spec import assert_error, assert_schema, conform
@@ -115,6 +115,29 @@ def test_link_flow_ends_active_with_the_holder_verified(
     assert_error(again, 409, "CONFLICT")
 
 
+def test_a_bank_account_already_added_through_the_api_is_a_conflict_naming_it(
+    plaid_app: TestClient, simulator_url: str, database: Database
+) -> None:
+    customer_id = customer(plaid_app, "Alberta Bobbeth Charleson")
+    # The simulator's user_good checking account, added by hand first.
+    added = plaid_app.post(
+        "/customers/external-accounts",
+        json={
+            "customerId": customer_id, "currency": "USD",
+            "accountInfo": {
+                "accountType": "USD_ACCOUNT", "accountNumber": "1111222233330000", "routingNumber": "011401533",
+                "beneficiary": {"beneficiaryType": "INDIVIDUAL", "fullName": "Alberta Bobbeth Charleson"},
+            },
+        },
+    )  # fmt: skip
+    assert added.status_code == 201, added.text
+    linked = link(plaid_app, customer_id)
+    again = plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)})
+    assert assert_error(again, 409, "CONFLICT")["details"]["existingId"] == added.json()["id"]
+    with database.reading() as session:
+        assert session.scalars(select(PlaidItem)).all() == []
+
+
 def test_a_different_name_goes_to_review(plaid_app: TestClient, simulator_url: str) -> None:
     linked = link(plaid_app, customer(plaid_app, "Zed Quux"))
     pending = conform(plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)}))
@@ -191,7 +214,7 @@ def test_an_expired_public_token_is_invalid_input(plaid_app: TestClient, simulat
 
 
 def test_the_documented_callback_example_works_verbatim(plaid_app: TestClient) -> None:
-    text = (Path(__file__).resolve().parents[2] / "shared" / "seeds" / "001_e6cd8b24ef1502d2.txt").read_text()
+    text = seed("001_e6cd8b24ef1502d2.txt")
     path = re.search(r"--url https://\S+?/grid/2025-10-13(/plaid/callback/\{plaid_link_token\})", text)
     body = re.search(r"--data '\s*(\{.*?\})\s*'", text, re.S)
     assert path and body, "seed 001 lost its curl example"

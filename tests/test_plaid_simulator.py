@@ -36,11 +36,12 @@ from railbook.providers.plaid.client import (
 from railbook.providers.plaid.simulator import SimulatorState, create_simulator
 from railbook.providers.plaid.simulator.errors import PlaidFault
 from tests.cli_runner import RAILBOOK
+from tests.documents import REFERENCE
 from tests.servers import serving
 
 CLIENT_ID = "railbook-sandbox"
 SECRET = "railbook-sandbox-secret-for-tests"
-PLAID_SPEC = Path(__file__).resolve().parents[2] / "shared" / "reference" / "plaid-subset.openapi.yaml"
+PLAID_SPEC = REFERENCE / "plaid-subset.openapi.yaml"
 SPEC_URI = "urn:railbook:plaid-subset"
 
 
@@ -481,6 +482,7 @@ def test_no_secret_or_token_in_errors_or_logs(sim: Simulator, caplog: pytest.Log
 # --- The command line -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.subprocess
 def test_cli_runs_the_simulator_alone(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

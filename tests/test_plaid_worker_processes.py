@@ -47,6 +47,7 @@ def _status(database: Database, account_id: str) -> str:
         return account.status
 
 
+@pytest.mark.subprocess
 def test_worker_killed_during_the_identity_call_is_taken_over(
     settings: Settings, database: Database, token: Token, simulator_url: str, tmp_path: Path
 ) -> None:

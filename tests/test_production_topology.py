@@ -13,10 +13,10 @@ from sqlalchemy import select
 from railbook import API_PREFIX
 from railbook.config import Settings
 from railbook.db import Database
-from railbook.platforms.models import PlatformEnvironment
 from railbook.providers.plaid.client import PlaidClient
 from railbook.providers.plaid.simulator import create_simulator
 from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, TEST
+from railbook.webhooks.models import WebhookEndpoint
 from tests.conftest import Token
 from tests.receiver import running_receiver
 from tests.serve_process import serving as serving_process
@@ -36,6 +36,7 @@ def _wait_status(api: httpx.Client, account_id: str) -> dict[str, Any]:
     raise AssertionError(f"{account_id} stayed PENDING")
 
 
+@pytest.mark.subprocess
 def test_two_api_processes_and_two_workers_run_the_plaid_flow(
     settings: Settings, database: Database, token: Token, tmp_path: Path
 ) -> None:
@@ -66,9 +67,9 @@ def test_two_api_processes_and_two_workers_run_the_plaid_flow(
                     # The key first: a worker may deliver the TEST webhook before the PATCH returns.
                     with database.reading() as session:
                         receiver.public_key_pem = session.scalar(
-                            select(PlatformEnvironment.public_key_pem).where(
-                                PlatformEnvironment.platform_id == token.platform_id,
-                                PlatformEnvironment.mode == token.mode.value,
+                            select(WebhookEndpoint.public_key_pem).where(
+                                WebhookEndpoint.platform_id == token.platform_id,
+                                WebhookEndpoint.mode == token.mode.value,
                             )
                         )
                     assert a.patch("/config", json={"webhookEndpoint": receiver.url}).status_code == 200

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,9 +15,9 @@ from railbook.customers.service import ensure_example_customer
 from railbook.db import Database
 from railbook.principal import Principal
 from tests.conftest import Token
+from tests.documents import seed
 from tests.spec import LEGACY, assert_schema
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 EXTERNAL_ACCOUNT_SEEDS = ["003_affd6691d87630f6.txt", "004_409c13406b40b7b6.txt"]
 CURL = re.compile(r"curl (?:--request|-X) (?P<method>GET|POST)\s+(?:\\\s*)?(?:--url )?'?(?P<url>https://\S+?)'?\s")
 DATA = re.compile(r"(?:--data|-d) '(?P<body>\{.*?\})'", re.S)
@@ -38,7 +37,7 @@ class Example:
 def examples() -> list[Example]:
     found = []
     for name in EXTERNAL_ACCOUNT_SEEDS:
-        text = (SEEDS / name).read_text()
+        text = seed(name)
         starts = [match.start() for match in CURL.finditer(text)] + [len(text)]
         for match, end in zip(CURL.finditer(text), starts[1:], strict=True):
             chunk = text[match.start() : end]

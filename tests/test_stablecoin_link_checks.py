@@ -120,6 +120,7 @@ def test_a_transient_provider_failure_changes_nothing_and_is_retried(
     assert "steady-secret" not in check.last_error
 
 
+@pytest.mark.subprocess
 def test_revoke_command_erases_the_secret_and_frees_the_account(
     api: TestClient, checked_settings: Settings, brale: BraleControl, database: Database, tmp_path: Path
 ) -> None:
@@ -177,6 +178,7 @@ def test_the_secret_is_never_readable(
     assert [response.status_code for response in responses[1:4]] == [400, 400, 400]
 
 
+@pytest.mark.subprocess
 def test_key_rotation_keeps_the_stored_credentials_usable(
     api: TestClient, checked_settings: Settings, brale: BraleControl, database: Database, tmp_path: Path
 ) -> None:

@@ -19,9 +19,8 @@ from railbook.app import create_app
 from railbook.config import Mode, Settings
 from railbook.db import Database
 from railbook.jobs.models import Job
-from railbook.platforms.models import PlatformEnvironment
 from railbook.webhooks.events import DELIVER_KIND, emit
-from railbook.webhooks.models import WebhookAttempt, WebhookEvent
+from railbook.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookEvent
 from tests.conftest import TEST_SECRET_KEYS, Token, make_token
 from tests.receiver import Receiver, running_receiver
 from tests.spec import assert_error, assert_schema, conform
@@ -136,6 +135,7 @@ def test_config_stores_and_echoes_other_fields(api: TestClient) -> None:
     assert conform(api.get("/config"))["umaDomain"] == "pay.example.com"
 
 
+@pytest.mark.subprocess
 def test_setting_the_endpoint_sends_a_signed_test_webhook(
     live: TestClient, receiver: Receiver, database_url: str, tmp_path: Path
 ) -> None:
@@ -152,6 +152,7 @@ def test_setting_the_endpoint_sends_a_signed_test_webhook(
     assert len(receiver.deliveries) == 1
 
 
+@pytest.mark.subprocess
 def test_failing_receiver_gets_the_same_event_until_it_acknowledges(
     live: TestClient, receiver: Receiver, database: Database, token: Token, database_url: str, tmp_path: Path
 ) -> None:
@@ -175,6 +176,7 @@ def test_failing_receiver_gets_the_same_event_until_it_acknowledges(
     )
 
 
+@pytest.mark.subprocess
 def test_409_means_the_receiver_already_has_it(
     live: TestClient, receiver: Receiver, database: Database, token: Token, database_url: str, tmp_path: Path
 ) -> None:
@@ -200,6 +202,7 @@ def test_test_webhooks_are_never_retried(live: TestClient, receiver: Receiver, d
     assert (event.state, job.status) == ("failed", "dead")
 
 
+@pytest.mark.subprocess
 def test_events_about_one_resource_arrive_in_order(
     live: TestClient, receiver: Receiver, database: Database, token: Token, database_url: str, tmp_path: Path
 ) -> None:
@@ -237,6 +240,7 @@ def test_a_hanging_receiver_does_not_stall_other_platforms(
     assert elapsed < 4.0
 
 
+@pytest.mark.subprocess
 def test_sandbox_test_endpoint(
     api: TestClient, receiver: Receiver, database: Database, database_url: str, tmp_path: Path
 ) -> None:
@@ -281,7 +285,7 @@ def test_production_refuses_private_addresses_unless_allowed(
 def test_signing_keys_are_stored_encrypted(api: TestClient, database: Database) -> None:
     api.get("/config")
     with database.reading() as session:
-        stored = session.scalars(select(PlatformEnvironment)).all()
+        stored = session.scalars(select(WebhookEndpoint)).all()
     assert stored
     for environment in stored:
         assert environment.signing_key.startswith("v1:")

@@ -16,9 +16,8 @@ from railbook.app import create_app
 from railbook.config import Mode, Settings
 from railbook.db import Database
 from railbook.jobs.models import Job
-from railbook.platforms.models import PlatformEnvironment
 from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, TEST, emit
-from railbook.webhooks.models import WebhookAttempt, WebhookEvent
+from railbook.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookEvent
 from tests.conftest import Token, make_token
 from tests.receiver import HELD, Receiver, running_receiver
 from tests.workers import WorkerProcess, start_worker, wait_until, worker_env
@@ -29,8 +28,8 @@ def point_at(settings: Settings, database: Database, token: Token, receiver: Rec
     # The key first: a running worker may deliver the TEST webhook before the PATCH returns.
     with database.reading() as session:
         receiver.public_key_pem = session.scalar(
-            select(PlatformEnvironment.public_key_pem).where(
-                PlatformEnvironment.platform_id == token.platform_id, PlatformEnvironment.mode == token.mode.value
+            select(WebhookEndpoint.public_key_pem).where(
+                WebhookEndpoint.platform_id == token.platform_id, WebhookEndpoint.mode == token.mode.value
             )
         )
     assert receiver.public_key_pem
@@ -69,6 +68,7 @@ def all_done(database: Database) -> bool:
     return all(job.status == "done" for job in all_jobs(database))
 
 
+@pytest.mark.subprocess
 def test_killed_worker_mid_delivery_loses_nothing(
     settings: Settings, database: Database, token: Token, tmp_path: Path
 ) -> None:
@@ -132,6 +132,7 @@ def test_killed_worker_mid_delivery_loses_nothing(
                 started.reap()
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_three_workers_drain_500_jobs_on_postgres(
     settings: Settings, database: Database, token: Token, tmp_path: Path
@@ -191,6 +192,7 @@ def test_three_workers_drain_500_jobs_on_postgres(
                 started.reap()
 
 
+@pytest.mark.subprocess
 def test_a_backlog_behind_a_hanging_receiver_does_not_hold_up_other_platforms(
     settings: Settings, database: Database, token: Token, tmp_path: Path
 ) -> None:

@@ -12,8 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+import railbook.tables  # noqa: F401 - every table, for foreign keys that span domains
 from railbook import API_PREFIX
-from railbook.auth import TokenVerifier
+from railbook.auth.verifier import TokenVerifier
 from railbook.config import Settings
 from railbook.customers.router import router as customers_router
 from railbook.db import Database
@@ -38,9 +39,9 @@ from railbook.tasks import build_worker, plaid_client
 from railbook.webhooks.router import router as sandbox_webhooks_router
 
 # SQLite statements are short calls inside the process, each letting go of the GIL and taking it
-# back: with anyio's 40 threads, 32 concurrent lists spent a third of their CPU in the kernel
-# handing the GIL around (248 req/s, 5.0 ms of CPU each; 16 threads: 346 req/s, 3.5 ms). On
-# PostgreSQL a thread mostly waits on the network, and 40 measured better (list 330 vs 233 req/s).
+# back: with anyio's 40 threads, concurrent lists spent a third of their CPU in the kernel handing
+# the GIL around. On PostgreSQL a thread mostly waits on the network, and 40 measured better
+# (docs/decisions.md, Performance).
 SQLITE_REQUEST_THREADS = 16
 POSTGRES_REQUEST_THREADS = 40
 

@@ -75,7 +75,7 @@ def is_sqlite(url: str) -> bool:
 # Connections kept open per process. Enough for every request thread (anyio's 40) and the embedded
 # worker at once: a connection opened beyond the pool is closed again on return, and with 32
 # concurrent requests that churn (connect + PRAGMAs, or a PostgreSQL backend start) cost more than
-# the queries did (bench/, issue 7).
+# the queries did (docs/decisions.md, Performance).
 SQLITE_POOL_SIZE = 48
 POSTGRES_POOL_SIZE = 20
 
@@ -89,7 +89,7 @@ def create_db_engine(url: str) -> Engine:
         # An in-memory database lives in one connection (SQLAlchemy's SingletonThreadPool): no pool to
         # size. Last in, first out: a SQLite connection drops its page cache when another connection
         # wrote since its last use, so the connection used last is the warmest; taking the one idle
-        # longest (the default) made a webhook delivery cost 15 % more CPU (bench/, issue 7).
+        # longest (the default) made a webhook delivery cost more CPU (docs/decisions.md, Performance).
         pool = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 16, "pool_use_lifo": True}
         # hide_parameters: an error's text (logged) never carries the values a statement was given.
         engine = create_engine(
@@ -139,8 +139,14 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
-# Set in session.info by enqueue(); after that session commits, the database wakes job workers.
+# Set by enqueue() in the info of the Session or Connection it wrote on; once that transaction
+# commits, the database wakes this process's job workers.
 JOBS_ENQUEUED = "railbook_jobs_enqueued"
+
+
+def note_jobs_enqueued(executor: Session | Connection) -> None:
+    """Remember that the executor's transaction queued jobs, so its commit wakes the workers."""
+    executor.info[JOBS_ENQUEUED] = True
 
 
 class Database:
@@ -166,8 +172,11 @@ class Database:
 
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(JOBS_ENQUEUED, False):
-            for wake in self.on_jobs_committed:
-                wake()
+            self._wake_workers()
+
+    def _wake_workers(self) -> None:
+        for wake in self.on_jobs_committed:
+            wake()
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop(JOBS_ENQUEUED, None)
@@ -184,14 +193,21 @@ class Database:
         with self._read() as session, session.begin():
             yield session
 
-    # Plain connections, without the ORM's Session, for the job worker's statements: a Session's
-    # transaction bookkeeping and ORM statement handling were a fifth of each webhook delivery's
-    # CPU (bench/, issue 7). Jobs queued on such a connection do not wake this process's worker.
+    # Plain connections, without the ORM's Session, for the job worker's and the create's statements:
+    # a Session's bookkeeping is a measurable share of a small write (docs/decisions.md, Performance).
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         """A write transaction on a plain connection: committed when the block ends, rolled back if it raises."""
-        with self._write_lock, self._write_engine.begin() as connection:
-            yield connection
+        with self._write_lock:
+            with self._write_engine.begin() as connection:
+                # The flag lives on the pooled driver connection: cleared here whatever happens, so
+                # it never outlives this transaction.
+                try:
+                    yield connection
+                finally:
+                    enqueued = connection.info.pop(JOBS_ENQUEUED, False)
+            if enqueued:
+                self._wake_workers()
 
     @contextmanager
     def reading_connection(self) -> Iterator[Connection]:
@@ -199,7 +215,7 @@ class Database:
         with self.engine.connect() as connection:
             if not self.is_sqlite:
                 # One statement needs no transaction around it: on PostgreSQL that spares the BEGIN
-                # and ROLLBACK round trips, a third of a webhook's event read (bench/, issue 7).
+                # and ROLLBACK round trips, a third of a webhook's event read (docs/decisions.md, Performance).
                 connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
 

@@ -33,7 +33,20 @@ class GroupCommit:
     transaction (one BEGIN, one COMMIT, one fsync on PostgreSQL) serves several creates or job outcomes.
     Threads call `run` and may take the turn themselves; the event loop calls `run_async`, whose
     writes a committer thread takes turns for. `begin` opens a write transaction (`Database.writing`).
-    A write must not call `run` itself: the turn is not re-entrant, so it would wait for its own turn to end.
+
+    What a write function must honour:
+
+    - It may run twice. When any write of a group raises, the group's transaction is rolled back and
+      every write of it runs again, alone, in a transaction of its own; so the first run's effects may
+      be discarded and the function called again. It must not have effects outside the transaction
+      (no HTTP call, no in-memory state the second run would double), and must compute from what it
+      reads on the connection, not from what an earlier run saw.
+    - It may touch only the connection it is given: no other connection, Session or transaction of
+      its own (on SQLite another writer would wait for this very transaction, forever).
+    - It must not call `run` itself: the turn is not re-entrant, so it would wait for its own turn to end.
+
+    Jobs and webhooks may be queued from a write (`enqueue()` and `emit()` take the connection), and
+    this process's worker is woken once the transaction commits.
     """
 
     def __init__(self, begin: Callable[[], AbstractContextManager[Connection]]) -> None:

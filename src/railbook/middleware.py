@@ -63,7 +63,7 @@ def _error_message(error: GridError, request_id: str) -> list[Message]:
 def _new_request_id() -> str:
     """A random UUID (version 4) to tell requests apart in logs."""
     # Not uuid4(): its os.urandom call was a twentieth of the event loop's time per create
-    # (bench/, issue 7), and a request id needs uniqueness, not unpredictability.
+    # (docs/decisions.md, Performance), and a request id needs uniqueness, not unpredictability.
     return str(uuid.UUID(int=random.getrandbits(128), version=4))
 
 

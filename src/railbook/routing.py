@@ -72,7 +72,7 @@ class GridRoute(APIRoute):
 
     An `async def endpoint(request)` with nothing else to solve is called as it is: it reads its
     body with `read_json` and returns its Response. FastAPI's per-request pass (dependency solving,
-    body handling, response handling) was a third of a create's CPU (bench/, issue 7).
+    body handling, response handling) was a third of a create's CPU (docs/decisions.md, Performance).
     """
 
     def get_route_handler(self) -> Handler:

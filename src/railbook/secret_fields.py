@@ -11,8 +11,8 @@ from railbook.customers.models import Customer
 from railbook.db import Database
 from railbook.kit.crypto import MasterKeys
 from railbook.plaid.models import PlaidItem
-from railbook.platforms.models import PlatformEnvironment
 from railbook.stablecoin_links.models import StablecoinProviderAccount
+from railbook.webhooks.models import WebhookEndpoint
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class EncryptedColumn:
 
 
 ENCRYPTED_COLUMNS = [
-    EncryptedColumn("platform webhook signing keys", PlatformEnvironment, "signing_key"),
+    EncryptedColumn("platform webhook signing keys", WebhookEndpoint, "signing_key"),
     EncryptedColumn("customer identifiers", Customer, "identifier"),
     EncryptedColumn("Plaid access tokens", PlaidItem, "access_token"),
     EncryptedColumn("stablecoin provider credentials", StablecoinProviderAccount, "credentials"),

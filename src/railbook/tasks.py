@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+import railbook.tables  # noqa: F401 - every table, for foreign keys that span domains
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.idempotency import tasks as idempotency_tasks

@@ -9,20 +9,34 @@ from typing import Annotated, Any, TypeVar
 import httpx
 from fastapi import Depends, Query, Request
 
-from railbook.auth import authenticate
+from railbook.auth.verifier import TokenVerifier
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.errors import InvalidInput
 from railbook.kit.crypto import MasterKeys
 from railbook.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorCodec, InvalidCursor, Page, Position
 from railbook.principal import Principal
+from railbook.ratelimit import RateLimiter
 
 T = TypeVar("T")
+
+
+async def authenticate(request: Request) -> Principal:
+    """FastAPI dependency: the caller's principal (recorded on the request for the access log), within its rate."""
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(request.headers.get("authorization"))
+    if getattr(request.state, "token_id", None) is None:
+        # Counted once per request, even when a route authenticates before its dependencies do.
+        request.state.token_id = principal.token_id
+        limiter: RateLimiter = request.app.state.rate_limiter
+        limiter.take(principal.token_id)
+    return principal
+
 
 Caller = Annotated[Principal, Depends(authenticate)]
 
 # The providers below are `async def` though they never await: FastAPI runs a plain `def`
-# dependency in the thread pool, one thread hand-off per dependency per request (bench/, issue 7).
+# dependency in the thread pool, one thread hand-off per dependency per request (docs/decisions.md, Performance).
 
 
 async def get_database(request: Request) -> Database:

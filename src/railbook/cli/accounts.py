@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from railbook.cli.common import database, fail
-from railbook.external_accounts.operator import Decision, DecisionRefused, decide, history
 
 app = typer.Typer(help="External accounts (operator actions).", no_args_is_help=True)
 
@@ -23,6 +22,8 @@ def review(
     reactivate: Annotated[bool, typer.Option("--reactivate", help="INACTIVE -> ACTIVE")] = False,
 ) -> None:
     """Decide an account's review; the platform gets EXTERNAL_ACCOUNT.STATUS_UPDATED."""
+    from railbook.external_accounts.operator import Decision, DecisionRefused, decide
+
     chosen = [
         decision
         for decision, flag in (
@@ -49,6 +50,8 @@ def review(
 @app.command()
 def audit(account_id: str) -> None:
     """Show an account's status changes."""
+    from railbook.external_accounts.operator import history
+
     with database().reading() as session:
         changes = history(session, account_id)
     if not changes:

@@ -9,8 +9,6 @@ import typer
 from sqlalchemy import func, select
 
 from railbook.cli.common import ModeOption, database, fail, master_keys, platform_name
-from railbook.platforms import service
-from railbook.platforms.models import ApiToken
 
 app = typer.Typer(help="Platforms (tenants).", no_args_is_help=True)
 
@@ -18,6 +16,8 @@ app = typer.Typer(help="Platforms (tenants).", no_args_is_help=True)
 @app.command()
 def create(name: str) -> None:
     """Create a platform."""
+    from railbook.platforms import service
+
     name = platform_name(name)
     with database().transaction() as session:
         if service.find_platform(session, name) is not None:
@@ -29,6 +29,8 @@ def create(name: str) -> None:
 @app.command("list")
 def list_() -> None:
     """List platforms."""
+    from railbook.platforms import service
+
     with database().reading() as session:
         for platform in service.list_platforms(session):
             typer.echo(f"{platform.id}\t{platform.name}\t{platform.created_at.isoformat()}")
@@ -41,11 +43,15 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Show one platform in one mode."""
+    from railbook.auth.models import ApiToken
+    from railbook.platforms import service
+    from railbook.webhooks.endpoints import ensure_endpoint
+
     with database().transaction() as session:
         platform = service.find_platform(session, name)
         if platform is None:
             raise fail(f"no platform {name!r}")
-        environment = service.ensure_environment(session, master_keys(), platform.id, mode.as_mode())
+        endpoint = ensure_endpoint(session, master_keys(), platform.id, mode.as_mode())
         active_tokens = session.scalar(
             select(func.count()).where(
                 ApiToken.platform_id == platform.id,
@@ -58,8 +64,8 @@ def show(
             "name": platform.name,
             "mode": mode.as_mode().value,
             "activeTokens": active_tokens,
-            "webhookEndpoint": environment.webhook_endpoint,
-            "webhookPublicKey": environment.public_key_pem,
+            "webhookEndpoint": endpoint.url,
+            "webhookPublicKey": endpoint.public_key_pem,
             "createdAt": platform.created_at.isoformat(),
         }
     if as_json:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import typer
 
 from railbook.cli.common import database, fail, master_keys
-from railbook.kit.crypto import SecretDecryptionError
-from railbook.secret_fields import rotate_all
 
 app = typer.Typer(help="Stored secrets.", no_args_is_help=True)
 
@@ -14,6 +12,9 @@ app = typer.Typer(help="Stored secrets.", no_args_is_help=True)
 @app.command()
 def rotate() -> None:
     """Re-encrypt secrets that are not under the first key of RAILBOOK_SECRET_KEYS."""
+    from railbook.kit.crypto import SecretDecryptionError
+    from railbook.secret_fields import rotate_all
+
     try:
         counts = rotate_all(database(), master_keys())
     except SecretDecryptionError as exc:

@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from railbook import API_PREFIX
 from railbook.cli.common import settings as load_settings
 from railbook.config import Mode, Settings
-from railbook.customers.service import EXAMPLE_CUSTOMER_ID, ensure_example_customer
-from railbook.db import Database
 from railbook.keys import MissingMasterKeys, load_master_keys
-from railbook.platforms import service
-from railbook.principal import Principal
 
 
 def bootstrap_first_token(settings: Settings, base_url: str) -> None:
     """On the first start of an empty database, create `default` with a sandbox token and print it."""
+    import railbook.tables  # noqa: F401 - foreign keys span domains
+    from railbook.customers.service import EXAMPLE_CUSTOMER_ID, ensure_example_customer
+    from railbook.db import Database
+    from railbook.platforms import service
+    from railbook.principal import Principal
+
     database = Database(settings.effective_database_url)
     try:
         with database.transaction() as session:
@@ -43,6 +44,8 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="worker processes (RAILBOOK_WORKERS)")] = None,
 ) -> None:
     """Serve the API."""
+    import uvicorn
+
     settings = load_settings()
     try:
         load_master_keys(settings)

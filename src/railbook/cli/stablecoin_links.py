@@ -11,7 +11,6 @@ from railbook.cli.common import database, fail
 from railbook.kit.clock import rfc3339, utcnow
 from railbook.stablecoin_links.models import StablecoinProviderAccount
 from railbook.stablecoin_links.schemas import LinkStatus
-from railbook.stablecoin_links.service import set_status
 
 app = typer.Typer(help="Stablecoin provider account links (operator actions).", no_args_is_help=True)
 
@@ -38,6 +37,8 @@ def revoke(
     reason: Annotated[str, typer.Option(help="why (kept on the link)")] = "revoked by an operator",
 ) -> None:
     """Mark a link REVOKED and erase its stored credentials (there is no way back: link again instead)."""
+    from railbook.stablecoin_links.service import set_status
+
     with database().transaction() as session:
         link = session.get(StablecoinProviderAccount, link_id, with_for_update=True)
         if link is None:

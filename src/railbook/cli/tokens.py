@@ -8,7 +8,6 @@ import orjson
 import typer
 
 from railbook.cli.common import ModeOption, database, fail, master_keys, platform_name
-from railbook.platforms import service
 
 app = typer.Typer(help="API tokens.", no_args_is_help=True)
 
@@ -20,6 +19,8 @@ def create(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Mint a token; its secret is printed now and never again."""
+    from railbook.platforms import service
+
     platform = platform_name(platform)
     with database().transaction() as session:
         owner = service.ensure_platform(session, master_keys(), platform)
@@ -42,6 +43,8 @@ def create(
 @app.command("list")
 def list_() -> None:
     """List tokens (never their secrets)."""
+    from railbook.platforms import service
+
     with database().reading() as session:
         for token, platform in service.list_tokens(session):
             state = f"revoked {token.revoked_at.isoformat()}" if token.revoked_at else "active"
@@ -51,6 +54,8 @@ def list_() -> None:
 @app.command()
 def revoke(token_id: str) -> None:
     """Revoke a token; requests using it fail from then on."""
+    from railbook.platforms import service
+
     with database().transaction() as session:
         token = service.revoke_token(session, token_id)
         if token is None:

@@ -8,7 +8,6 @@ import typer
 from sqlalchemy import select
 
 from railbook.cli.common import database, fail
-from railbook.webhooks.events import enqueue_delivery
 from railbook.webhooks.models import WebhookAttempt, WebhookEvent
 
 app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
@@ -54,10 +53,12 @@ def deliveries(
 @app.command()
 def replay(event_id: str) -> None:
     """Deliver a stored event again (same id, same body, same signature)."""
+    from railbook.webhooks.events import StoredEvent, enqueue_delivery
+
     with database().transaction() as session:
         event = session.get(WebhookEvent, event_id)
         if event is None:
             raise fail(f"no event {event_id}")
         event.state = "pending"
-        enqueue_delivery(session, event)
+        enqueue_delivery(session, StoredEvent(event.id, event.platform_id, event.mode, event.resource_key))
     typer.echo(f"queued {event_id} for delivery")

@@ -10,15 +10,16 @@ import typer
 
 from railbook.cli.common import master_keys
 from railbook.cli.common import settings as load_settings
-from railbook.db import Database
-from railbook.kit.heap import settle_for_serving
-from railbook.logs import configure_logging
-from railbook.providers.http import build_sender
-from railbook.tasks import build_worker
 
 
 def worker() -> None:
     """Run jobs (any number of these may run against PostgreSQL)."""
+    from railbook.db import Database
+    from railbook.kit.heap import settle_for_serving
+    from railbook.logs import configure_logging
+    from railbook.providers.http import build_sender
+    from railbook.tasks import build_worker
+
     settings = load_settings()
     configure_logging(settings.log_level)
     database = Database(settings.effective_database_url)

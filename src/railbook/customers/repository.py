@@ -30,7 +30,7 @@ def get_live(session: Session, principal: Principal, customer_id: str, *, lock: 
 
 
 # Built once with parameters and run on the driver: the create path runs it on every request
-# (bench/, issue 7). Keyed by whether the row is locked.
+# (docs/decisions.md, Performance). Keyed by whether the row is locked.
 _LIVE_ID_QUERY = select(Customer.id).where(
     Customer.id == bindparam("customer_id"),
     Customer.platform_id == bindparam("platform_id"),

@@ -72,7 +72,7 @@ class NewAccount:
     """A created account's row as inserted: rendered as an ExternalAccount is, without ORM instrumentation.
 
     Building the instrumented object only to read its attributes back cost a sixth of a create's
-    database-side CPU (bench/, issue 7).
+    database-side CPU (docs/decisions.md, Performance).
     """
 
     id: str

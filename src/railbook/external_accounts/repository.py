@@ -40,7 +40,7 @@ def _live_by_id(*, platform_owned: bool) -> Select[ExternalAccount]:
     )
 
 
-# Built once with parameters (GET by id runs one per request; bench/, issue 7).
+# Built once with parameters (GET by id runs one per request; docs/decisions.md, Performance).
 _LIVE_BY_ID = {platform_owned: _live_by_id(platform_owned=platform_owned) for platform_owned in (False, True)}
 
 
@@ -52,7 +52,7 @@ def get_live(
     return session.scalar(_LIVE_BY_ID[platform_owned], parameters)
 
 
-# Built once with parameters and run on the driver: every create runs it (bench/, issue 7).
+# Built once with parameters and run on the driver: every create runs it (docs/decisions.md, Performance).
 _DESTINATION_ID = DriverStatement(
     select(ExternalAccount.id).where(
         *_VISIBLE,
@@ -63,15 +63,14 @@ _DESTINATION_ID = DriverStatement(
 )
 
 
-def find_destination_id(
-    connection: Connection, principal: Principal, owner_key: str, account_type: str, identifier: str
-) -> str | None:
-    """The id of a live account of this owner already pointing at the same destination."""
+def find_destination_id(connection: Connection, account: NewAccount) -> str | None:
+    """The id of a live account of the same owner already pointing at `account`'s destination."""
     parameters = {
-        **principal.scope_parameters(),
-        "owner_key": owner_key,
-        "account_type": account_type,
-        "identifier": identifier,
+        "platform_id": account.platform_id,
+        "mode": account.mode,
+        "owner_key": account.owner_key,
+        "account_type": account.account_type,
+        "identifier": account.primary_identifier,
     }
     found: str | None = _DESTINATION_ID.scalar(connection, parameters)
     return found
@@ -81,7 +80,7 @@ _COLUMNS = tuple(column.key for column in table_of(ExternalAccount).columns)
 
 
 # A table INSERT with the values as parameters, compiled once: `.values(...)` made SQLAlchemy
-# build a cache key over every value on every create (bench/, issue 7).
+# build a cache key over every value on every create (docs/decisions.md, Performance).
 _INSERT = DriverStatement(insert(table_of(ExternalAccount)), column_keys=_COLUMNS)
 
 

@@ -6,24 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from railbook.auth import authenticate
 from railbook.db import Database
 from railbook.external_accounts import parsing, repository, service
 from railbook.external_accounts.models import ExternalAccount
 from railbook.idempotency.route import idempotent_post
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
-from railbook.plaid import service as plaid
 from railbook.principal import Principal
 from railbook.routing import GridRoute, read_json
-from railbook.web import DB, Caller, PageRequest, Paging, list_body
+from railbook.web import DB, Caller, PageRequest, Paging, authenticate, list_body
 
 router = APIRouter(tags=["External Accounts"], route_class=GridRoute)
 
 
 async def _create(request: Request, *, customer_path: bool) -> JSONBody:
     # The hottest write runs on the event loop with no dependency pass and no thread hop: the
-    # parse is CPU work either way, and the statements go to the group commit's thread (bench/, issue 7).
+    # parse is CPU work either way, and the statements go to the group commit's thread (docs/decisions.md, Performance).
     caller = await authenticate(request)
     parsed = parsing.parse_create(await read_json(request), caller, customer_path=customer_path)
     database: Database = request.app.state.database
@@ -93,7 +91,6 @@ def delete_customer_account(caller: Caller, database: DB, externalAccountId: str
     """Delete (soft) a customer external account."""
     with database.transaction() as session:
         service.delete(session, caller, externalAccountId, platform_owned=False)
-        plaid.forget_item(session, externalAccountId)
     return Response(status_code=204)
 
 

@@ -17,11 +17,16 @@ from railbook.external_accounts.models import ExternalAccount, NewAccount, Statu
 from railbook.external_accounts.parsing import ParsedCreate
 from railbook.external_accounts.rails.registry import MODELS
 from railbook.external_accounts.review import Review, review_new_account
+from railbook.external_accounts.rows import new_account_row
+from railbook.jobs.queue import enqueue
 from railbook.kit.clock import utcnow
 from railbook.kit.driver_sql import DriverStatement
-from railbook.kit.ids import new_id
 from railbook.principal import Principal
 from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, emit
+
+# Queued with every deletion for the packages that keep something of an account (Plaid removes its
+# Item): each subscribes by handling this kind, so this package needs to know none of them.
+DELETED_KIND = "external_accounts.deleted"
 
 # Compiled once, run on the driver: values go in as parameters (see repository.insert_account).
 _INSERT_STATUS_CHANGE = DriverStatement(
@@ -83,53 +88,40 @@ def create(connection: Connection, principal: Principal, parsed: ParsedCreate, *
     # Taking the default flag locks the customer, so concurrent creates take it one after another.
     if customer_id is not None and not customers.is_live(connection, principal, customer_id, lock=wants_default):
         raise NotFound("USER_NOT_FOUND", f"Customer {customer_id} not found")
-    info = parsed.info
-    stored = info.stored()
-    account_type = str(stored["accountType"])
-    sent_type = str(info.model_dump(include={"account_type"})["account_type"])
-    legacy_type = sent_type if sent_type != account_type else None
-    owner_key = customer_id or repository.PLATFORM_OWNER
-    identifier = info.primary_identifier()
-    existing_id = repository.find_destination_id(connection, principal, owner_key, account_type, identifier)
-    if existing_id is not None:
-        raise Conflict("This external account already exists", details={"existingId": existing_id})
-    review = review_at_creation(principal, parsed, stored)
-    make_default = wants_default and customer_id is not None
-    if make_default and customer_id is not None:
-        repository.clear_default(connection, customer_id)
-    now = utcnow()
-    account = NewAccount(
-        id=new_id("ExternalAccount"),
+    stored = parsed.info.stored()
+    account = new_account_row(
         platform_id=principal.platform_id,
         mode=principal.mode.value,
         customer_id=customer_id,
-        owner_key=owner_key,
-        account_type=account_type,
-        legacy_type=legacy_type,
+        info=parsed.info,
+        stored=stored,
         currency=envelope.currency,
-        status=review.status if review else "ACTIVE",
+        review=review_at_creation(principal, parsed, stored),
         platform_account_id=envelope.platform_account_id,
         ownership_type=envelope.ownership_type,
         crypto_network=parsed.crypto_network,
-        is_default=True if make_default else None,
-        verification_status=review.verification if review else None,
-        verified_name=review.verified_name if review else None,
-        primary_identifier=identifier,
-        account_info=stored,
-        created_at=now,
-        updated_at=now,
-        deleted_at=None,
+        is_default=wants_default and customer_id is not None,
     )
+    store_new(connection, account, reason="created", actor=f"token:{principal.token_id}")
+    return account
+
+
+def store_new(connection: Connection, account: NewAccount, *, reason: str, actor: str) -> None:
+    """Insert a new account with its first audit entry: 409 (naming the live copy) when the destination exists."""
+    existing_id = repository.find_destination_id(connection, account)
+    if existing_id is not None:
+        raise Conflict("This external account already exists", details={"existingId": existing_id})
+    if account.is_default and account.customer_id is not None:
+        repository.clear_default(connection, account.customer_id)
     try:
         # A plain INSERT, not the session's unit of work: the row is only rendered afterwards, and
-        # the ORM flush was the largest share of a create's time (bench/, issue 7).
+        # the ORM flush was the largest share of a create's time (docs/decisions.md, Performance).
         repository.insert_account(connection, account)
     except IntegrityError as exc:
         # Only a concurrent create of the same destination gets here: the default flag is taken
         # under the customer's row lock, and the duplicate check above saw no live copy.
         raise Conflict("This external account already exists") from exc
-    _audit(connection, account, None, account.status, "created", f"token:{principal.token_id}")
-    return account
+    _audit(connection, account, None, account.status, reason, actor)
 
 
 def review_at_creation(principal: Principal, parsed: ParsedCreate, stored: dict[str, Any]) -> Review | None:
@@ -168,6 +160,7 @@ def delete(session: Session, principal: Principal, account_id: str, *, platform_
     account.updated_at = now
     account.is_default = None
     session.flush()
+    enqueue(session, DELETED_KIND, {"externalAccountId": account.id})
     return account
 
 
@@ -190,11 +183,6 @@ def change_status(
         render(account),
         resource_key=account.id,
     )
-
-
-def audit_creation(session: Session, account: ExternalAccount, reason: str) -> None:
-    """Record an account's first status (for accounts created outside `create`, such as Plaid links)."""
-    _audit(session.connection(), account, None, account.status, reason, "railbook")
 
 
 def _audit(

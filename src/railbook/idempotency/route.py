@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from railbook.auth import authenticate
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.errors import Conflict, GridError, InvalidInput, error_response
 from railbook.idempotency import store
 from railbook.routing import GridRoute
+from railbook.web import authenticate
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255

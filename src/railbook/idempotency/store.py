@@ -60,7 +60,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 _RECORDS = table_of(IdempotencyRecord)
-# Built once with parameters: every request with a key runs these (bench/, issue 7).
+# Built once with parameters: every request with a key runs these (docs/decisions.md, Performance).
 _INSERT = insert(_RECORDS)
 _EXISTING = select(IdempotencyRecord).where(
     IdempotencyRecord.platform_id == bindparam("platform_id"),

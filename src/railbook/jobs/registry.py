@@ -16,7 +16,7 @@ from railbook.db import Database
 from railbook.kit.crypto import MasterKeys
 
 # What a handler leaves for the worker to write on the connection that records the job's outcome:
-# it commits with it, so a run costs one write transaction instead of two (bench/, issue 7).
+# it commits with it, so a run costs one write transaction instead of two (docs/decisions.md, Performance).
 OutcomeWrites = Callable[[Connection], None]
 
 

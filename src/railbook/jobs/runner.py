@@ -26,7 +26,7 @@ log = logging.getLogger("railbook.jobs")
 
 _ERROR_LIMIT = 2000
 # With jobs still running, the worker searches for more once this many have finished (at most
-# half its threads): 4 took webhook deliveries from 113/s to 139/s (bench/, issue 7).
+# half its threads): fewer searches, more deliveries (docs/decisions.md, Performance).
 CLAIM_BATCH = 4
 
 
@@ -68,7 +68,7 @@ def _not_blocked_by_earlier() -> Any:
 
 # The worker's statements are built once, with parameters for what changes between runs: building
 # and cache-keying SQLAlchemy expressions on every claim and finish was about a fifth of a busy
-# worker's CPU (py-spy --gil, bench/, issue 7).
+# worker's CPU (docs/decisions.md, Performance).
 _RUNNING_PER_KEY = (
     select(Job.concurrency_key, func.count())
     .where(Job.concurrency_key.is_not(None), Job.status == "running", Job.lease_until >= bindparam("now"))
@@ -221,7 +221,7 @@ class Worker:
                 # Claim again at once only when the claim was cut short by the free slots: fewer than
                 # asked means nothing else is runnable now, and asking again would repeat the same
                 # search under the write lock (with a backlog held back by a concurrency cap, that
-                # second search cost as much as a delivery; bench/, issue 7).
+                # second search cost as much as a delivery; docs/decisions.md, Performance).
                 should_claim = claimed > 0 and claimed == wanted and self._free_slots() > 0
                 if should_claim:
                     continue
@@ -255,7 +255,7 @@ class Worker:
     def _claim_is_due(self) -> bool:
         # New jobs, or an idle worker: at once (latency). A backlog: once a few jobs have finished,
         # because each claim searches the queue, and claiming into every single freed slot was a
-        # quarter of a busy worker's time (bench/, issue 7). Called with self._lock held.
+        # quarter of a busy worker's time (docs/decisions.md, Performance). Called with self._lock held.
         return self._announced or self._running == 0 or self._finished_since_claim >= self._claim_batch
 
     def _free_slots(self) -> int:
@@ -280,7 +280,7 @@ class Worker:
         """How long to sleep before looking for work again when nothing wakes the loop."""
         if self._free_slots() < self.concurrency:
             # A job of ours finishing wakes the loop anyway: asking the database when the next job
-            # is due after every finished job cost ~10 % of a busy worker (bench/, issue 7).
+            # is due after every finished job was a visible share of a busy worker (docs/decisions.md, Performance).
             return self.poll_seconds
         return self._seconds_until_next_job()
 
@@ -329,7 +329,7 @@ class Worker:
             running = self._running_per_key(connection, now)
             parameters = search.parameters(now, window, running)
             # Plain rows and one UPDATE, not ORM objects: claims run once per batch of jobs and
-            # were a third of a busy worker's time (bench/, issue 7).
+            # were a third of a busy worker's time (docs/decisions.md, Performance).
             candidates: list[Any] = []
             for statement in search.statements:
                 candidates.extend(connection.execute(statement, parameters).all())
@@ -449,7 +449,7 @@ class Worker:
                     enqueue(session, periodic.name, {}, ordering_key=_periodic_key(periodic.name),
                             delay_seconds=periodic.every_seconds)  # fmt: skip
 
-        # Shared with the outcomes of jobs finishing at the same moment (bench/, issue 7).
+        # Shared with the outcomes of jobs finishing at the same moment (docs/decisions.md, Performance).
         self.database.grouped.run(record_outcome)
 
     def _release_held(self) -> None:

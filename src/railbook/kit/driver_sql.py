@@ -27,8 +27,8 @@ class DriverStatement:
     """A statement of the create path, without SQLAlchemy's per-run work (cache key, execution context, result).
 
     SQLAlchemy still compiles the statement (once per dialect) and supplies each column type's
-    conversion; only the run goes straight to the driver, inside the connection's transaction:
-    22 µs a SELECT through `Connection.scalar`, 3 µs this way (bench/, issue 7). Driver errors come
+    conversion; only the run goes straight to the driver, inside the connection's transaction, at a
+    seventh of the cost of `Connection.scalar` (docs/decisions.md, Performance). Driver errors come
     out as SQLAlchemy's (IntegrityError, OperationalError...), exactly as from `Connection.execute`.
     """
 

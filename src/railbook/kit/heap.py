@@ -12,7 +12,7 @@ YOUNG_GENERATION_THRESHOLD = 10_000
 def settle_for_serving() -> None:
     """Keep what start-up built out of later collections, and collect young objects less often."""
     # Full collections walked every module, model and compiled schema built at start-up: 130-150 ms
-    # each, a stall for every request in flight and the whole p99 of creates (bench/, issue 7).
+    # each, a stall for every request in flight and the whole p99 of creates (docs/decisions.md, Performance).
     # Frozen objects are never collected, so this runs once, in the process's own entry point only.
     gc.collect()
     gc.freeze()

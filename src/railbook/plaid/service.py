@@ -6,17 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from railbook.customers import repository as customers
 from railbook.customers.models import Customer
 from railbook.errors import Conflict, GridError, InvalidInput, NotFound
-from railbook.external_accounts.models import ExternalAccount
+from railbook.external_accounts.models import NewAccount
 from railbook.external_accounts.rails.us import UsdAccount
-from railbook.external_accounts.repository import PLATFORM_OWNER
-from railbook.external_accounts.service import audit_creation
+from railbook.external_accounts.review import Review
+from railbook.external_accounts.rows import new_account_row
+from railbook.external_accounts.service import store_new
 from railbook.jobs.queue import enqueue
 from railbook.kit.clock import utcnow
 from railbook.kit.crypto import MasterKeys
@@ -26,6 +25,7 @@ from railbook.principal import Principal
 from railbook.providers.plaid.results import ItemAccounts, PlaidAccount
 
 VERIFY_KIND = "plaid.verify"
+# Jobs of this kind (payload `plaidItemId`) may still be queued from before deletions became events.
 REMOVE_KIND = "plaid.remove_item"
 # Depository accounts that can receive ACH, in order of preference when the platform names none.
 USABLE_SUBTYPES = ("checking", "savings")
@@ -98,7 +98,7 @@ def choose_account(accounts: ItemAccounts, account_id: str | None) -> PlaidAccou
 
 def create_pending_account(
     session: Session, keys: MasterKeys, link: LinkSession, exchanged: Exchanged, account: PlaidAccount
-) -> ExternalAccount:
+) -> NewAccount:
     """The USD account, PENDING until the holder's identity is checked; the Item is kept for later calls."""
     customer = session.get(Customer, link.customer_id)
     if customer is None or customer.deleted_at is not None:
@@ -115,29 +115,19 @@ def create_pending_account(
     if exchanged.accounts.institution_name:
         info["bankName"] = exchanged.accounts.institution_name[:140]
     model = UsdAccount.model_validate(info)
-    stored = model.stored()
     now = utcnow()
-    external = ExternalAccount(
-        id=new_id("ExternalAccount"),
+    # The holder's identity is checked by a job (`plaid.verify`): until it decides, the account waits.
+    external = new_account_row(
         platform_id=link.platform_id,
         mode=link.mode,
         customer_id=customer.id,
-        owner_key=customer.id or PLATFORM_OWNER,
-        account_type="USD_ACCOUNT",
+        info=model,
+        stored=model.stored(),
         currency="USD",
-        status="PENDING",
-        verification_status="PENDING",
-        primary_identifier=model.primary_identifier(),
-        account_info=stored,
+        review=Review(verification="PENDING", status="PENDING"),
         created_at=now,
-        updated_at=now,
     )
-    session.add(external)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict("This customer already has an external account for this bank account") from exc
+    store_new(session.connection(), external, reason="linked through Plaid", actor="railbook")
     item_row_id = new_id("PlaidItem")
     session.add(
         PlaidItem(
@@ -151,16 +141,8 @@ def create_pending_account(
     )
     link.external_account_id = external.id
     link.used_at = now
-    audit_creation(session, external, "linked through Plaid")
     enqueue(session, VERIFY_KIND, {"externalAccountId": external.id}, ordering_key=f"plaid:{external.id}")
     return external
-
-
-def forget_item(session: Session, external_account_id: str) -> None:
-    """When a linked account is deleted, queue the removal of its Plaid Item (off the request path)."""
-    item = session.scalar(select(PlaidItem).where(PlaidItem.external_account_id == external_account_id))
-    if item is not None and item.removed_at is None:
-        enqueue(session, REMOVE_KIND, {"plaidItemId": item.id})
 
 
 def _provisional_beneficiary(customer: Customer) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from railbook.config import Settings
 from railbook.customers.models import Customer
 from railbook.external_accounts.models import ExternalAccount
 from railbook.external_accounts.review import STATUS_FOR_VERIFICATION, compare_names
-from railbook.external_accounts.service import change_status
+from railbook.external_accounts.service import DELETED_KIND, change_status
 from railbook.jobs.registry import Registry, RetryLater, RetryPolicy, TaskContext
 from railbook.kit.clock import utcnow
 from railbook.kit.countries import ALPHA_2
@@ -92,11 +92,25 @@ def _decide(
         change_status(session, account, status, reason=reason, actor="plaid")
 
 
-def run_remove(context: TaskContext, payload: dict[str, Any]) -> None:
-    """Tell Plaid the Item is no longer needed (after the account was deleted)."""
+def run_account_deleted(context: TaskContext, payload: dict[str, Any]) -> None:
+    """An external account was deleted: if Plaid linked it, tell Plaid the Item is no longer needed."""
     with context.database.reading() as session:
-        item = session.get(PlaidItem, str(payload["plaidItemId"]))
-    if item is None:
+        item_id = session.scalar(
+            select(PlaidItem.id).where(PlaidItem.external_account_id == str(payload["externalAccountId"]))
+        )
+    if item_id is not None:
+        _remove(context, item_id)
+
+
+def run_remove(context: TaskContext, payload: dict[str, Any]) -> None:
+    """Remove one Item (jobs queued by earlier versions, which named the Item)."""
+    _remove(context, str(payload["plaidItemId"]))
+
+
+def _remove(context: TaskContext, item_id: str) -> None:
+    with context.database.reading() as session:
+        item = session.get(PlaidItem, item_id)
+    if item is None or item.removed_at is not None:
         return
     try:
         context.plaid.remove_item(_access_token(context, item))
@@ -117,3 +131,5 @@ def register(registry: Registry, settings: Settings) -> None:
     lease = max(settings.job_lease_seconds, settings.plaid_timeout_seconds + 1)
     registry.register(VERIFY_KIND, run_verify, retry=policy, lease_seconds=lease)
     registry.register(REMOVE_KIND, run_remove, retry=policy, lease_seconds=lease)
+    # Plaid learns of deletions by subscribing to the accounts' own job kind.
+    registry.register(DELETED_KIND, run_account_deleted, retry=policy, lease_seconds=lease)

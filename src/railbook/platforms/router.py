@@ -16,10 +16,10 @@ router = APIRouter(tags=["Platform Configuration"], route_class=GridRoute)
 
 
 @router.get("/config")
-def get_platform_config(caller: Caller, database: DB, keys: Keys) -> JSONBody:
+def get_platform_config(caller: Caller, database: DB) -> JSONBody:
     """The platform's configuration in the caller's mode."""
     with database.transaction() as session:
-        body = config.render(config.get_config(session, keys, caller))
+        body = config.render(session, config.get_config(session, caller))
     return JSONBody(body)
 
 
@@ -29,5 +29,5 @@ def update_platform_config(
 ) -> JSONBody:
     """Change the configuration; setting the webhook endpoint sends it a TEST webhook."""
     with database.transaction() as session:
-        body = config.render(config.update_config(session, keys, caller, request))
+        body = config.render(session, config.update_config(session, keys, caller, request))
     return JSONBody(body)

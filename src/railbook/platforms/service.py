@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from railbook.auth.models import ApiToken
+from railbook.auth.verifier import hash_secret
 from railbook.config import Mode
 from railbook.kit.clock import utcnow
-from railbook.kit.crypto import MasterKeys, generate_signing_key
+from railbook.kit.crypto import MasterKeys
 from railbook.kit.ids import new_id, new_uuid
-from railbook.platforms.models import ApiToken, Platform, PlatformEnvironment
+from railbook.platforms.models import Platform, PlatformEnvironment
+from railbook.webhooks.endpoints import ensure_endpoint
 
 DEFAULT_PLATFORM = "default"
 
@@ -29,23 +31,19 @@ class MintedToken:
     mode: Mode
 
 
-def hash_secret(secret: str) -> str:
-    """SHA-256 of the secret: secrets are 256 random bits, so a slow hash buys nothing."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def find_platform(session: Session, name: str) -> Platform | None:
     """The platform called `name`, if any."""
     return session.scalar(select(Platform).where(Platform.name == name))
 
 
 def create_platform(session: Session, keys: MasterKeys, name: str) -> Platform:
-    """A new platform called `name`, with a sandbox and a production environment."""
+    """A new platform called `name`, with a sandbox and a production environment and their webhook keys."""
     platform = Platform(id=new_id("Platform"), name=name, created_at=utcnow())
     session.add(platform)
     session.flush()
     for mode in Mode:
-        ensure_environment(session, keys, platform.id, mode)
+        ensure_environment(session, platform.id, mode)
+        ensure_endpoint(session, keys, platform.id, mode)
     return platform
 
 
@@ -63,24 +61,14 @@ def find_environment(session: Session, platform_id: str, mode: Mode) -> Platform
     )
 
 
-def ensure_environment(session: Session, keys: MasterKeys, platform_id: str, mode: Mode) -> PlatformEnvironment:
-    """The (platform, mode) environment, created with a fresh P-256 webhook key pair if missing."""
+def ensure_environment(session: Session, platform_id: str, mode: Mode) -> PlatformEnvironment:
+    """The (platform, mode) environment, created with an empty configuration if missing."""
     existing = find_environment(session, platform_id, mode)
     if existing is not None:
         return existing
-    environment_id = new_id("PlatformConfig")
-    private_der, public_pem = generate_signing_key()
     now = utcnow()
     environment = PlatformEnvironment(
-        id=environment_id,
-        platform_id=platform_id,
-        mode=mode.value,
-        webhook_endpoint=None,
-        config={},
-        signing_key=keys.encrypt(private_der, environment_id.encode()),
-        public_key_pem=public_pem,
-        created_at=now,
-        updated_at=now,
+        id=new_id("PlatformConfig"), platform_id=platform_id, mode=mode.value, config={}, created_at=now, updated_at=now
     )
     session.add(environment)
     session.flush()

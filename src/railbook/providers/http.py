@@ -36,7 +36,7 @@ def post_once(
     """POST `body` to `url` once and read the answer; a redirect is an answer, not followed.
 
     Straight to the transport: a webhook needs none of a client's cookie, auth and redirect
-    handling, which was a tenth of each delivery's CPU (bench/, issue 7).
+    handling, which was a tenth of each delivery's CPU (docs/decisions.md, Performance).
     """
     request = httpx.Request(
         "POST",

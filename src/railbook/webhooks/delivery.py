@@ -15,9 +15,8 @@ from railbook.config import Mode, Settings
 from railbook.db import Database, table_of
 from railbook.kit.clock import utcnow
 from railbook.kit.crypto import MasterKeys, sign
-from railbook.platforms.models import PlatformEnvironment
 from railbook.providers.http import post_once
-from railbook.webhooks.models import WebhookAttempt, WebhookEvent
+from railbook.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookEvent
 
 SIGNATURE_HEADER = "X-Grid-Signature"
 EXCERPT_BYTES = 1024
@@ -57,8 +56,8 @@ def non_public_address(url: str) -> str | None:
     return None
 
 
-# One query for the event and its platform environment, as plain columns (not ORM objects), built
-# once: building it per delivery was a measurable share of a busy worker (bench/, issue 7).
+# One query for the event and its endpoint, as plain columns (not ORM objects), built
+# once: building it per delivery was a measurable share of a busy worker (docs/decisions.md, Performance).
 _EVENT_TO_DELIVER = (
     select(
         WebhookEvent.id,
@@ -66,16 +65,13 @@ _EVENT_TO_DELIVER = (
         WebhookEvent.type,
         WebhookEvent.body,
         WebhookEvent.state,
-        PlatformEnvironment.id.label("environment_id"),
-        PlatformEnvironment.webhook_endpoint,
-        PlatformEnvironment.signing_key,
+        WebhookEndpoint.id.label("endpoint_id"),
+        WebhookEndpoint.url,
+        WebhookEndpoint.signing_key,
     )
     .outerjoin(
-        PlatformEnvironment,
-        and_(
-            PlatformEnvironment.platform_id == WebhookEvent.platform_id,
-            PlatformEnvironment.mode == WebhookEvent.mode,
-        ),
+        WebhookEndpoint,
+        and_(WebhookEndpoint.platform_id == WebhookEvent.platform_id, WebhookEndpoint.mode == WebhookEvent.mode),
     )
     .where(WebhookEvent.id == bindparam("event_id"))
 )
@@ -92,15 +88,15 @@ def attempt_delivery(
         event = connection.execute(_EVENT_TO_DELIVER, {"event_id": event_id}).one_or_none()
     if event is None or event.state in ("delivered", "duplicate"):
         return None
-    url = event.webhook_endpoint
-    if event.environment_id is None or not url:
+    url = event.url
+    if event.endpoint_id is None or not url:
         return Attempt(event_id, "skipped", event.type, error="no webhook endpoint configured")
     if event.mode == Mode.PRODUCTION.value and not settings.webhook_allow_private:
         refusal = non_public_address(url)
         if refusal:
             return Attempt(event_id, "failed", event.type, url=url, error=refusal)
     body = event.body.encode()
-    private_key = keys.decrypt(event.signing_key, event.environment_id.encode())
+    private_key = keys.decrypt(event.signing_key, event.endpoint_id.encode())
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(private_key, body)}
     started = time.perf_counter()
     try:

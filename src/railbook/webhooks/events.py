@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
 from railbook.config import Mode
+from railbook.db import table_of
 from railbook.jobs.queue import enqueue
 from railbook.kit.clock import rfc3339, utcnow
 from railbook.kit.ids import new_id
@@ -17,34 +20,53 @@ DELIVER_KIND = "webhooks.deliver"
 TEST = "TEST"
 EXTERNAL_ACCOUNT_STATUS_UPDATED = "EXTERNAL_ACCOUNT.STATUS_UPDATED"
 
+# A Core statement: a Session and a plain Connection (the group commit's) store an event alike.
+_INSERT_EVENT = insert(table_of(WebhookEvent))
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """What delivery needs to know of an event just stored."""
+
+    id: str
+    platform_id: str
+    mode: str
+    resource_key: str | None
+
 
 def new_event(
-    session: Session, platform_id: str, mode: Mode, type_: str, data: dict[str, Any], resource_key: str | None
-) -> WebhookEvent:
+    executor: Session | Connection,
+    platform_id: str,
+    mode: Mode,
+    type_: str,
+    data: dict[str, Any],
+    resource_key: str | None,
+) -> StoredEvent:
     """Store an event with its final body (the same bytes are signed and sent on every attempt)."""
     event_id = new_id("Webhook")
     now = utcnow()
     body = orjson.dumps({"id": event_id, "type": type_, "timestamp": rfc3339(now), "data": data}).decode()
-    event = WebhookEvent(
-        id=event_id,
-        platform_id=platform_id,
-        mode=mode.value,
-        type=type_,
-        body=body,
-        resource_key=resource_key,
-        state="pending",
-        created_at=now,
+    executor.execute(
+        _INSERT_EVENT,
+        {
+            "id": event_id,
+            "platform_id": platform_id,
+            "mode": mode.value,
+            "type": type_,
+            "body": body,
+            "resource_key": resource_key,
+            "state": "pending",
+            "created_at": now,
+        },
     )
-    session.add(event)
-    session.flush()
-    return event
+    return StoredEvent(event_id, platform_id, mode.value, resource_key)
 
 
-def enqueue_delivery(session: Session, event: WebhookEvent) -> None:
+def enqueue_delivery(executor: Session | Connection, event: StoredEvent) -> None:
     """Queue (or re-queue) delivery of a stored event."""
     scope = f"{event.platform_id}:{event.mode}"
     enqueue(
-        session,
+        executor,
         DELIVER_KIND,
         {"eventId": event.id},
         # Events about one resource reach the receiver in the order they were emitted.
@@ -55,15 +77,19 @@ def enqueue_delivery(session: Session, event: WebhookEvent) -> None:
 
 
 def emit(
-    session: Session,
+    executor: Session | Connection,
     platform_id: str,
     mode: Mode,
     type_: str,
     data: dict[str, Any],
     *,
     resource_key: str | None = None,
-) -> WebhookEvent:
-    """Record a webhook and schedule its delivery; both commit with the caller's change or not at all."""
-    event = new_event(session, platform_id, mode, type_, data, resource_key)
-    enqueue_delivery(session, event)
+) -> StoredEvent:
+    """Record a webhook and schedule its delivery; both commit with the caller's change or not at all.
+
+    Works on the caller's Session or plain Connection alike, so a write on the group commit's
+    connection can emit without knowing anything of the group commit.
+    """
+    event = new_event(executor, platform_id, mode, type_, data, resource_key)
+    enqueue_delivery(executor, event)
     return event

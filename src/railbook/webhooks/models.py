@@ -1,15 +1,34 @@
-"""Tables: webhook events and their delivery attempts."""
+"""Tables: webhook endpoints with their signing keys, events, and delivery attempts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from railbook.db import Base, UTCDateTime
 
 AttemptSeq = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class WebhookEndpoint(Base):
+    """Where a platform's events go in one mode, and the P-256 key pair that signs them."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"))
+    mode: Mapped[str] = mapped_column(String(16))
+    # `webhookEndpoint` of /config; None until the platform sets one.
+    url: Mapped[str | None] = mapped_column(Text, default=None)
+    # PKCS8 DER of the private key, encrypted under the master key (record id as AAD).
+    signing_key: Mapped[str] = mapped_column(Text)
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("platform_id", "mode", name="uq_webhook_endpoints_platform_mode"),)
 
 
 class WebhookEvent(Base):

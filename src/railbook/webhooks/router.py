@@ -6,10 +6,10 @@ from fastapi import APIRouter
 
 from railbook.errors import GridError, NotFound
 from railbook.kit.wire import JSONBody
-from railbook.platforms.service import ensure_environment
 from railbook.routing import GridRoute
 from railbook.web import DB, AppSettings, Caller, Keys, Sender
 from railbook.webhooks.delivery import attempt_delivery, mark_failed, record
+from railbook.webhooks.endpoints import ensure_endpoint
 from railbook.webhooks.events import TEST, new_event
 
 router = APIRouter(tags=["Sandbox"], route_class=GridRoute)
@@ -21,8 +21,7 @@ def send_test_webhook(caller: Caller, database: DB, keys: Keys, sender: Sender, 
     if not caller.is_sandbox:
         raise NotFound("REFERENCE_NOT_FOUND", "The sandbox endpoints exist only for sandbox tokens")
     with database.transaction() as session:
-        environment = ensure_environment(session, keys, caller.platform_id, caller.mode)
-        if not environment.webhook_endpoint:
+        if not ensure_endpoint(session, keys, caller.platform_id, caller.mode).url:
             raise GridError(400, "WEBHOOK_ENDPOINT_NOT_SET", "Set webhookEndpoint with PATCH /config first")
         event_id = new_event(session, caller.platform_id, caller.mode, TEST, {}, None).id
     attempt = attempt_delivery(database, keys, sender, settings, event_id)
