@@ -19,6 +19,8 @@ from railbook.jobs.queue import enqueue
 from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, RetryPolicy, TaskContext
 from railbook.jobs.runner import Worker
 from railbook.providers.http import build_sender
+from railbook.providers.issuers import build_issuer_clients
+from railbook.providers.plaid import build as build_plaid
 from tests.conftest import TEST_KEYS
 
 FAST = RetryPolicy(max_attempts=3, base_seconds=0.01, max_seconds=0.02)
@@ -43,7 +45,10 @@ def make_worker(
     cap = options.pop("max_concurrent_per_key", None)
     for name, handler in kinds.items():
         registry.register(name, handler, retry=policy, lease_seconds=lease, max_concurrent_per_key=cap)
-    context = TaskContext(database=database, settings=settings, keys=TEST_KEYS, sender=sender)
+    context = TaskContext(
+        database=database, settings=settings, keys=TEST_KEYS, sender=sender, plaid=build_plaid(settings),
+        issuers=build_issuer_clients(settings),
+    )  # fmt: skip
     return Worker(database, registry, context, **options)
 
 

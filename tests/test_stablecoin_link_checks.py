@@ -53,7 +53,9 @@ def worker(checked_settings: Settings, database: Database, brale: BraleControl) 
         build_sender() as sender,
         BraleClient(brale.url, brale.url, timeout_seconds=5, max_retries=0) as brale_client,
     ):
-        yield build_worker(checked_settings, database, load_master_keys(checked_settings), sender, brale=brale_client)
+        yield build_worker(
+            checked_settings, database, load_master_keys(checked_settings), sender, issuers={"BRALE": brale_client}
+        )
 
 
 def credentials(brale: BraleControl, secret: str, accounts: tuple[str, ...] = (ACCOUNT,)) -> dict[str, Any]:
@@ -194,6 +196,8 @@ def test_key_rotation_keeps_the_stored_credentials_usable(
         build_sender() as sender,
         BraleClient(brale.url, brale.url, timeout_seconds=5, max_retries=0) as client,
     ):
-        check_now(build_worker(rotated, database, load_master_keys(rotated), sender, brale=client), database)
+        check_now(
+            build_worker(rotated, database, load_master_keys(rotated), sender, issuers={"BRALE": client}), database
+        )
     checked = conform(api.get(f"{PATH}/{linked['id']}"))
     assert checked["status"] == "ACTIVE" and checked["lastVerifiedAt"] > linked["lastVerifiedAt"]

@@ -16,6 +16,7 @@ import railbook.tables  # noqa: F401 - every table, for foreign keys that span d
 from railbook import API_PREFIX
 from railbook.auth.verifier import TokenVerifier
 from railbook.config import Settings
+from railbook.context import AppContext
 from railbook.customers.router import router as customers_router
 from railbook.db import Database
 from railbook.errors import install_error_handlers
@@ -29,13 +30,14 @@ from railbook.middleware import RequestContextMiddleware
 from railbook.openapi import build_document
 from railbook.plaid.router import router as plaid_router
 from railbook.platforms.router import router as config_router
-from railbook.providers.brale.client import BraleClient
-from railbook.providers.brale.simulator import create_brale_simulator
+from railbook.providers import brale
 from railbook.providers.http import build_sender
-from railbook.providers.plaid.simulator import create_simulator
+from railbook.providers.issuers import build_issuer_clients
+from railbook.providers.plaid import build as build_plaid
+from railbook.providers.plaid import create_simulator
 from railbook.ratelimit import RateLimiter
 from railbook.stablecoin_links.router import router as stablecoin_links_router
-from railbook.tasks import build_worker, plaid_client
+from railbook.tasks import build_registry, build_worker
 from railbook.webhooks.router import router as sandbox_webhooks_router
 
 # SQLite statements are short calls inside the process, each letting go of the GIL and taking it
@@ -56,16 +58,27 @@ def request_threads(settings: Settings, database: Database) -> int:
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     """The Railbook ASGI application for these settings."""
     database = database or Database(settings.effective_database_url)
-    keys = load_master_keys(settings)
-    sender = build_sender()
-    plaid = plaid_client(settings)
-    brale = BraleClient.from_settings(settings)
+    context = AppContext(
+        settings=settings,
+        database=database,
+        keys=load_master_keys(settings),
+        sender=build_sender(),
+        plaid=build_plaid(settings),
+        issuers=build_issuer_clients(settings),
+        registry=build_registry(settings),
+        token_verifier=TokenVerifier(database, settings.auth_cache_seconds),
+        rate_limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
+        cursor_codec=CursorCodec(partial(load_or_create_key, database, "cursor_signing_key")),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = request_threads(settings, database)
-        worker = build_worker(settings, database, keys, sender, plaid, brale) if settings.embedded_worker else None
-        if worker is not None:
+        worker = None
+        if settings.embedded_worker:
+            worker = build_worker(
+                settings, database, context.keys, context.sender, context.plaid, context.issuers, context.registry
+            )
             worker.start()
         try:
             yield
@@ -74,9 +87,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
                 await run_in_threadpool(worker.stop)
             # Requests are over: the create path's committer thread is not needed until the next one.
             await run_in_threadpool(database.grouped.close)
-            sender.close()
-            plaid.close()
-            brale.close()
+            context.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -88,15 +99,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         redoc_url=None,
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.state.settings = settings
-    app.state.database = database
-    app.state.keys = keys
-    app.state.sender = sender
-    app.state.plaid = plaid
-    app.state.brale = brale
-    app.state.token_verifier = TokenVerifier(database, settings.auth_cache_seconds)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-    app.state.cursor_codec = CursorCodec(partial(load_or_create_key, database, "cursor_signing_key"))
+    app.state.context = context
     install_error_handlers(app)
     # Build the accountInfo union now, not on the first request.
     account_info_adapter()
@@ -115,7 +118,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         )
         app.mount("/_simulators/plaid", simulator)
     if settings.brale_env == "simulator" and not (settings.brale_auth_url or settings.brale_api_url):
-        app.mount("/_simulators/brale", create_brale_simulator())
+        app.mount("/_simulators/brale", brale.create_simulator())
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONBody:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 
 import railbook.tables  # noqa: F401 - every table, for foreign keys that span domains
@@ -12,8 +14,10 @@ from railbook.jobs.registry import Registry, TaskContext
 from railbook.jobs.runner import Worker
 from railbook.kit.crypto import MasterKeys
 from railbook.plaid import tasks as plaid_tasks
-from railbook.providers.brale.client import BraleClient
-from railbook.providers.plaid.client import PlaidClient
+from railbook.providers.issuer_api import IssuerClient
+from railbook.providers.issuers import build_issuer_clients
+from railbook.providers.plaid import PlaidApi
+from railbook.providers.plaid import build as build_plaid
 from railbook.stablecoin_links import tasks as stablecoin_link_tasks
 from railbook.webhooks import tasks as webhook_tasks
 
@@ -28,23 +32,14 @@ def build_registry(settings: Settings) -> Registry:
     return registry
 
 
-def plaid_client(settings: Settings) -> PlaidClient:
-    """The Plaid client: Plaid's hosts, or the simulator (mounted on this server unless told otherwise)."""
-    simulator_url = None
-    if settings.plaid_env == "simulator":
-        simulator_url = settings.plaid_simulator_url or f"http://{settings.host}:{settings.port}/_simulators/plaid"
-    return PlaidClient.from_settings(
-        settings, simulator_url=simulator_url, timeout_seconds=settings.plaid_timeout_seconds
-    )
-
-
 def build_worker(
     settings: Settings,
     database: Database,
     keys: MasterKeys,
     sender: httpx.BaseTransport,
-    plaid: PlaidClient | None = None,
-    brale: BraleClient | None = None,
+    plaid: PlaidApi | None = None,
+    issuers: Mapping[str, IssuerClient] | None = None,
+    registry: Registry | None = None,
 ) -> Worker:
     """A worker for these settings, woken whenever this process commits a job."""
     context = TaskContext(
@@ -52,12 +47,12 @@ def build_worker(
         settings=settings,
         keys=keys,
         sender=sender,
-        plaid=plaid or plaid_client(settings),
-        brale=brale or BraleClient.from_settings(settings),
+        plaid=plaid or build_plaid(settings),
+        issuers=issuers if issuers is not None else build_issuer_clients(settings),
     )
     worker = Worker(
         database,
-        build_registry(settings),
+        registry or build_registry(settings),
         context,
         concurrency=settings.worker_concurrency,
         poll_seconds=settings.job_poll_seconds,

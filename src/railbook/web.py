@@ -9,64 +9,58 @@ from typing import Annotated, Any, TypeVar
 import httpx
 from fastapi import Depends, Query, Request
 
-from railbook.auth.verifier import TokenVerifier
 from railbook.config import Settings
+from railbook.context import app_context
 from railbook.db import Database
 from railbook.errors import InvalidInput
 from railbook.kit.crypto import MasterKeys
 from railbook.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorCodec, InvalidCursor, Page, Position
 from railbook.principal import Principal
-from railbook.ratelimit import RateLimiter
 
 T = TypeVar("T")
 
 
 async def authenticate(request: Request) -> Principal:
     """FastAPI dependency: the caller's principal (recorded on the request for the access log), within its rate."""
-    verifier: TokenVerifier = request.app.state.token_verifier
-    principal = await verifier.verify(request.headers.get("authorization"))
+    context = app_context(request)
+    principal = await context.token_verifier.verify(request.headers.get("authorization"))
     if getattr(request.state, "token_id", None) is None:
         # Counted once per request, even when a route authenticates before its dependencies do.
         request.state.token_id = principal.token_id
-        limiter: RateLimiter = request.app.state.rate_limiter
-        limiter.take(principal.token_id)
+        context.rate_limiter.take(principal.token_id)
     return principal
 
 
 Caller = Annotated[Principal, Depends(authenticate)]
 
 # The providers below are `async def` though they never await: FastAPI runs a plain `def`
-# dependency in the thread pool, one thread hand-off per dependency per request (docs/decisions.md, Performance).
+# dependency in the thread pool, one thread hand-off per dependency per request
+# (docs/decisions.md, Performance).
 
 
 async def get_database(request: Request) -> Database:
     """The app's database."""
-    database: Database = request.app.state.database
-    return database
+    return app_context(request).database
 
 
 async def get_settings(request: Request) -> Settings:
     """The app's settings."""
-    settings: Settings = request.app.state.settings
-    return settings
+    return app_context(request).settings
 
 
 async def get_codec(request: Request) -> CursorCodec:
     """The app's cursor codec."""
-    codec: CursorCodec = request.app.state.cursor_codec
-    return codec
+    return app_context(request).cursor_codec
 
 
 async def get_keys(request: Request) -> MasterKeys:
     """The app's master keys."""
-    keys: MasterKeys = request.app.state.keys
-    return keys
+    return app_context(request).keys
 
 
 async def get_sender(request: Request) -> httpx.BaseTransport:
     """The app's shared webhook sender."""
-    sender: httpx.BaseTransport = request.app.state.sender
-    return sender
+    return app_context(request).sender
 
 
 DB = Annotated[Database, Depends(get_database)]

@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import select
 
 from railbook.cli.common import database, fail
-from railbook.webhooks.models import WebhookAttempt, WebhookEvent
+from railbook.webhooks.models import AttemptOutcome, EventState, WebhookAttempt, WebhookEvent
 
 app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
 
@@ -29,7 +29,7 @@ def deliveries(
     if event:
         statement = statement.where(WebhookAttempt.event_id == event)
     if failed:
-        statement = statement.where(WebhookAttempt.outcome == "failed")
+        statement = statement.where(WebhookAttempt.outcome == AttemptOutcome.FAILED)
     with database().reading() as session:
         rows = session.execute(statement).all()
     for attempt, event_type in rows:
@@ -59,6 +59,6 @@ def replay(event_id: str) -> None:
         event = session.get(WebhookEvent, event_id)
         if event is None:
             raise fail(f"no event {event_id}")
-        event.state = "pending"
+        event.state = EventState.PENDING
         enqueue_delivery(session, StoredEvent(event.id, event.platform_id, event.mode, event.resource_key))
     typer.echo(f"queued {event_id} for delivery")

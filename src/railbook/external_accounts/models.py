@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
@@ -12,6 +13,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from railbook.db import Base, JSONDocument, UTCDateTime
 
 AuditSeq = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class AccountStatus(StrEnum):
+    """An external account's status, as the contract names it."""
+
+    ACTIVE = "ACTIVE"
+    PENDING = "PENDING"
+    UNDER_REVIEW = "UNDER_REVIEW"
+    INACTIVE = "INACTIVE"
 
 
 class ExternalAccount(Base):
@@ -29,7 +39,7 @@ class ExternalAccount(Base):
     # The accountType the client used when it belongs to the older generation (answered in kind).
     legacy_type: Mapped[str | None] = mapped_column(String(32), default=None)
     currency: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))  # an AccountStatus
     platform_account_id: Mapped[str | None] = mapped_column(String(255), default=None)
     ownership_type: Mapped[str | None] = mapped_column(String(16), default=None)
     crypto_network: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from railbook.external_accounts.models import ExternalAccount, StatusChange
+from railbook.external_accounts.models import AccountStatus, ExternalAccount, StatusChange
 from railbook.external_accounts.service import change_status
 
 
@@ -21,11 +21,12 @@ class Decision(StrEnum):
 
 
 # decision -> (statuses it applies to, resulting status)
+_REVIEWED = frozenset({AccountStatus.PENDING, AccountStatus.UNDER_REVIEW})
 TRANSITIONS: dict[Decision, tuple[frozenset[str], str]] = {
-    Decision.APPROVE: (frozenset({"PENDING", "UNDER_REVIEW"}), "ACTIVE"),
-    Decision.REJECT: (frozenset({"PENDING", "UNDER_REVIEW"}), "INACTIVE"),
-    Decision.DEACTIVATE: (frozenset({"ACTIVE", "PENDING", "UNDER_REVIEW"}), "INACTIVE"),
-    Decision.REACTIVATE: (frozenset({"INACTIVE"}), "ACTIVE"),
+    Decision.APPROVE: (_REVIEWED, AccountStatus.ACTIVE),
+    Decision.REJECT: (_REVIEWED, AccountStatus.INACTIVE),
+    Decision.DEACTIVATE: (_REVIEWED | {AccountStatus.ACTIVE}, AccountStatus.INACTIVE),
+    Decision.REACTIVATE: (frozenset({AccountStatus.INACTIVE}), AccountStatus.ACTIVE),
 }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from railbook.errors import GridError
+from railbook.external_accounts.models import AccountStatus
 
 # token_set_ratio at or above this (0-100) counts as a partial match: "Jane Smith" vs "Jane Q Smith".
 PARTIAL_MATCH_THRESHOLD = 85.0
@@ -24,12 +25,12 @@ SANDBOX_OUTCOMES = {
 INVALID_ACCOUNT_SUFFIX = "105"
 
 STATUS_FOR_VERIFICATION = {
-    "MATCHED": "ACTIVE",
-    "UNSUPPORTED": "ACTIVE",
-    "CHECKED_BY_RECEIVING_FI": "ACTIVE",
-    "PARTIAL_MATCH": "UNDER_REVIEW",
-    "NOT_MATCHED": "UNDER_REVIEW",
-    "PENDING": "PENDING",
+    "MATCHED": AccountStatus.ACTIVE,
+    "UNSUPPORTED": AccountStatus.ACTIVE,
+    "CHECKED_BY_RECEIVING_FI": AccountStatus.ACTIVE,
+    "PARTIAL_MATCH": AccountStatus.UNDER_REVIEW,
+    "NOT_MATCHED": AccountStatus.UNDER_REVIEW,
+    "PENDING": AccountStatus.PENDING,
 }
 
 

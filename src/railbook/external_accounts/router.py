@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from railbook.context import app_context
 from railbook.db import Database
 from railbook.external_accounts import parsing, repository, service
 from railbook.external_accounts.models import ExternalAccount
@@ -24,7 +25,7 @@ async def _create(request: Request, *, customer_path: bool) -> JSONBody:
     # parse is CPU work either way, and the statements go to the group commit's thread (docs/decisions.md, Performance).
     caller = await authenticate(request)
     parsed = parsing.parse_create(await read_json(request), caller, customer_path=customer_path)
-    database: Database = request.app.state.database
+    database = app_context(request).database
     # Group-committed on a plain connection: creates arriving together share one transaction (a
     # failing one is rerun alone, so it spoils none of the others), and the create runs Core
     # statements only, without a Session's bookkeeping.

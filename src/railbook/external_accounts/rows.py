@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from railbook.external_accounts.models import NewAccount
+from railbook.external_accounts.models import AccountStatus, NewAccount
 from railbook.external_accounts.rails.base import AccountInfo
 from railbook.external_accounts.repository import PLATFORM_OWNER
 from railbook.external_accounts.review import Review
@@ -42,7 +42,7 @@ def new_account_row(
         account_type=account_type,
         legacy_type=sent_type if sent_type != account_type else None,
         currency=currency,
-        status=review.status if review else "ACTIVE",
+        status=review.status if review else AccountStatus.ACTIVE,
         platform_account_id=platform_account_id,
         ownership_type=ownership_type,
         crypto_network=crypto_network,

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from railbook.db import Base, UTCDateTime
+
+
+class KeyState(StrEnum):
+    """running -> done; a running key whose lock has lapsed belongs to a process that died."""
+
+    RUNNING = "running"
+    DONE = "done"
 
 
 class IdempotencyRecord(Base):
@@ -21,8 +29,7 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(String(255))
     # SHA-256 of method, path and the canonical JSON of the body.
     fingerprint: Mapped[str] = mapped_column(String(64))
-    # running -> done; a running row whose lock has lapsed belongs to a process that died.
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))  # a KeyState
     status_code: Mapped[int | None] = mapped_column(Integer, default=None)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime())

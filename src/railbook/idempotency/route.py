@@ -10,8 +10,7 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from railbook.config import Settings
-from railbook.db import Database
+from railbook.context import app_context
 from railbook.errors import Conflict, GridError, InvalidInput, error_response
 from railbook.idempotency import store
 from railbook.routing import GridRoute
@@ -67,8 +66,8 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
     key = _read_key(request, required=required)
     if key is None:
         return await handler(request)
-    database: Database = request.app.state.database
-    settings: Settings = request.app.state.settings
+    context = app_context(request)
+    database, settings = context.database, context.settings
     print_ = store.fingerprint(request.method, request.url.path, await request.body())
     ttl = timedelta(seconds=settings.idempotency_ttl_seconds)
     outcome = await run_in_threadpool(store.claim, database, principal, key, print_, ttl)

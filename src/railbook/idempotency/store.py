@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Executable, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from railbook.db import Database, table_of
-from railbook.idempotency.models import IdempotencyRecord
+from railbook.idempotency.models import IdempotencyRecord, KeyState
 from railbook.kit.clock import utcnow
 from railbook.kit.ids import new_uuid
 from railbook.principal import Principal
@@ -70,7 +70,7 @@ _EXISTING = select(IdempotencyRecord).where(
 _COMPLETE = (
     update(_RECORDS)
     .where(_RECORDS.c.id == bindparam("record_id"))
-    .values(state="done", status_code=bindparam("answer_status"), response_body=bindparam("answer_body"))
+    .values(state=KeyState.DONE, status_code=bindparam("answer_status"), response_body=bindparam("answer_body"))
 )
 _RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"))
 
@@ -94,7 +94,7 @@ def claim(database: Database, principal: Principal, key: str, print_: str, ttl: 
             **scope,
             "id": record_id,
             "fingerprint": print_,
-            "state": "running",
+            "state": KeyState.RUNNING,
             "locked_until": now + RUNNING_LOCK,
             "created_at": now,
             "expires_at": now + ttl,
@@ -114,7 +114,7 @@ def claim(database: Database, principal: Principal, key: str, print_: str, ttl: 
             if existing.expires_at > now:
                 if existing.fingerprint != print_:
                     return Mismatch()
-                if existing.state == "done" and existing.status_code is not None:
+                if existing.state == KeyState.DONE and existing.status_code is not None:
                     return Replay(existing.status_code, existing.response_body or b"")
                 if existing.locked_until > now:
                     return Busy()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Index, Integer, String, Text
@@ -14,6 +15,15 @@ from railbook.db import Base, JSONDocument, UTCDateTime
 JobSeq = BigInteger().with_variant(Integer(), "sqlite")
 
 
+class JobStatus(StrEnum):
+    """queued -> running -> done | dead; running -> queued again on a retry or an expired lease."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"
+
+
 class Job(Base):
     """One unit of background work; `seq` orders jobs that share an ordering key."""
 
@@ -22,8 +32,7 @@ class Job(Base):
     seq: Mapped[int] = mapped_column(JobSeq, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    # queued -> running -> done | dead (running -> queued again on retry or an expired lease)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     run_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

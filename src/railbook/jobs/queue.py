@@ -9,7 +9,7 @@ from sqlalchemy import Connection, insert, text
 from sqlalchemy.orm import Session
 
 from railbook.db import note_jobs_enqueued, table_of
-from railbook.jobs.models import Job
+from railbook.jobs.models import Job, JobStatus
 from railbook.kit.clock import utcnow
 
 NOTIFY_CHANNEL = "railbook_jobs"
@@ -38,7 +38,7 @@ def enqueue(
     row = {
         "kind": kind,
         "payload": payload,
-        "status": "queued",
+        "status": JobStatus.QUEUED,
         "attempts": 0,
         "run_at": run_at or now + timedelta(seconds=delay_seconds),
         "ordering_key": ordering_key,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,6 +14,8 @@ from sqlalchemy import Connection
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.kit.crypto import MasterKeys
+from railbook.providers.issuer_api import IssuerClient
+from railbook.providers.plaid.api import PlaidApi
 
 # What a handler leaves for the worker to write on the connection that records the job's outcome:
 # it commits with it, so a run costs one write transaction instead of two (docs/decisions.md, Performance).
@@ -55,16 +57,15 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class TaskContext:
-    """What a handler may use: the database, settings, master keys and the shared webhook sender."""
+    """What a handler may use: the database, settings, master keys, the webhook sender and provider clients."""
 
     database: Database
     settings: Settings
     keys: MasterKeys
     sender: httpx.BaseTransport
-    # The Plaid client (providers.plaid.client.PlaidClient), for the Plaid tasks.
-    plaid: Any = None
-    # The Brale client (providers.brale.client.BraleClient), for stablecoin link checks.
-    brale: Any = None
+    plaid: PlaidApi
+    # A client per stablecoin issuer, by the `provider` value of a link.
+    issuers: Mapping[str, IssuerClient]
 
 
 # A handler may return writes to commit with the job's outcome (see OutcomeWrites).

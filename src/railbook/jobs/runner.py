@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from railbook.db import Database, table_of
 from railbook.jobs.listen import listen_for_jobs
-from railbook.jobs.models import Job
+from railbook.jobs.models import Job, JobStatus
 from railbook.jobs.queue import enqueue
 from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, TaskContext, TaskKind
 from railbook.kit.clock import utcnow
@@ -47,12 +47,12 @@ _JOBS = table_of(Job)
 
 def _due() -> Any:
     """Queued and due (at the `now` parameter)."""
-    return and_(Job.status == "queued", Job.run_at <= bindparam("now"))
+    return and_(Job.status == JobStatus.QUEUED, Job.run_at <= bindparam("now"))
 
 
 def _lease_expired() -> Any:
     """Running under a lease that has expired (its worker died)."""
-    return and_(Job.status == "running", Job.lease_until < bindparam("now"))
+    return and_(Job.status == JobStatus.RUNNING, Job.lease_until < bindparam("now"))
 
 
 def _not_blocked_by_earlier() -> Any:
@@ -61,7 +61,7 @@ def _not_blocked_by_earlier() -> Any:
     blocked = exists().where(
         earlier.ordering_key == Job.ordering_key,
         earlier.seq < Job.seq,
-        earlier.status.in_(("queued", "running")),
+        earlier.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
     )
     return or_(Job.ordering_key.is_(None), ~blocked)
 
@@ -71,14 +71,14 @@ def _not_blocked_by_earlier() -> Any:
 # worker's CPU (docs/decisions.md, Performance).
 _RUNNING_PER_KEY = (
     select(Job.concurrency_key, func.count())
-    .where(Job.concurrency_key.is_not(None), Job.status == "running", Job.lease_until >= bindparam("now"))
+    .where(Job.concurrency_key.is_not(None), Job.status == JobStatus.RUNNING, Job.lease_until >= bindparam("now"))
     .group_by(Job.concurrency_key)
 )
 _TAKE = (
     update(_JOBS)
     .where(_JOBS.c.seq.in_(bindparam("seqs", expanding=True)))
     .values(
-        status="running",
+        status=JobStatus.RUNNING,
         attempts=_JOBS.c.attempts + 1,
         lease_until=bindparam("lease_until"),
         locked_by=bindparam("owner"),
@@ -92,7 +92,7 @@ _FINISH = (
         _JOBS.c.seq == bindparam("job_seq"),
         _JOBS.c.locked_by == bindparam("owner"),
         _JOBS.c.attempts == bindparam("job_attempts"),
-        _JOBS.c.status == "running",
+        _JOBS.c.status == JobStatus.RUNNING,
     )
     .values(
         status=bindparam("new_status"),
@@ -148,7 +148,7 @@ def _periodic_key(kind: str) -> str:
 
 def _has_pending(connection: Session | Connection, kind: str) -> bool:
     """Whether a job of this kind is queued or running (the one finishing has already left that state)."""
-    pending = select(Job.seq).where(Job.kind == kind, Job.status.in_(("queued", "running"))).limit(1)
+    pending = select(Job.seq).where(Job.kind == kind, Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))).limit(1)
     return connection.scalar(pending) is not None
 
 
@@ -292,9 +292,11 @@ class Worker:
         now = utcnow()
         try:
             with self.database.reading() as session:
-                next_run = session.scalar(select(func.min(Job.run_at)).where(Job.status == "queued", Job.run_at > now))
+                next_run = session.scalar(
+                    select(func.min(Job.run_at)).where(Job.status == JobStatus.QUEUED, Job.run_at > now)
+                )
                 next_lease = session.scalar(
-                    select(func.min(Job.lease_until)).where(Job.status == "running", Job.lease_until > now)
+                    select(func.min(Job.lease_until)).where(Job.status == JobStatus.RUNNING, Job.lease_until > now)
                 )
         except Exception:
             return self.poll_seconds
@@ -381,20 +383,20 @@ class Worker:
         """Run one claimed job and record its outcome (with the writes its handler left)."""
         kind = self.registry.get(job.kind)
         if kind is None:
-            self._finish(job, status="dead", error=f"no handler for kind {job.kind}")
+            self._finish(job, status=JobStatus.DEAD, error=f"no handler for kind {job.kind}")
             return
         try:
             writes = kind.handler(self.context, job.payload)
         except PermanentFailure as exc:
             log.warning("job failed permanently", extra={"job": job.seq, "kind": job.kind, "error": str(exc)})
-            self._finish(job, status="dead", error=f"permanent failure: {exc}", writes=exc.writes)
+            self._finish(job, status=JobStatus.DEAD, error=f"permanent failure: {exc}", writes=exc.writes)
         except RetryLater as exc:
             self._retry_or_bury(job, kind, str(exc), exc.delay_seconds, exc.writes)
         except Exception as exc:
             log.exception("job raised", extra={"job": job.seq, "kind": job.kind})
             self._retry_or_bury(job, kind, f"{type(exc).__name__}: {exc}", None, None)
         else:
-            self._finish(job, status="done", error=None, periodic=kind, writes=writes)
+            self._finish(job, status=JobStatus.DONE, error=None, periodic=kind, writes=writes)
 
     def _retry_or_bury(
         self, job: ClaimedJob, kind: TaskKind, error: str, delay: float | None, writes: OutcomeWrites | None
@@ -403,10 +405,12 @@ class Worker:
         too_old = policy.give_up_after is not None and utcnow() - job.created_at >= policy.give_up_after
         if job.attempts >= policy.max_attempts or too_old:
             log.warning("job is dead", extra={"job": job.seq, "kind": job.kind, "attempts": job.attempts})
-            self._finish(job, status="dead", error=error, periodic=kind, writes=writes)
+            self._finish(job, status=JobStatus.DEAD, error=error, periodic=kind, writes=writes)
             return
         wait = policy.delay(job.attempts) if delay is None else delay
-        self._finish(job, status="queued", error=error, run_at=utcnow() + timedelta(seconds=wait), writes=writes)
+        self._finish(
+            job, status=JobStatus.QUEUED, error=error, run_at=utcnow() + timedelta(seconds=wait), writes=writes
+        )
 
     def _finish(
         self,
@@ -458,8 +462,8 @@ class Worker:
             with self.database.transaction() as session:
                 session.execute(
                     update(Job)
-                    .where(Job.locked_by == self.worker_id, Job.status == "running")
-                    .values(status="queued", lease_until=None, locked_by=None, attempts=Job.attempts - 1)
+                    .where(Job.locked_by == self.worker_id, Job.status == JobStatus.RUNNING)
+                    .values(status=JobStatus.QUEUED, lease_until=None, locked_by=None, attempts=Job.attempts - 1)
                 )
         except Exception:
             log.exception("releasing held jobs failed; their leases will expire")

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Body, Request
 from pydantic import Field
 
 from railbook import API_PREFIX
+from railbook.context import app_context
 from railbook.errors import GridError, InvalidInput
 from railbook.external_accounts.service import render
 from railbook.kit.wire import JSONBody, WireModel
 from railbook.plaid import service
+from railbook.providers.plaid import PlaidApi
 from railbook.providers.plaid.client import (
-    PlaidClient,
     PlaidInvalidToken,
     PlaidRateLimited,
     PlaidRequestRejected,
@@ -38,9 +39,8 @@ class CallbackRequest(WireModel):
     account_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 
-def _plaid(request: Request) -> PlaidClient:
-    client: PlaidClient = request.app.state.plaid
-    return client
+def _plaid(request: Request) -> PlaidApi:
+    return app_context(request).plaid
 
 
 def _refused() -> GridError:

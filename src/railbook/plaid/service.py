@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from railbook.customers import repository as customers
 from railbook.customers.models import Customer
 from railbook.errors import Conflict, GridError, InvalidInput, NotFound
-from railbook.external_accounts.models import NewAccount
+from railbook.external_accounts.models import AccountStatus, NewAccount
 from railbook.external_accounts.rails.us import UsdAccount
 from railbook.external_accounts.review import Review
 from railbook.external_accounts.rows import new_account_row
@@ -124,7 +124,7 @@ def create_pending_account(
         info=model,
         stored=model.stored(),
         currency="USD",
-        review=Review(verification="PENDING", status="PENDING"),
+        review=Review(verification="PENDING", status=AccountStatus.PENDING),
         created_at=now,
     )
     store_new(session.connection(), external, reason="linked through Plaid", actor="railbook")

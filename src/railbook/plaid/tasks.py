@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from railbook.config import Settings
 from railbook.customers.models import Customer
-from railbook.external_accounts.models import ExternalAccount
+from railbook.external_accounts.models import AccountStatus, ExternalAccount
 from railbook.external_accounts.review import STATUS_FOR_VERIFICATION, compare_names
 from railbook.external_accounts.service import DELETED_KIND, change_status
 from railbook.jobs.registry import Registry, RetryLater, RetryPolicy, TaskContext
@@ -44,7 +44,7 @@ def run_verify(context: TaskContext, payload: dict[str, Any]) -> None:
     except (PlaidRateLimited, PlaidUnavailable) as exc:
         raise RetryLater(f"Plaid: {exc}") from exc
     except (PlaidItemLoginRequired, PlaidInvalidToken) as exc:
-        _decide(context, account_id, "INACTIVE", None, None, reason=f"Plaid item unusable: {exc}")
+        _decide(context, account_id, AccountStatus.INACTIVE, None, None, reason=f"Plaid item unusable: {exc}")
         return
     entry = identity.for_account(item.plaid_account_id)
     owner = entry.owners[0] if entry and entry.owners else None
@@ -82,7 +82,7 @@ def _decide(
 ) -> None:
     with context.database.transaction() as session:
         account = session.get(ExternalAccount, account_id, with_for_update=True)
-        if account is None or account.status != "PENDING" or account.deleted_at is not None:
+        if account is None or account.status != AccountStatus.PENDING or account.deleted_at is not None:
             return
         if beneficiary is not None:
             account.account_info = {**account.account_info, "beneficiary": beneficiary}

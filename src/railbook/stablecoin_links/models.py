@@ -20,7 +20,6 @@ class StablecoinProviderAccount(Base):
     mode: Mapped[str] = mapped_column(String(16))
     provider: Mapped[str] = mapped_column(String(16))
     provider_account_id: Mapped[str] = mapped_column(String(64))
-    # ACTIVE | INVALID | REVOKED
     status: Mapped[str] = mapped_column(String(16))
     # MasterKeys envelope of {"clientId", "clientSecret"} with this row's id as associated data;
     # erased (NULL) once the link is revoked.

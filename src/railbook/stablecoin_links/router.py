@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Query, Request
 from sqlalchemy.exc import IntegrityError
 
+from railbook.context import app_context
 from railbook.errors import Conflict, GridError, InvalidInput
 from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, idempotent_post
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
-from railbook.providers.brale.client import BraleClient, BraleCredentialsRejected, BraleUnavailable
+from railbook.providers.issuer_api import IssuerClient, IssuerCredentialsRejected, IssuerUnavailable
+from railbook.providers.issuers import ISSUERS
 from railbook.routing import GridRoute
 from railbook.stablecoin_links import service
 from railbook.stablecoin_links.models import StablecoinProviderAccount
@@ -26,9 +28,9 @@ def _already_linked(link_id: str) -> Conflict:
     return Conflict("This provider account is already linked", details={"existingId": link_id})
 
 
-def _brale(request: Request) -> BraleClient:
-    client: BraleClient = request.app.state.brale
-    return client
+def _issuer(request: Request, provider: str) -> tuple[str, IssuerClient]:
+    """The issuer's name (for messages) and the app's client for it."""
+    return ISSUERS[provider].name, app_context(request).issuers[provider]
 
 
 @idempotent_post(router, "/stablecoin-provider-accounts", required=True)
@@ -48,17 +50,18 @@ def link_stablecoin_provider_account(
             existing = service.existing_link(session, caller, provider, body.provider_account_id)
         if existing is not None:
             raise _already_linked(existing)
+    name, issuer = _issuer(request, provider)
     try:
-        reachable = _brale(request).list_account_ids(body.api_client_id, body.api_client_secret.get_secret_value())
-    except BraleCredentialsRejected as exc:
-        message = "Brale refused these API client credentials"
+        reachable = issuer.list_account_ids(body.api_client_id, body.api_client_secret.get_secret_value())
+    except IssuerCredentialsRejected as exc:
+        message = f"{name} refused these API client credentials"
         fields = [{"field": name, "message": message} for name in ("apiClientId", "apiClientSecret")]
         raise InvalidInput(message, fields) from exc
-    except BraleUnavailable as exc:
+    except IssuerUnavailable as exc:
         raise GridError(
             503,
             "SERVICE_UNAVAILABLE",
-            "Brale could not be reached; nothing was stored. Retry with the same Idempotency-Key",
+            f"{name} could not be reached; nothing was stored. Retry with the same Idempotency-Key",
             headers={"Retry-After": str(max(1, round(exc.retry_after or 5)))},
         ) from exc
     account_id = service.choose_account(reachable, body.provider_account_id)

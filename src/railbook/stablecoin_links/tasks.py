@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from railbook.config import Settings
-from railbook.jobs.models import Job
+from railbook.jobs.models import Job, JobStatus
 from railbook.jobs.queue import enqueue
 from railbook.jobs.registry import Registry, RetryLater, RetryPolicy, TaskContext
 from railbook.kit.clock import utcnow
-from railbook.providers.brale.client import BraleCredentialsRejected, BraleUnavailable
+from railbook.providers.issuer_api import IssuerCredentialsRejected, IssuerUnavailable
+from railbook.providers.issuers import ISSUERS
 from railbook.stablecoin_links.models import StablecoinProviderAccount
 from railbook.stablecoin_links.schemas import LinkStatus
 from railbook.stablecoin_links.service import open_credentials, set_status
@@ -47,7 +48,9 @@ def run_sweep(context: TaskContext, payload: dict[str, Any]) -> None:
             # A link whose previous check is still pending (retrying) gets no second one.
             pending = set(
                 session.scalars(
-                    select(Job.ordering_key).where(Job.ordering_key.in_(keys), Job.status.in_(("queued", "running")))
+                    select(Job.ordering_key).where(
+                        Job.ordering_key.in_(keys), Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING))
+                    )
                 )
             )
             for key, link in keys.items():
@@ -69,10 +72,10 @@ def run_verify(context: TaskContext, payload: dict[str, Any]) -> None:
     if credentials is None:
         return
     try:
-        reachable = context.brale.list_account_ids(*credentials)
-    except BraleUnavailable as exc:
-        raise RetryLater(f"Brale unavailable: {exc}", exc.retry_after) from exc
-    except BraleCredentialsRejected:
+        reachable = context.issuers[link.provider].list_account_ids(*credentials)
+    except IssuerUnavailable as exc:
+        raise RetryLater(f"{ISSUERS[link.provider].name} unavailable: {exc}", exc.retry_after) from exc
+    except IssuerCredentialsRejected:
         _record(context, link_id, LinkStatus.INVALID, "the provider refused the stored credentials")
         return
     if link.provider_account_id in reachable:

@@ -16,7 +16,7 @@ from railbook.db import Database, table_of
 from railbook.kit.clock import utcnow
 from railbook.kit.crypto import MasterKeys, sign
 from railbook.providers.http import post_once
-from railbook.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookEvent
+from railbook.webhooks.models import AttemptOutcome, EventState, WebhookAttempt, WebhookEndpoint, WebhookEvent
 
 SIGNATURE_HEADER = "X-Grid-Signature"
 EXCERPT_BYTES = 1024
@@ -27,7 +27,7 @@ class Attempt:
     """What one delivery attempt did."""
 
     event_id: str
-    outcome: str  # delivered | duplicate | failed | skipped
+    outcome: AttemptOutcome
     event_type: str
     url: str | None = None
     status_code: int | None = None
@@ -38,7 +38,7 @@ class Attempt:
     @property
     def failed(self) -> bool:
         """True when the receiver has not got the event."""
-        return self.outcome == "failed"
+        return self.outcome == AttemptOutcome.FAILED
 
 
 def non_public_address(url: str) -> str | None:
@@ -86,15 +86,15 @@ def attempt_delivery(
     """
     with database.reading_connection() as connection:
         event = connection.execute(_EVENT_TO_DELIVER, {"event_id": event_id}).one_or_none()
-    if event is None or event.state in ("delivered", "duplicate"):
+    if event is None or event.state in (EventState.DELIVERED, EventState.DUPLICATE):
         return None
     url = event.url
     if event.endpoint_id is None or not url:
-        return Attempt(event_id, "skipped", event.type, error="no webhook endpoint configured")
+        return Attempt(event_id, AttemptOutcome.SKIPPED, event.type, error="no webhook endpoint configured")
     if event.mode == Mode.PRODUCTION.value and not settings.webhook_allow_private:
         refusal = non_public_address(url)
         if refusal:
-            return Attempt(event_id, "failed", event.type, url=url, error=refusal)
+            return Attempt(event_id, AttemptOutcome.FAILED, event.type, url=url, error=refusal)
     body = event.body.encode()
     private_key = keys.decrypt(event.signing_key, event.endpoint_id.encode())
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(private_key, body)}
@@ -103,15 +103,17 @@ def attempt_delivery(
         response = post_once(sender, url, body, headers, settings.webhook_timeout_seconds)
     except httpx.HTTPError as exc:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return Attempt(event_id, "failed", event.type, url=url, error=reason, seconds=time.perf_counter() - started)
+        return Attempt(
+            event_id, AttemptOutcome.FAILED, event.type, url=url, error=reason, seconds=time.perf_counter() - started
+        )
     excerpt = response.content[:EXCERPT_BYTES].decode("utf-8", errors="replace")
     if response.is_success:
-        outcome = "delivered"
+        outcome = AttemptOutcome.DELIVERED
     elif response.status_code == 409:
-        outcome = "duplicate"  # The receiver already has this id: nothing left to do.
+        outcome = AttemptOutcome.DUPLICATE  # The receiver already has this id: nothing left to do.
     else:
-        outcome = "failed"
-    error = None if outcome != "failed" else f"receiver answered {response.status_code}"
+        outcome = AttemptOutcome.FAILED
+    error = None if outcome != AttemptOutcome.FAILED else f"receiver answered {response.status_code}"
     seconds = time.perf_counter() - started
     return Attempt(event_id, outcome, event.type, url, response.status_code, excerpt, error, seconds)
 
@@ -125,8 +127,8 @@ _SET_STATE = (
 )
 _FAIL_PENDING = (
     update(table_of(WebhookEvent))
-    .where(table_of(WebhookEvent).c.id == bindparam("event_id"), table_of(WebhookEvent).c.state == "pending")
-    .values(state="failed")
+    .where(table_of(WebhookEvent).c.id == bindparam("event_id"), table_of(WebhookEvent).c.state == EventState.PENDING)
+    .values(state=EventState.FAILED)
 )
 
 
@@ -145,7 +147,7 @@ def record(connection: Connection, attempt: Attempt) -> None:
             "created_at": utcnow(),
         },
     )
-    if attempt.outcome in ("delivered", "duplicate", "skipped"):
+    if attempt.outcome in (AttemptOutcome.DELIVERED, AttemptOutcome.DUPLICATE, AttemptOutcome.SKIPPED):
         connection.execute(_SET_STATE, {"event_id": attempt.event_id, "state": attempt.outcome})
 
 

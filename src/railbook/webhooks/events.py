@@ -14,7 +14,7 @@ from railbook.db import table_of
 from railbook.jobs.queue import enqueue
 from railbook.kit.clock import rfc3339, utcnow
 from railbook.kit.ids import new_id
-from railbook.webhooks.models import WebhookEvent
+from railbook.webhooks.models import EventState, WebhookEvent
 
 DELIVER_KIND = "webhooks.deliver"
 TEST = "TEST"
@@ -55,7 +55,7 @@ def new_event(
             "type": type_,
             "body": body,
             "resource_key": resource_key,
-            "state": "pending",
+            "state": EventState.PENDING,
             "created_at": now,
         },
     )

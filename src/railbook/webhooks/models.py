@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,6 +11,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 from railbook.db import Base, UTCDateTime
 
 AttemptSeq = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class EventState(StrEnum):
+    """pending -> delivered | duplicate (the receiver had it) | failed (not retried) | skipped (no endpoint)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class AttemptOutcome(StrEnum):
+    """What one delivery attempt did."""
+
+    DELIVERED = "delivered"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 class WebhookEndpoint(Base):
@@ -42,8 +62,7 @@ class WebhookEvent(Base):
     type: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
     resource_key: Mapped[str | None] = mapped_column(String(128), default=None)
-    # pending -> delivered | failed (retries exhausted or not retried) | skipped (no endpoint)
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(String(16), default=EventState.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_webhook_events_scope_created", "platform_id", "mode", "created_at"),)
@@ -61,5 +80,5 @@ class WebhookAttempt(Base):
     response_excerpt: Mapped[str | None] = mapped_column(Text, default=None)
     duration_ms: Mapped[float] = mapped_column(default=0.0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))  # an AttemptOutcome
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

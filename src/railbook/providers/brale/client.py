@@ -21,6 +21,7 @@ import httpx
 
 from railbook.config import Settings
 from railbook.providers.http import build_http_client
+from railbook.providers.issuer_api import IssuerCredentialsRejected, IssuerFailure, IssuerUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ _SAFE_TEXT = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104
 
 
-class BraleFailure(Exception):
+class BraleFailure(IssuerFailure):
     """Base of every error the Brale client raises."""
 
     def __init__(self, message: str, *, http_status: int | None = None, request_id: str | None = None) -> None:
@@ -46,11 +47,11 @@ class BraleFailure(Exception):
         self.request_id = request_id
 
 
-class BraleCredentialsRejected(BraleFailure):
+class BraleCredentialsRejected(BraleFailure, IssuerCredentialsRejected):
     """Brale refused the client id and secret (token endpoint 400/401, or API 401/403 to a fresh token)."""
 
 
-class BraleUnavailable(BraleFailure):
+class BraleUnavailable(BraleFailure, IssuerUnavailable):
     """Brale could not answer usefully: connection error, timeout, 5xx, persistent 429, unreadable answer."""
 
     def __init__(

@@ -6,6 +6,7 @@ access token or public token ever appears in an exception message or a log line.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -124,11 +125,16 @@ class PlaidClient:
         # One connect retry is safe (nothing was sent); anything more is the caller's retry policy.
         configuration.retries = urllib3.util.Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0)
         self._api_client = plaid.ApiClient(configuration)
-        self._api = plaid_api.PlaidApi(self._api_client)
         self._secrets = tuple(value for value in (secret,) if value)
         self._timeout = timeout_seconds
         self._client_name = client_name
         self.environment = environment
+
+    @functools.cached_property
+    def _api(self) -> plaid_api.PlaidApi:
+        # Built on first use: plaid-python builds an object per Plaid endpoint (about 25 ms), and
+        # most processes that hold a client (every app, every worker) call Plaid rarely or never.
+        return plaid_api.PlaidApi(self._api_client)
 
     @classmethod
     def from_settings(

@@ -1,0 +1,50 @@
+"""What `create_app` builds once, in one typed, frozen context, and the one accessor that reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+from starlette.requests import HTTPConnection
+
+from railbook.auth.verifier import TokenVerifier
+from railbook.config import Settings
+from railbook.db import Database
+from railbook.jobs.registry import Registry
+from railbook.kit.crypto import MasterKeys
+from railbook.kit.pagination import CursorCodec
+from railbook.providers.issuer_api import IssuerClient
+from railbook.providers.plaid.api import PlaidApi
+from railbook.ratelimit import RateLimiter
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """The app's long-lived objects: shared by its requests, its embedded worker and its lifespan."""
+
+    settings: Settings
+    database: Database
+    keys: MasterKeys
+    # The pooled transport webhooks are POSTed on.
+    sender: httpx.BaseTransport
+    plaid: PlaidApi
+    # A client per stablecoin issuer, by the `provider` value of a link.
+    issuers: Mapping[str, IssuerClient]
+    registry: Registry
+    token_verifier: TokenVerifier
+    rate_limiter: RateLimiter
+    cursor_codec: CursorCodec
+
+    def close(self) -> None:
+        """Release the connections the clients hold (the database is closed by its owner)."""
+        self.sender.close()
+        self.plaid.close()
+        for client in self.issuers.values():
+            client.close()
+
+
+def app_context(connection: HTTPConnection) -> AppContext:
+    """The context of the app serving this request."""
+    context: AppContext = connection.app.state.context
+    return context
