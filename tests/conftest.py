@@ -26,8 +26,8 @@ from railbook.kit.crypto import MasterKeys
 from railbook.migrate import upgrade
 from railbook.platforms import service as platforms
 from railbook.providers.brale.simulator import create_brale_simulator
-from tests.brale import BraleControl
-from tests.servers import serving
+from tests.support.brale import BraleControl
+from tests.support.servers import serving
 
 POSTGRES_URL = os.environ.get("RAILBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"

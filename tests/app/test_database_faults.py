@@ -1,0 +1,166 @@
+"""The database failing under Railbook: SQLite full, PostgreSQL restarted under load."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, event, text
+
+from railbook import API_PREFIX
+from railbook.app import create_app
+from railbook.config import Settings
+from railbook.db import Database
+from tests.conftest import Token
+from tests.support.servers import bound_socket, serving
+
+
+def _customer(number: int) -> dict[str, Any]:
+    return {"customerType": "INDIVIDUAL", "fullName": f"Filler Person {number}", "platformCustomerId": f"f-{number}"}
+
+
+def test_a_full_sqlite_database_is_a_clean_500_and_stays_intact(
+    settings: Settings, database: Database, token: Token
+) -> None:
+    if not database.is_sqlite:
+        pytest.skip("SQLite only")
+    with database.engine.connect() as connection:
+        pages = int(connection.exec_driver_sql("PRAGMA page_count").scalar_one())
+    database.engine.dispose()
+
+    # The file may not grow past a few more pages: SQLite then fails writes with SQLITE_FULL,
+    # exactly as when the disk itself is full.
+    def cap(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 8}")
+
+    event.listen(database.engine, "connect", cap)
+    configured = settings.model_copy(update={"embedded_worker": False})
+    try:
+        with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as api:
+            api.headers.update(token.headers)
+            statuses: list[int] = []
+            for number in range(400):
+                response = api.post("/customers", json=_customer(number))
+                statuses.append(response.status_code)
+                if response.status_code == 500:
+                    assert response.json() == {
+                        "status": 500,
+                        "code": "INTERNAL_ERROR",
+                        "message": "Internal error; the request was not completed",
+                    }
+                    assert "full" not in response.text.lower() and "sqlite" not in response.text.lower()
+                    break
+            assert statuses[-1] == 500 and statuses.count(201) == len(statuses) - 1
+            created = statuses.count(201)
+            assert api.get("/customers").json()["totalCount"] == created  # reads still work
+    finally:
+        event.remove(database.engine, "connect", cap)
+        database.engine.dispose()
+    path = database.url.removeprefix("sqlite:///")
+    check = create_engine(f"sqlite:///{path}")
+    with check.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+        assert connection.execute(text("SELECT count(*) FROM customers")).scalar_one() == created
+    check.dispose()
+    # With room again, the same server code writes normally.
+    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as api:
+        assert api.post("/customers", json=_customer(10_000), headers=token.headers).status_code == 201
+
+
+def _postgres_cluster() -> tuple[str, str] | None:
+    """(version, name) of the local PostgreSQL cluster, when this process may restart it."""
+    if shutil.which("pg_ctlcluster") is None or os.geteuid() != 0 or not Path("/etc/postgresql").is_dir():
+        return None
+    versions = sorted(os.listdir("/etc/postgresql"))
+    return (versions[-1], "main") if versions else None
+
+
+def _wait_for_postgres(url: str, timeout: float = 60) -> None:
+    engine = create_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def railbook_url(settings: Settings, database: Database) -> Iterator[str]:
+    configured = settings.model_copy(update={"embedded_worker": False})
+    with serving(create_app(configured, database), bound_socket(), lifespan="on") as url:
+        yield url
+
+
+@pytest.mark.exclusive
+@pytest.mark.subprocess
+def test_postgres_restarted_under_load(database: Database, token: Token, railbook_url: str) -> None:
+    if database.is_sqlite:
+        pytest.skip("PostgreSQL only")
+    cluster = _postgres_cluster()
+    if cluster is None:
+        pytest.skip("needs root and pg_ctlcluster to restart PostgreSQL")
+    outcomes: Counter[int] = Counter()
+    bad: list[str] = []
+    stop = threading.Event()
+
+    def load(worker: int) -> None:
+        with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+            number = 0
+            while not stop.is_set():
+                number += 1
+                try:
+                    response = client.post("/customers", json=_customer(worker * 1_000_000 + number))
+                except httpx.HTTPError as exc:
+                    bad.append(f"transport: {exc!r}")
+                    continue
+                outcomes[response.status_code] += 1
+                if response.status_code != 201:
+                    body = response.json()
+                    if response.status_code != 503 or body.get("code") != "SERVICE_UNAVAILABLE":
+                        bad.append(f"{response.status_code}: {response.text[:200]}")
+                    time.sleep(0.05)
+
+    threads = [threading.Thread(target=load, args=(number,), daemon=True) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(1.0)
+        version, name = cluster
+        command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name]
+        subprocess.run([*command, "stop", "-m", "fast"], check=True, capture_output=True, timeout=60)
+        time.sleep(2.0)  # down for a while, under load
+        subprocess.run([*command, "start"], check=True, capture_output=True, timeout=60)
+        _wait_for_postgres(database.url)
+        before = outcomes[201]
+        deadline = time.monotonic() + 30
+        while outcomes[201] < before + 20:
+            assert time.monotonic() < deadline, f"no recovery: {outcomes}"
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert outcomes[503] > 0, f"the outage was never seen: {outcomes}"
+    assert not bad, bad[:5]
+    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+        stored = client.get("/customers").json()["totalCount"]
+    # A commit the server made just as its connection dropped may have been answered 503.
+    assert outcomes[201] <= stored <= outcomes[201] + outcomes[503]

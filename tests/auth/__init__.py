@@ -1,0 +1,1 @@
+"""Tests of API tokens and the Basic scheme."""

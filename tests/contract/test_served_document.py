@@ -1,0 +1,105 @@
+"""The OpenAPI document Railbook serves: the contract's own operations and schemas, Railbook's additions marked."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter
+
+from railbook import API_PREFIX
+from railbook.openapi import CONTRACT, METHODS, build_document
+from tests.support.offline_app import APP, SERVED, served_document
+from tests.support.servers import serving
+from tests.support.spec import CURRENT, REFERENCE, spec
+
+
+def without_additions(operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation as the contract has it: Railbook's marked parameters, responses and security removed."""
+    stripped = copy.deepcopy(operation)
+    if stripped.pop("x-railbook", None) is not None:
+        stripped.pop("security")
+    parameters = [parameter for parameter in stripped.pop("parameters", []) if "x-railbook" not in parameter]
+    if parameters:
+        stripped["parameters"] = parameters
+    stripped["responses"] = {
+        status: response for status, response in stripped["responses"].items() if "x-railbook" not in response
+    }
+    return stripped
+
+
+def test_packaged_contract_is_the_repositorys_reference() -> None:
+    with CONTRACT.open(encoding="utf-8") as handle:
+        vendored = json.load(handle)
+    assert vendored == spec(), (
+        f"{CONTRACT.name} differs from {REFERENCE / CURRENT}; regenerate it with: "
+        ".venv/bin/python -c 'from tests.contract.test_served_document import vendor; vendor()'"
+    )
+
+
+def vendor() -> None:
+    """Write the repository's reference contract into the package as JSON (after `contract/reference` changes)."""
+    CONTRACT.write_text(json.dumps(spec(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def test_served_document_has_every_route_with_the_contracts_schemas_and_examples() -> None:
+    document = served_document()
+    official = spec()
+    assert document["servers"] == [{"url": API_PREFIX}]
+    for method, path in sorted(SERVED):
+        assert method.lower() in document["paths"].get(path, {}), f"{method} {path} is served but not documented"
+        served = document["paths"][path][method.lower()]
+        # Request and response bodies, parameters, examples and descriptions: all the contract's own.
+        assert without_additions(served) == official["paths"][path][method.lower()], f"{method} {path}"
+        path_level = {key: value for key, value in document["paths"][path].items() if key.lower() not in METHODS}
+        assert path_level == {k: v for k, v in official["paths"][path].items() if k.lower() not in METHODS}
+    documented = {
+        (method.upper(), path) for path, item in document["paths"].items() for method in item if method in METHODS
+    }
+    assert documented == SERVED, "the document describes operations the app does not serve"
+    ours = {name for name, schema in document["components"]["schemas"].items() if "x-railbook" in schema}
+    assert ours == {"Error413", "Error429", "Error503"}
+    for name, schema in document["components"]["schemas"].items():
+        if name not in ours:
+            assert schema == official["components"]["schemas"][name], name
+    assert document["webhooks"] == official["webhooks"]
+    assert document["components"]["securitySchemes"] == official["components"]["securitySchemes"]
+
+
+def test_railbook_additions_are_the_ones_it_answers() -> None:
+    paths = served_document()["paths"]
+    create = paths["/customers/external-accounts"]["post"]
+    assert create["responses"]["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error404"
+    }
+    [key] = [parameter for parameter in create["parameters"] if parameter["name"] == "Idempotency-Key"]
+    assert (key["in"], key["required"]) == ("header", False)
+    [required] = paths["/stablecoin-provider-accounts"]["post"]["parameters"]
+    assert required["required"] is True and "x-railbook" not in required
+    callback = paths["/plaid/callback/{plaid_link_token}"]["post"]
+    assert callback["security"] == [] and "429" not in callback["responses"]
+    assert all(
+        "503" in operation["responses"] for item in paths.values() for m, operation in item.items() if m in METHODS
+    )
+
+
+def test_document_and_docs_are_served_over_http() -> None:
+    with serving(APP) as url:
+        document = httpx.get(f"{url}{API_PREFIX}/openapi.json", timeout=10)
+        docs = httpx.get(f"{url}{API_PREFIX}/docs", timeout=10)
+    assert document.status_code == 200 and document.json() == served_document()
+    assert docs.status_code == 200 and f"{API_PREFIX}/openapi.json" in docs.text
+
+
+def test_a_route_outside_the_contract_is_refused() -> None:
+    router = APIRouter(prefix=API_PREFIX)
+
+    @router.get("/quotes")
+    def quotes() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(LookupError, match="GET /quotes"):
+        build_document([*APP.routes, *router.routes])

@@ -1,0 +1,1 @@
+"""Tests of external accounts and their rails."""

@@ -1,0 +1,98 @@
+"""The simulator's Link page in a real headless Chromium: pick an account, send the public token, see it go ACTIVE."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from railbook import API_PREFIX
+from railbook.app import create_app
+from railbook.config import Settings
+from railbook.db import Database
+from tests.conftest import Token
+from tests.support.servers import bound_socket, serving
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's chromium driven by Playwright; skipped where it is not installed, except in CI (which installs it)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: .ci/run should have installed it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        # Chromium's sandbox needs user namespaces that a root CI container rarely has.
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def railbook_url(settings: Settings, database: Database) -> Iterator[str]:
+    """Railbook on a real port as `make serve` runs it: simulator mounted on the same server, worker embedded."""
+    sock = bound_socket()
+    host, port = sock.getsockname()
+    served = settings.model_copy(
+        update={"host": host, "port": port, "plaid_simulator_url": "", "embedded_worker": True,
+                "job_poll_seconds": 0.05}
+    )  # fmt: skip
+    with serving(create_app(served, database), sock, lifespan="on") as url:
+        yield url
+
+
+def _wait_status(api: httpx.Client, account_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        body: dict[str, Any] = api.get(f"/customers/external-accounts/{account_id}").json()
+        if body["status"] != "PENDING":
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"{account_id} stayed PENDING")
+
+
+def test_a_person_links_a_savings_account_through_the_page(railbook_url: str, token: Token, chromium: Browser) -> None:
+    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=10) as api:
+        customer = api.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": "Alberta Bobbeth Charleson"})
+        linked = api.post("/plaid/link-tokens", json={"customerId": customer.json()["id"]}).json()
+        page = chromium.new_page()
+        try:
+            page.goto(f"{railbook_url}/_simulators/plaid/link?token={linked['linkToken']}")
+            assert page.get_by_label("First Platypus Bank").is_checked()
+            page.get_by_label("Plaid Saving (savings, ••••1111)").check()
+            page.click("#continue")
+            public_token = page.text_content("#public-token") or ""
+            assert public_token.startswith("public-sandbox-")
+            assert page.text_content("#callback-url") == f"{API_PREFIX}/plaid/callback/{linked['linkToken']}"
+            page.click("#send")
+            assert page.text_content("#callback-status") == "202"
+            pending = json.loads(page.text_content("#callback-body") or "{}")
+        finally:
+            page.close()
+        assert pending["status"] == "PENDING"
+        info = pending["accountInfo"]
+        assert (info["accountNumber"], info["bankAccountType"]) == ("1111222233331111", "SAVINGS")
+        active = _wait_status(api, pending["id"])
+        assert (active["status"], active["beneficiaryVerificationStatus"]) == ("ACTIVE", "MATCHED")
+        # The token was spent by the page: the platform's own retry of it is refused.
+        again = api.post(linked["callbackUrl"], json={"publicToken": public_token})
+        assert again.status_code == 409
+
+
+def test_the_page_refuses_an_unknown_link_token(railbook_url: str, chromium: Browser) -> None:
+    page = chromium.new_page()
+    try:
+        response = page.goto(f"{railbook_url}/_simulators/plaid/link?token=link-sandbox-unknown")
+        assert response is not None and response.status == 404
+        assert "unknown or has expired" in (page.text_content("#error") or "")
+        assert page.query_selector("#continue") is None
+    finally:
+        page.close()

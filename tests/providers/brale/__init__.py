@@ -1,0 +1,1 @@
+"""Tests of the Brale client and its simulator."""

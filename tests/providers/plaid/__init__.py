@@ -1,0 +1,1 @@
+"""Tests of the Plaid client and its simulator."""

@@ -1,0 +1,1 @@
+"""Tests of stablecoin provider account links."""

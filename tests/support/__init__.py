@@ -1,0 +1,1 @@
+"""What the tests share: servers, simulators' switches, the contract checker, process helpers."""

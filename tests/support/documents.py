@@ -1,0 +1,16 @@
+"""The documents the tests read: Railbook's own copies in `contract/`, so a clone alone runs the suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "contract" / "reference"
+SEEDS = ROOT / "contract" / "seeds"
+# Where the copies come from, beside the repository on the maintainers' machines and in CI (absent in a clone).
+SHARED = ROOT.parent / "shared"
+
+
+def seed(name: str) -> str:
+    """The text of one seed document."""
+    return (SEEDS / name).read_text(encoding="utf-8")
