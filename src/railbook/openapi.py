@@ -1,9 +1,9 @@
 """The OpenAPI document Railbook serves: Grid's own operations, schemas and examples, plus what Railbook adds.
 
-`contract/grid-accounts.openapi.json` is the official contract (`../shared/reference/grid-accounts.openapi.yaml`)
-converted to JSON, unchanged. The served document keeps the contract's operations for the routes the app
-serves, the components they reference and the webhooks Railbook sends. Every addition carries `x-railbook`
-saying why; nothing of the contract is changed or removed within a kept operation.
+`contract/grid-accounts.openapi.json` is the official contract (`contract/reference/grid-accounts.openapi.yaml`
+at the repository's root) converted to JSON, unchanged. The served document keeps the contract's operations
+for the routes the app serves, the components they reference and the webhooks Railbook sends. Every addition
+carries `x-railbook` saying why; nothing of the contract is changed or removed within a kept operation.
 """
 
 from __future__ import annotations

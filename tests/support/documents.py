@@ -7,8 +7,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "contract" / "reference"
 SEEDS = ROOT / "contract" / "seeds"
-# Where the copies come from, beside the repository on the maintainers' machines and in CI (absent in a clone).
-SHARED = ROOT.parent / "shared"
 
 
 def seed(name: str) -> str:
