@@ -26,8 +26,6 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # `customerId` in the body can name a customer that does not exist: 404 USER_NOT_FOUND, as on /plaid/link-tokens.
 NOT_FOUND_CUSTOMER = {"createCustomerExternalAccount"}
-# The single-use link token in the path is what authorises the callback (docs/decisions.md, Plaid).
-NO_CREDENTIALS = {"submitPlaidPublicToken"}
 
 
 @functools.cache
@@ -129,13 +127,11 @@ def _add_railbook_behaviour(operation: dict[str, Any], idempotency: str) -> None
     )  # fmt: skip
     if "requestBody" in operation:
         responses.setdefault("413", _error("413", "The request body is larger than the server accepts", "body limit"))
-    if operation_id in NO_CREDENTIALS:
-        operation["security"] = []
-        operation["x-railbook"] = "No credentials: the single-use link token in the path authorises the call."
-    else:
-        responses.setdefault(
-            "429", _error("429", "Too many requests for this API token", "per-token rate limit", retry_after=True)
-        )
+    # Every operation needs the platform's credentials (the Plaid callback too: docs/decisions.md, Plaid).
+    responses.setdefault("401", _error("401", "Missing or invalid API credentials", "HTTP Basic, as everywhere"))
+    responses.setdefault(
+        "429", _error("429", "Too many requests for this API token", "per-token rate limit", retry_after=True)
+    )
 
 
 def _idempotency_key(*, required: bool) -> dict[str, Any]:

@@ -82,7 +82,9 @@ def test_two_api_processes_and_two_workers_run_the_plaid_flow(
                     assert linked["callbackUrl"].startswith(api_b.base_url)
                     with PlaidClient("simulator", CLIENT_ID, SECRET, base_url=plaid_url) as plaid:
                         public_token = plaid.create_sandbox_public_token("ins_109508")
-                    callback = httpx.post(linked["callbackUrl"], json={"publicToken": public_token}, timeout=15)
+                    callback = httpx.post(
+                        linked["callbackUrl"], json={"publicToken": public_token}, headers=token.headers, timeout=15
+                    )
                     assert callback.status_code == 202, callback.text
                     account_id = callback.json()["id"]
 

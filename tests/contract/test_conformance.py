@@ -77,6 +77,9 @@ UNDECLARED_BUT_INTENDED = {
     # deleted). USER_NOT_FOUND is the contract's own code for exactly that, and POST /plaid/link-tokens
     # declares 404 for the same situation; a 400 would tell the client its request was malformed.
     ("createCustomerExternalAccount", 404): "USER_NOT_FOUND",
+    # The callback inherits the contract's global BasicAuth, and both seed documents of it list
+    # `Authorization` as required, but its responses omit the 401 every other operation lists.
+    ("submitPlaidPublicToken", 401): "UNAUTHORIZED",
 }
 
 

@@ -4,84 +4,19 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from railbook import API_PREFIX
-from railbook.app import create_app
-from railbook.config import Settings
 from railbook.db import Database
 from railbook.plaid.models import PlaidItem
-from railbook.providers.plaid.client import PlaidClient
-from railbook.providers.plaid.simulator import create_simulator
-from tests.conftest import Token
 from tests.support.documents import seed
-from tests.support.receiver import Receiver, running_receiver
-from tests.support.servers import serving
+from tests.support.plaid_link import customer, link, public_token, wait_status
+from tests.support.receiver import Receiver
 from tests.support.spec import assert_error, assert_schema, conform
-
-CLIENT_ID, SECRET = "railbook-sandbox", "railbook-sandbox-secret"
-INSTITUTION = "ins_109508"
-
-
-@pytest.fixture(scope="module")
-def simulator_url() -> Iterator[str]:
-    """A Plaid simulator on its own uvicorn server (a real HTTP peer)."""
-    with serving(create_simulator(CLIENT_ID, SECRET)) as url:
-        yield url
-
-
-@pytest.fixture
-def plaid_app(settings: Settings, database: Database, token: Token, simulator_url: str) -> Iterator[TestClient]:
-    httpx.post(f"{simulator_url}/_control/reset", timeout=5)
-    configured = settings.model_copy(
-        update={"plaid_simulator_url": simulator_url, "embedded_worker": True, "job_poll_seconds": 0.05,
-                "plaid_retry_base_seconds": 0.05}
-    )  # fmt: skip
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as client:
-        client.headers.update(token.headers)
-        yield client
-
-
-@pytest.fixture
-def receiver(plaid_app: TestClient, database: Database) -> Iterator[Receiver]:
-    with running_receiver() as running:
-        assert plaid_app.patch("/config", json={"webhookEndpoint": running.url}).status_code == 200
-        running.wait_for(1)
-        running.deliveries.clear()
-        yield running
-
-
-def public_token(simulator_url: str) -> str:
-    with PlaidClient("simulator", CLIENT_ID, SECRET, base_url=simulator_url) as plaid:
-        return plaid.create_sandbox_public_token(INSTITUTION)
-
-
-def customer(api: TestClient, name: str) -> str:
-    customer_id: str = api.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": name}).json()["id"]
-    return customer_id
-
-
-def link(api: TestClient, customer_id: str) -> dict[str, Any]:
-    response = api.post("/plaid/link-tokens", json={"customerId": customer_id})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = conform(response)
-    return body
-
-
-def wait_status(api: TestClient, account_id: str, *statuses: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        body: dict[str, Any] = api.get(f"/customers/external-accounts/{account_id}").json()
-        if body["status"] in statuses:
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"{account_id} stayed {body['status']}")
 
 
 def test_link_flow_ends_active_with_the_holder_verified(
@@ -135,7 +70,9 @@ def test_a_bank_account_already_added_through_the_api_is_a_conflict_naming_it(
     again = plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)})
     assert assert_error(again, 409, "CONFLICT")["details"]["existingId"] == added.json()["id"]
     with database.reading() as session:
-        assert session.scalars(select(PlaidItem)).all() == []
+        [kept] = session.scalars(select(PlaidItem)).all()
+    # No account holds the Item: it stays with the link token until it succeeds or expires.
+    assert (kept.external_account_id, kept.link_token) == (None, linked["linkToken"])
 
 
 def test_a_different_name_goes_to_review(plaid_app: TestClient, simulator_url: str) -> None:

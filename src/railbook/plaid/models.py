@@ -27,14 +27,21 @@ class LinkSession(Base):
 
 
 class PlaidItem(Base):
-    """The Plaid Item an external account was linked through; the access token is kept encrypted."""
+    """A Plaid Item: pending on its link token after the exchange, then the one behind an external account.
+
+    The access token is kept encrypted.
+    """
 
     __tablename__ = "plaid_items"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    external_account_id: Mapped[str] = mapped_column(ForeignKey("external_accounts.id"), unique=True)
+    # None while pending: exchanged by a callback that has not created its account yet.
+    external_account_id: Mapped[str | None] = mapped_column(ForeignKey("external_accounts.id"), unique=True)
     item_id: Mapped[str] = mapped_column(String(128))
-    plaid_account_id: Mapped[str] = mapped_column(String(128))
+    plaid_account_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    link_token: Mapped[str | None] = mapped_column(String(128), index=True, default=None)
+    # SHA-256 of the public token the Item was exchanged from: a retry of the callback finds it again.
+    public_token_digest: Mapped[str | None] = mapped_column(String(64), default=None)
     # MasterKeys envelope of the access token, with this row's id as associated data.
     access_token: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

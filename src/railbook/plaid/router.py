@@ -10,9 +10,8 @@ from pydantic import Field
 from railbook import API_PREFIX
 from railbook.context import app_context
 from railbook.errors import GridError, InvalidInput
-from railbook.external_accounts.service import render
 from railbook.kit.wire import JSONBody, WireModel
-from railbook.plaid import service
+from railbook.plaid import callback, service
 from railbook.providers.plaid import PlaidApi
 from railbook.providers.plaid.client import (
     PlaidInvalidToken,
@@ -85,15 +84,19 @@ def create_link_token(
 
 @router.post("/plaid/callback/{plaid_link_token}", status_code=202)
 def plaid_callback(
-    database: DB, keys: Keys, request: Request, plaid_link_token: str, body: Annotated[CallbackRequest, Body()]
+    caller: Caller,
+    database: DB,
+    keys: Keys,
+    settings: AppSettings,
+    request: Request,
+    plaid_link_token: str,
+    body: Annotated[CallbackRequest, Body()],
 ) -> JSONBody:
     """Exchange the public token and answer 202 with the PENDING account; the holder is checked in a job."""
-    with database.reading() as session:
-        service.usable_session(session, plaid_link_token)
-    plaid = _plaid(request)
     try:
-        item = plaid.exchange_public_token(body.public_token)
-        accounts = plaid.get_auth(item.access_token)
+        answer = callback.link_account(
+            database, keys, _plaid(request), settings, caller, plaid_link_token, body.public_token, body.account_id
+        )
     except PlaidInvalidToken as exc:
         raise InvalidInput(
             "The public token is invalid or expired", [{"field": "publicToken", "message": "invalid or expired"}]
@@ -102,10 +105,4 @@ def plaid_callback(
         raise _retryable() from exc
     except PlaidRequestRejected as exc:
         raise _refused() from exc
-    chosen = service.choose_account(accounts, body.account_id)
-    exchanged = service.Exchanged(item.access_token, item.item_id, accounts)
-    with database.transaction() as session:
-        link = service.usable_session(session, plaid_link_token, lock=True)
-        account = service.create_pending_account(session, keys, link, exchanged, chosen)
-        answer = render(account)
     return JSONBody(answer, status_code=202)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from railbook.customers import repository as customers
@@ -22,7 +23,7 @@ from railbook.kit.crypto import MasterKeys
 from railbook.kit.ids import new_id
 from railbook.plaid.models import LinkSession, PlaidItem
 from railbook.principal import Principal
-from railbook.providers.plaid.results import ItemAccounts, PlaidAccount
+from railbook.providers.plaid.results import ExchangedItem, ItemAccounts, PlaidAccount
 
 VERIFY_KIND = "plaid.verify"
 # Jobs of this kind (payload `plaidItemId`) may still be queued from before deletions became events.
@@ -30,14 +31,9 @@ REMOVE_KIND = "plaid.remove_item"
 # Depository accounts that can receive ACH, in order of preference when the platform names none.
 USABLE_SUBTYPES = ("checking", "savings")
 
-
-@dataclass(frozen=True)
-class Exchanged:
-    """What the callback learnt from Plaid inside the request."""
-
-    access_token: str
-    item_id: str
-    accounts: ItemAccounts
+# How many other live link tokens a sandbox callback asks Plaid about, newest first, before it takes a
+# public token that no Link session of its own link token handed out for one made by /sandbox/public_token/create.
+SIBLING_LINK_TOKENS_CHECKED = 20
 
 
 def customer_name(customer: Customer) -> str:
@@ -69,14 +65,70 @@ def require_customer(session: Session, principal: Principal, customer_id: str) -
     return customer
 
 
-def usable_session(session: Session, link_token: str, *, lock: bool = False) -> LinkSession:
-    """The link session for a callback: 404 when unknown or expired, 409 when already used."""
+def usable_session(session: Session, principal: Principal, link_token: str, *, lock: bool = False) -> LinkSession:
+    """The caller's link session: 404 when unknown, expired or another platform's or mode's; 409 when used."""
     link = session.get(LinkSession, link_token, with_for_update=lock)
-    if link is None or link.expires_at <= utcnow():
+    if (
+        link is None
+        or link.expires_at <= utcnow()
+        or link.platform_id != principal.platform_id
+        or link.mode != principal.mode.value
+    ):
         raise NotFound("REFERENCE_NOT_FOUND", "Unknown or expired link token")
     if link.external_account_id is not None:
-        raise Conflict("This link token has already been used")
+        raise Conflict("This link token has already been used", details={"existingId": link.external_account_id})
     return link
+
+
+def other_live_link_tokens(session: Session, link_token: str) -> list[str]:
+    """The newest live link tokens other than this one (any platform): where a stray public token may come from."""
+    query = (
+        select(LinkSession.link_token)
+        .where(LinkSession.link_token != link_token, LinkSession.expires_at > utcnow())
+        .order_by(LinkSession.created_at.desc())
+        .limit(SIBLING_LINK_TOKENS_CHECKED)
+    )
+    return list(session.scalars(query))
+
+
+def token_digest(public_token: str) -> str:
+    """What is kept of a public token: enough to recognise it again, never the token itself."""
+    return hashlib.sha256(public_token.encode()).hexdigest()
+
+
+def pending_item(session: Session, link_token: str, public_token: str) -> PlaidItem | None:
+    """The Item an earlier call of this link token's callback exchanged this public token for, still kept."""
+    query = select(PlaidItem).where(
+        PlaidItem.link_token == link_token,
+        PlaidItem.public_token_digest == token_digest(public_token),
+        PlaidItem.external_account_id.is_(None),
+        PlaidItem.removed_at.is_(None),
+    )
+    return session.scalars(query).first()
+
+
+def keep_pending_item(
+    session: Session, keys: MasterKeys, link_token: str, public_token: str, item: ExchangedItem
+) -> PlaidItem:
+    """Keep a just-exchanged Item on its link token until the callback succeeds; an older pending one is removed."""
+    abandoned = select(PlaidItem.id).where(
+        PlaidItem.link_token == link_token,
+        PlaidItem.external_account_id.is_(None),
+        PlaidItem.removed_at.is_(None),
+    )
+    for item_row_id in session.scalars(abandoned):
+        enqueue(session, REMOVE_KIND, {"plaidItemId": item_row_id}, ordering_key=f"plaid-item:{item_row_id}")
+    row_id = new_id("PlaidItem")
+    row = PlaidItem(
+        id=row_id,
+        item_id=item.item_id,
+        link_token=link_token,
+        public_token_digest=token_digest(public_token),
+        access_token=keys.encrypt(item.access_token.encode(), row_id.encode()),
+        created_at=utcnow(),
+    )
+    session.add(row)
+    return row
 
 
 def choose_account(accounts: ItemAccounts, account_id: str | None) -> PlaidAccount:
@@ -97,12 +149,16 @@ def choose_account(accounts: ItemAccounts, account_id: str | None) -> PlaidAccou
 
 
 def create_pending_account(
-    session: Session, keys: MasterKeys, link: LinkSession, exchanged: Exchanged, account: PlaidAccount
+    session: Session, link: LinkSession, item_row_id: str, accounts: ItemAccounts, account: PlaidAccount
 ) -> NewAccount:
-    """The USD account, PENDING until the holder's identity is checked; the Item is kept for later calls."""
+    """The USD account, PENDING until the holder's identity is checked; its pending Item now belongs to it."""
     customer = session.get(Customer, link.customer_id)
     if customer is None or customer.deleted_at is not None:
         raise NotFound("USER_NOT_FOUND", f"Customer {link.customer_id} not found")
+    item = session.get(PlaidItem, item_row_id, with_for_update=True)
+    if item is None or item.external_account_id is not None or item.removed_at is not None:
+        # Another call of this callback, with another public token, replaced or used the Item meanwhile.
+        raise Conflict("This link token's Plaid Item was replaced by another call; send the public token again")
     assert account.ach is not None
     info: dict[str, Any] = {
         "accountType": "USD_ACCOUNT",
@@ -112,8 +168,8 @@ def create_pending_account(
         # The holder's name comes with /identity/get; until then the customer's stands in.
         "beneficiary": _provisional_beneficiary(customer),
     }
-    if exchanged.accounts.institution_name:
-        info["bankName"] = exchanged.accounts.institution_name[:140]
+    if accounts.institution_name:
+        info["bankName"] = accounts.institution_name[:140]
     model = UsdAccount.model_validate(info)
     now = utcnow()
     # The holder's identity is checked by a job (`plaid.verify`): until it decides, the account waits.
@@ -128,17 +184,8 @@ def create_pending_account(
         created_at=now,
     )
     store_new(session.connection(), external, reason="linked through Plaid", actor="railbook")
-    item_row_id = new_id("PlaidItem")
-    session.add(
-        PlaidItem(
-            id=item_row_id,
-            external_account_id=external.id,
-            item_id=exchanged.item_id,
-            plaid_account_id=account.account_id,
-            access_token=keys.encrypt(exchanged.access_token.encode(), item_row_id.encode()),
-            created_at=now,
-        )
-    )
+    item.external_account_id = external.id
+    item.plaid_account_id = account.account_id
     link.external_account_id = external.id
     link.used_at = now
     enqueue(session, VERIFY_KIND, {"externalAccountId": external.id}, ordering_key=f"plaid:{external.id}")

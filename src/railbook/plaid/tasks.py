@@ -14,7 +14,7 @@ from railbook.external_accounts.service import DELETED_KIND, change_status
 from railbook.jobs.registry import Registry, RetryLater, RetryPolicy, TaskContext
 from railbook.kit.clock import utcnow
 from railbook.kit.countries import ALPHA_2
-from railbook.plaid.models import PlaidItem
+from railbook.plaid.models import LinkSession, PlaidItem
 from railbook.plaid.service import REMOVE_KIND, VERIFY_KIND, customer_name
 from railbook.providers.plaid.client import (
     PlaidInvalidToken,
@@ -23,6 +23,10 @@ from railbook.providers.plaid.client import (
     PlaidUnavailable,
 )
 from railbook.providers.plaid.results import AccountOwner
+
+SWEEP_KIND = "plaid.sweep_abandoned_items"
+# Link tokens live four hours; an abandoned Item waits at most this much longer to be removed at Plaid.
+SWEEP_EVERY_SECONDS = 900.0
 
 
 def _access_token(context: TaskContext, item: PlaidItem) -> str:
@@ -46,7 +50,7 @@ def run_verify(context: TaskContext, payload: dict[str, Any]) -> None:
     except (PlaidItemLoginRequired, PlaidInvalidToken) as exc:
         _decide(context, account_id, AccountStatus.INACTIVE, None, None, reason=f"Plaid item unusable: {exc}")
         return
-    entry = identity.for_account(item.plaid_account_id)
+    entry = identity.for_account(item.plaid_account_id or "")
     owner = entry.owners[0] if entry and entry.owners else None
     holder = owner.names[0] if owner and owner.names else ""
     verification = compare_names(expected, holder) if holder else "NOT_MATCHED"
@@ -102,6 +106,23 @@ def run_account_deleted(context: TaskContext, payload: dict[str, Any]) -> None:
         _remove(context, item_id)
 
 
+def run_sweep(context: TaskContext, payload: dict[str, Any]) -> None:
+    """Remove at Plaid the Items exchanged by callbacks that never succeeded before their link token expired."""
+    abandoned = (
+        select(PlaidItem.id)
+        .join(LinkSession, LinkSession.link_token == PlaidItem.link_token)
+        .where(
+            PlaidItem.external_account_id.is_(None),
+            PlaidItem.removed_at.is_(None),
+            LinkSession.expires_at <= utcnow(),
+        )
+    )
+    with context.database.reading() as session:
+        item_ids = list(session.scalars(abandoned))
+    for item_id in item_ids:
+        _remove(context, item_id)
+
+
 def run_remove(context: TaskContext, payload: dict[str, Any]) -> None:
     """Remove one Item (jobs queued by earlier versions, which named the Item)."""
     _remove(context, str(payload["plaidItemId"]))
@@ -131,5 +152,6 @@ def register(registry: Registry, settings: Settings) -> None:
     lease = max(settings.job_lease_seconds, settings.plaid_timeout_seconds + 1)
     registry.register(VERIFY_KIND, run_verify, retry=policy, lease_seconds=lease)
     registry.register(REMOVE_KIND, run_remove, retry=policy, lease_seconds=lease)
+    registry.register(SWEEP_KIND, run_sweep, lease_seconds=lease * 10, every_seconds=SWEEP_EVERY_SECONDS)
     # Plaid learns of deletions by subscribing to the accounts' own job kind.
     registry.register(DELETED_KIND, run_account_deleted, retry=policy, lease_seconds=lease)

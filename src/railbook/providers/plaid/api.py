@@ -14,6 +14,10 @@ class PlaidApi(Protocol):
         """A Link token for one end user."""
         ...
 
+    def link_public_tokens(self, link_token: str) -> frozenset[str]:
+        """The public tokens the Link sessions of a link token handed out."""
+        ...
+
     def exchange_public_token(self, public_token: str) -> ExchangedItem:
         """The access token and Item a public token stands for."""
         ...

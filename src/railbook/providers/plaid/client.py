@@ -24,6 +24,7 @@ from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchan
 from plaid.model.item_remove_request import ItemRemoveRequest
 from plaid.model.link_token_create_request import LinkTokenCreateRequest
 from plaid.model.link_token_create_request_user import LinkTokenCreateRequestUser
+from plaid.model.link_token_get_request import LinkTokenGetRequest
 from plaid.model.products import Products
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
 from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
@@ -194,6 +195,14 @@ class PlaidClient:
         answer = self._call("/sandbox/public_token/create", self._api.sandbox_public_token_create, request)
         return str(answer["public_token"])
 
+    def link_public_tokens(self, link_token: str) -> frozenset[str]:
+        """The public tokens the Link sessions of a link token handed out (`/link/token/get`)."""
+        request = LinkTokenGetRequest(link_token=link_token)
+        # Read as plain JSON: plaid-python's typed answer requires fields (every kind of session
+        # result) that only some Link flows fill in, and only the public tokens matter here.
+        answer = self._call("/link/token/get", self._api.link_token_get, request, hide=(link_token,), raw=True)
+        return _session_public_tokens(answer)
+
     def exchange_public_token(self, public_token: str) -> ExchangedItem:
         """Spend a public token (single use, 30 minutes) for a permanent access token and the Item id."""
         request = ItemPublicTokenExchangeRequest(public_token=public_token)
@@ -237,12 +246,20 @@ class PlaidClient:
         self._call("/sandbox/item/reset_login", self._api.sandbox_item_reset_login, request, hide=(access_token,))
 
     def _call(
-        self, endpoint: str, operation: Callable[..., Any], request: Any, *, hide: tuple[str, ...] = ()
+        self,
+        endpoint: str,
+        operation: Callable[..., Any],
+        request: Any,
+        *,
+        hide: tuple[str, ...] = (),
+        raw: bool = False,
     ) -> dict[str, Any]:
         hidden = (*self._secrets, *hide)
         try:
-            response = operation(request, _request_timeout=self._timeout)
-            answer: dict[str, Any] = response.to_dict()
+            if raw:
+                answer = _json_object(operation(request, _request_timeout=self._timeout, _preload_content=False).data)
+            else:
+                answer = operation(request, _request_timeout=self._timeout).to_dict()
         except plaid.ApiException as exc:
             failure = _translate(endpoint, exc, hidden)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -264,6 +281,30 @@ class PlaidClient:
             },
         )
         raise failure
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    answer = json.loads(data)
+    if not isinstance(answer, dict):
+        raise ValueError("not a JSON object")
+    return answer
+
+
+def _session_public_tokens(answer: dict[str, Any]) -> frozenset[str]:
+    """Every public token in `link_sessions`: the per-Item results and the older `on_success`."""
+    found: set[str] = set()
+    sessions = answer.get("link_sessions")
+    for session in sessions if isinstance(sessions, list) else []:
+        if not isinstance(session, dict):
+            continue
+        results = session.get("results")
+        added = results.get("item_add_results") if isinstance(results, dict) else None
+        entries = [entry for entry in added if isinstance(entry, dict)] if isinstance(added, list) else []
+        success = session.get("on_success")
+        if isinstance(success, dict):
+            entries.append(success)
+        found.update(entry["public_token"] for entry in entries if isinstance(entry.get("public_token"), str))
+    return frozenset(found)
 
 
 def _ids(answer: dict[str, Any]) -> dict[str, str]:

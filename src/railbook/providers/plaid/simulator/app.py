@@ -1,4 +1,4 @@
-"""The simulator's HTTP surface: Plaid's seven endpoints, `/sandbox/item/reset_login`, and `/_control/*` switches."""
+"""The simulator's HTTP surface: Plaid's eight endpoints, `/sandbox/item/reset_login`, and `/_control/*` switches."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         {"client_name": str, "language": str, "country_codes": list},
         handlers.LINK_TOKEN_FIELDS,
     ),
+    "/link/token/get": Endpoint(handlers.link_token_get, {"link_token": str}, frozenset({"link_token"})),
     "/sandbox/public_token/create": Endpoint(
         handlers.sandbox_public_token_create,
         {"institution_id": str, "initial_products": list},
@@ -190,6 +191,7 @@ def create_simulator(
     routes += [
         Route("/link", link_page.link_start, methods=["GET"]),
         Route("/link", link_page.link_finish, methods=["POST"]),
+        Route("/link/platform", link_page.platform_page, methods=["POST"]),
         Route("/link/submit", link_page.link_submit, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})

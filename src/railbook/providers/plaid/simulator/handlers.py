@@ -123,6 +123,40 @@ def link_token_create(state: SimulatorState, body: Body) -> Body:
     return {"link_token": token, "expiration": _wire_time(expires_at)}
 
 
+def link_token_get(state: SimulatorState, body: Body) -> Body:
+    """/link/token/get: the link token's metadata and its finished Link sessions with their public tokens."""
+    link = state.known_link_token(body["link_token"])
+    sessions = []
+    for session in link.sessions:
+        item = state.items.get(session.item_id)
+        institution = {"name": item.institution_name, "institution_id": item.institution_id} if item else None
+        accounts = [_session_account(account) for account in item.accounts] if item else []
+        added = {"public_token": session.public_token, "accounts": accounts, "institution": institution}
+        metadata = {"institution": institution, "accounts": accounts, "link_session_id": session.link_session_id}
+        sessions.append(
+            {
+                "link_session_id": session.link_session_id,
+                "started_at": _wire_time(session.started_at),
+                "finished_at": _wire_time(session.finished_at),
+                "results": {"item_add_results": [added]},
+                "on_success": {"public_token": session.public_token, "metadata": metadata},
+            }
+        )
+    return {
+        "link_token": body["link_token"],
+        "created_at": _wire_time(link.created_at),
+        "expiration": _wire_time(link.expires_at),
+        "metadata": {"initial_products": link.products, "webhook": link.webhook, "country_codes": ["US"]},
+        "link_sessions": sessions,
+    }
+
+
+def _session_account(account: SimAccount) -> Body:
+    sandbox = account.sandbox
+    return {"id": account.account_id, "name": sandbox.name, "mask": sandbox.mask, "type": sandbox.type,
+            "subtype": sandbox.subtype}  # fmt: skip
+
+
 def sandbox_public_token_create(state: SimulatorState, body: Body) -> Body:
     """/sandbox/public_token/create: skip Link and get a public token for a new `user_good` Item."""
     products = _products(body, "initial_products", required=True)

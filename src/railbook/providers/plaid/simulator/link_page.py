@@ -1,4 +1,9 @@
-"""A page for people that stands in for Plaid Link: pick a bank and an account, get a public token, send it on."""
+"""Pages for people: Plaid Link (pick a bank and an account, get a public token) and a stand-in platform back end.
+
+Plaid Link hands its public token to the platform's page (`onSuccess`); the platform's back end then
+calls Railbook's callback with its own API credentials. The third page plays that back end: the
+person types the platform's token id and secret, used for that one call and never kept or shown.
+"""
 
 from __future__ import annotations
 
@@ -102,11 +107,11 @@ async def link_finish(request: Request) -> Response:
         return _error(f"Plaid Link failed: {failure.error_code}.")
     account_id = next(account.account_id for account in item.accounts if account.sandbox is chosen)
     callback = form.get("callbackUrl", "")
+    # onSuccess: the public token goes to the platform's side, which makes the authenticated call.
     send = (
-        '<form method="post" action="link/submit">'
+        '<form method="post" action="link/platform">'
         f"{_hidden('callbackUrl', callback)}{_hidden('publicToken', public_token)}{_hidden('accountId', account_id)}"
-        f'<p>Callback: <code id="callback-url">{escape(callback)}</code></p>'
-        '<button type="submit" id="send">Send to callback</button></form>'
+        '<button type="submit" id="to-platform">Hand the token to the platform</button></form>'
         if callback
         else "<p>No callback URL is known: pass <code>callbackUrl</code> to this page, or post the token yourself.</p>"
     )
@@ -118,8 +123,28 @@ async def link_finish(request: Request) -> Response:
     return _page("Account linked", body)
 
 
+async def platform_page(request: Request) -> Response:
+    """Step 3: the platform's side received the public token; its back end needs the platform's API credentials."""
+    form = await _form(request)
+    callback = form.get("callbackUrl", "")
+    body = (
+        "<p>Plaid Link handed this public token to the platform. The platform's back end now sends it to "
+        "Railbook's callback with the platform's API credentials (HTTP Basic).</p>"
+        '<form method="post" action="submit">'
+        f"{_hidden('callbackUrl', callback)}{_hidden('publicToken', form.get('publicToken', ''))}"
+        f"{_hidden('accountId', form.get('accountId', ''))}"
+        f'<p>Callback: <code id="callback-url">{escape(callback)}</code></p>'
+        '<label>API token id <input name="tokenId" id="token-id" autocomplete="off" required></label>'
+        '<label>API token secret <input name="tokenSecret" id="token-secret" type="password" '
+        'autocomplete="off" required></label>'
+        '<button type="submit" id="send">Send to callback</button></form>'
+        '<p class="muted">The credentials are used for this one call and are not kept.</p>'
+    )
+    return _page("Platform back end (simulated)", body)
+
+
 async def link_submit(request: Request) -> Response:
-    """Post `{publicToken, accountId}` to the callback, as the platform's back end would, and show the answer."""
+    """Post `{publicToken, accountId}` to the callback with the platform's credentials, and show the answer."""
     form = await _form(request)
     # Relative callbacks (the simulator mounted inside Railbook) resolve against this server.
     callback = urljoin(str(request.base_url), form.get("callbackUrl", ""))
@@ -128,7 +153,8 @@ async def link_submit(request: Request) -> Response:
     payload = {"publicToken": form.get("publicToken", ""), "accountId": form.get("accountId") or None}
     try:
         async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT_SECONDS) as client:
-            answer = await client.post(callback, json=payload)
+            auth = httpx.BasicAuth(form.get("tokenId", ""), form.get("tokenSecret", ""))
+            answer = await client.post(callback, json=payload, auth=auth)
     except httpx.HTTPError as exc:
         return _error(f"The callback could not be reached: {type(exc).__name__}.", 502)
     try:

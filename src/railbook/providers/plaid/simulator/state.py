@@ -40,13 +40,26 @@ def plaid_id() -> str:
 
 
 @dataclass
+class LinkSessionResult:
+    """One finished Link session of a link token: when, and the public token it handed out for its Item."""
+
+    link_session_id: str
+    started_at: datetime
+    finished_at: datetime
+    public_token: str
+    item_id: str
+
+
+@dataclass
 class LinkToken:
-    """A link token: who it was made for, which products, until when."""
+    """A link token: who it was made for, which products, until when, and the Link sessions run with it."""
 
     client_user_id: str
     products: list[str]
     webhook: str | None
     expires_at: datetime
+    created_at: datetime
+    sessions: list[LinkSessionResult] = field(default_factory=list)
 
 
 @dataclass
@@ -122,7 +135,7 @@ class SimulatorState:
         """A new link token and its expiry."""
         token = f"link-sandbox-{uuid.uuid4()}"
         expires_at = self.now() + LINK_TOKEN_LIFETIME
-        self.link_tokens[token] = LinkToken(client_user_id, products, webhook, expires_at)
+        self.link_tokens[token] = LinkToken(client_user_id, products, webhook, expires_at, self.now())
         return token, expires_at
 
     def link_token(self, token: str) -> LinkToken:
@@ -132,11 +145,24 @@ class SimulatorState:
             raise PlaidFault("INVALID_LINK_TOKEN")
         return found
 
+    def known_link_token(self, token: str) -> LinkToken:
+        """A link token this simulator issued, expired or not (`/link/token/get` reads both), or INVALID_LINK_TOKEN."""
+        found = self.link_tokens.get(token)
+        if found is None:
+            raise PlaidFault("INVALID_LINK_TOKEN")
+        return found
+
     def public_token_for_link(self, link_token: str, institution_id: str) -> tuple[str, SimItem]:
-        """What Plaid Link hands back on success: a public token for a new Item, and the Item (for the link page)."""
+        """What Plaid Link hands back on success: a public token for a new Item, and the Item (for the link page).
+
+        The session is recorded on the link token, where `/link/token/get` reports it.
+        """
         link = self.link_token(link_token)
+        started = self.now()
         token = self.create_public_token(institution_id, link.products, link.webhook)
-        return token, self.items[self.public_tokens[token].item_id]
+        item = self.items[self.public_tokens[token].item_id]
+        link.sessions.append(LinkSessionResult(f"{uuid.uuid4()}", started, self.now(), token, item.item_id))
+        return token, item
 
     def create_public_token(self, institution_id: str, products: list[str], webhook: str | None) -> str:
         """A new `user_good` Item at the institution and a public token for it."""
