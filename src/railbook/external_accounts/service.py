@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert
@@ -86,7 +87,10 @@ def create(connection: Connection, principal: Principal, parsed: ParsedCreate, *
     customer_id = getattr(envelope, "customer_id", None) if customer_path else None
     wants_default = bool(getattr(envelope, "default_uma_deposit_account", False))
     # Taking the default flag locks the customer, so concurrent creates take it one after another.
-    if customer_id is not None and not customers.is_live(connection, principal, customer_id, lock=wants_default):
+    # Otherwise a shared lock: a concurrent customer deletion then waits for this create (and
+    # deletes its account too) or this create waits for it (and finds the customer gone).
+    lock: customers.RowLock = "update" if wants_default else "share"
+    if customer_id is not None and not customers.is_live(connection, principal, customer_id, lock=lock):
         raise NotFound("USER_NOT_FOUND", f"Customer {customer_id} not found")
     stored = parsed.info.stored()
     account = new_account_row(
@@ -155,13 +159,24 @@ def get(session: Session, principal: Principal, account_id: str, *, platform_own
 def delete(session: Session, principal: Principal, account_id: str, *, platform_owned: bool) -> ExternalAccount:
     """Soft delete: kept for audit, gone from the API, no longer the default deposit account."""
     account = get(session, principal, account_id, platform_owned=platform_owned)
+    _soft_delete(session, account, utcnow())
+    return account
+
+
+def delete_customer_accounts(session: Session, principal: Principal, customer_id: str) -> None:
+    """Soft-delete every live account of a customer, in the transaction that deletes the customer."""
+    statement = repository.listed(principal, platform_owned=False, customer_id=customer_id, currency=None)
     now = utcnow()
+    for account in session.scalars(statement).all():
+        _soft_delete(session, account, now)
+
+
+def _soft_delete(session: Session, account: ExternalAccount, now: datetime) -> None:
     account.deleted_at = now
     account.updated_at = now
     account.is_default = None
     session.flush()
     enqueue(session, DELETED_KIND, {"externalAccountId": account.id})
-    return account
 
 
 def change_status(
