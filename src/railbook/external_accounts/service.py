@@ -17,7 +17,7 @@ from railbook.external_accounts import repository
 from railbook.external_accounts.models import ExternalAccount, NewAccount, StatusChange
 from railbook.external_accounts.parsing import ParsedCreate
 from railbook.external_accounts.rails.registry import MODELS
-from railbook.external_accounts.review import Review, review_new_account
+from railbook.external_accounts.review import STATUS_FOR_VERIFICATION, Review, review_new_account
 from railbook.external_accounts.rows import new_account_row
 from railbook.jobs.queue import enqueue
 from railbook.kit.clock import utcnow
@@ -28,6 +28,8 @@ from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, emit
 # Queued with every deletion for the packages that keep something of an account (Plaid removes its
 # Item): each subscribes by handling this kind, so this package needs to know none of them.
 DELETED_KIND = "external_accounts.deleted"
+# Queued with a sandbox account whose name check starts PENDING, due when the check settles.
+SETTLE_SANDBOX_CHECK_KIND = "external_accounts.settle_sandbox_check"
 
 # Compiled once, run on the driver: values go in as parameters (see repository.insert_account).
 _INSERT_STATUS_CHANGE = DriverStatement(
@@ -73,7 +75,8 @@ def render_info(account: ExternalAccount | NewAccount) -> dict[str, Any]:
     return info
 
 
-def _beneficiary_name(info: dict[str, Any]) -> str | None:
+def beneficiary_name(info: dict[str, Any]) -> str | None:
+    """The beneficiary's fullName (or a business's legalName) in a stored accountInfo."""
     beneficiary = info.get("beneficiary")
     if not isinstance(beneficiary, dict):
         return None
@@ -81,8 +84,18 @@ def _beneficiary_name(info: dict[str, Any]) -> str | None:
     return str(name) if name else None
 
 
-def create(connection: Connection, principal: Principal, parsed: ParsedCreate, *, customer_path: bool) -> NewAccount:
-    """A new account for a customer (or the platform); 409 when the destination already exists."""
+def create(
+    connection: Connection,
+    principal: Principal,
+    parsed: ParsedCreate,
+    *,
+    customer_path: bool,
+    sandbox_pending_seconds: float,
+) -> NewAccount:
+    """A new account for a customer (or the platform); 409 when the destination already exists.
+
+    A sandbox name check that starts PENDING settles after `sandbox_pending_seconds`, in a job.
+    """
     envelope = parsed.envelope
     customer_id = getattr(envelope, "customer_id", None) if customer_path else None
     wants_default = bool(getattr(envelope, "default_uma_deposit_account", False))
@@ -107,6 +120,9 @@ def create(connection: Connection, principal: Principal, parsed: ParsedCreate, *
         is_default=wants_default and customer_id is not None,
     )
     store_new(connection, account, reason="created", actor=f"token:{principal.token_id}")
+    if principal.is_sandbox and account.verification_status == "PENDING":
+        payload = {"externalAccountId": account.id}
+        enqueue(connection, SETTLE_SANDBOX_CHECK_KIND, payload, delay_seconds=sandbox_pending_seconds)
     return account
 
 
@@ -136,7 +152,7 @@ def review_at_creation(principal: Principal, parsed: ParsedCreate, stored: dict[
         is_wallet=info.rail.is_wallet,
         identifier=_raw_identifier(stored, info.rail.primary),
         default_check=info.rail.name_check,
-        beneficiary_name=_beneficiary_name(stored),
+        beneficiary_name=beneficiary_name(stored),
     )
 
 
@@ -198,6 +214,15 @@ def change_status(
         render(account),
         resource_key=account.id,
     )
+
+
+def settle_name_check(
+    session: Session, account: ExternalAccount, verification: str, *, reason: str, actor: str
+) -> None:
+    """Record a name check's outcome and move the account to the status it gives (webhook, audit)."""
+    account.verification_status = verification
+    account.verified_name = beneficiary_name(account.account_info) if verification == "MATCHED" else None
+    change_status(session, account, STATUS_FOR_VERIFICATION[verification], reason=reason, actor=actor)
 
 
 def _audit(
