@@ -22,6 +22,7 @@ from railbook.db import Database
 from railbook.errors import install_error_handlers
 from railbook.external_accounts.rails.registry import account_info_adapter
 from railbook.external_accounts.router import router as external_accounts_router
+from railbook.external_accounts.service import delete_customer_accounts
 from railbook.instance import load_or_create_key
 from railbook.keys import load_master_keys
 from railbook.kit.pagination import CursorCodec
@@ -69,6 +70,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         token_verifier=TokenVerifier(database, settings.auth_cache_seconds),
         rate_limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
         cursor_codec=CursorCodec(partial(load_or_create_key, database, "cursor_signing_key")),
+        # A deleted customer's external accounts are deleted with it (docs/decisions.md, Customers).
+        customer_cascade=(delete_customer_accounts,),
     )
 
     @asynccontextmanager

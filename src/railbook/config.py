@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     # How often ACTIVE and INVALID stablecoin provider links are checked again with Brale.
     stablecoin_reverify_seconds: float = Field(default=86400.0, gt=0)
     idempotency_ttl_seconds: float = Field(default=86400.0, gt=0)
+    # Sandbox: how long a name check that starts PENDING (suffix 104) runs before it settles MATCHED.
+    sandbox_pending_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("mode", mode="before")
     @classmethod

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from railbook.auth.verifier import TokenVerifier
@@ -14,6 +15,7 @@ from railbook.db import Database
 from railbook.jobs.registry import Registry
 from railbook.kit.crypto import MasterKeys
 from railbook.kit.pagination import CursorCodec
+from railbook.principal import Principal
 from railbook.providers.issuer_api import IssuerClient
 from railbook.providers.plaid.api import PlaidApi
 from railbook.ratelimit import RateLimiter
@@ -35,6 +37,8 @@ class AppContext:
     token_verifier: TokenVerifier
     rate_limiter: RateLimiter
     cursor_codec: CursorCodec
+    # Run in the transaction that deletes a customer (`customers.service.CustomerCascade`).
+    customer_cascade: tuple[Callable[[Session, Principal, str], None], ...]
 
     def close(self) -> None:
         """Release the connections the clients hold (the database is closed by its owner)."""

@@ -9,6 +9,7 @@ import httpx
 import railbook.tables  # noqa: F401 - every table, for foreign keys that span domains
 from railbook.config import Settings
 from railbook.db import Database
+from railbook.external_accounts import tasks as external_account_tasks
 from railbook.idempotency import tasks as idempotency_tasks
 from railbook.jobs.registry import Registry, TaskContext
 from railbook.jobs.runner import Worker
@@ -26,6 +27,7 @@ def build_registry(settings: Settings) -> Registry:
     """The registry of every task kind (one line per domain)."""
     registry = Registry()
     webhook_tasks.register(registry, settings)
+    external_account_tasks.register(registry, settings)
     plaid_tasks.register(registry, settings)
     stablecoin_link_tasks.register(registry, settings)
     idempotency_tasks.register(registry, settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.orm import Session
@@ -30,18 +31,23 @@ def get_live(session: Session, principal: Principal, customer_id: str, *, lock: 
 
 
 # Built once with parameters and run on the driver: the create path runs it on every request
-# (docs/decisions.md, Performance). Keyed by whether the row is locked.
+# (docs/decisions.md, Performance). Keyed by how the row is locked.
 _LIVE_ID_QUERY = select(Customer.id).where(
     Customer.id == bindparam("customer_id"),
     Customer.platform_id == bindparam("platform_id"),
     Customer.mode == bindparam("mode"),
     Customer.deleted_at.is_(None),
 )
-_LIVE_ID = {False: DriverStatement(_LIVE_ID_QUERY), True: DriverStatement(_LIVE_ID_QUERY.with_for_update())}
+RowLock = Literal["share", "update"]
+_LIVE_ID: dict[RowLock | None, DriverStatement] = {
+    None: DriverStatement(_LIVE_ID_QUERY),
+    "share": DriverStatement(_LIVE_ID_QUERY.with_for_update(read=True)),
+    "update": DriverStatement(_LIVE_ID_QUERY.with_for_update()),
+}
 
 
-def is_live(connection: Connection, principal: Principal, customer_id: str, *, lock: bool = False) -> bool:
-    """Whether the customer exists in the caller's scope and is not deleted (row-locked when `lock`)."""
+def is_live(connection: Connection, principal: Principal, customer_id: str, *, lock: RowLock | None = None) -> bool:
+    """Whether the customer exists in the caller's scope and is not deleted (row-locked FOR SHARE/UPDATE)."""
     parameters = {**principal.scope_parameters(), "customer_id": customer_id}
     return _LIVE_ID[lock].scalar(connection, parameters) is not None
 

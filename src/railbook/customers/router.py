@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 
+from railbook.context import app_context
 from railbook.customers import repository, service
 from railbook.customers.models import Customer
 from railbook.customers.schemas import CustomerCreate, CustomerType, CustomerUpdate
@@ -107,8 +108,9 @@ def update_customer(
 
 
 @router.delete("/customers/{customerId}")
-def delete_customer(caller: Caller, database: DB, customerId: str) -> JSONBody:  # noqa: N803
-    """Soft-delete a customer and answer with it."""
+def delete_customer(request: Request, caller: Caller, database: DB, customerId: str) -> JSONBody:  # noqa: N803
+    """Soft-delete a customer, its external accounts with it, and answer with it."""
+    cascade = app_context(request).customer_cascade
     with database.transaction() as session:
-        body = service.render(service.delete(session, caller, customerId))
+        body = service.render(service.delete(session, caller, customerId, cascade=cascade))
     return JSONBody(body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import uuid_utils
@@ -213,8 +214,14 @@ def update(
     return customer
 
 
-def delete(session: Session, principal: Principal, customer_id: str) -> Customer:
-    """Soft-delete: the customer disappears from lists; a second delete is 410 CUSTOMER_DELETED."""
+# What else goes when a customer is deleted, run in the same transaction: each package that owns
+# rows of a customer (external accounts) contributes one through the composition root (`app.py`),
+# since it imports this package and this package may not import it back.
+CustomerCascade = Callable[[Session, Principal, str], None]
+
+
+def delete(session: Session, principal: Principal, customer_id: str, *, cascade: Sequence[CustomerCascade]) -> Customer:
+    """Soft-delete, with what `cascade` takes along; a second delete is 410 CUSTOMER_DELETED."""
     customer = get(session, principal, customer_id)
     if customer.deleted_at is not None:
         raise GridError(410, "CUSTOMER_DELETED", f"Customer {customer_id} has already been deleted")
@@ -222,6 +229,8 @@ def delete(session: Session, principal: Principal, customer_id: str) -> Customer
     customer.deleted_at = now
     customer.updated_at = now
     session.flush()
+    for step in cascade:
+        step(session, principal, customer.id)
     return customer
 
 

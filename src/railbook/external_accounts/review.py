@@ -23,6 +23,9 @@ SANDBOX_OUTCOMES = {
     "107": "CHECKED_BY_RECEIVING_FI",
 }
 INVALID_ACCOUNT_SUFFIX = "105"
+# A PENDING sandbox check settles to this after RAILBOOK_SANDBOX_PENDING_SECONDS: the contract notes
+# say only "check still running", and the default outcome lets the account be used.
+SANDBOX_PENDING_SETTLES_TO = "MATCHED"
 
 STATUS_FOR_VERIFICATION = {
     "MATCHED": AccountStatus.ACTIVE,

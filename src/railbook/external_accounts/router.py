@@ -25,12 +25,15 @@ async def _create(request: Request, *, customer_path: bool) -> JSONBody:
     # parse is CPU work either way, and the statements go to the group commit's thread (docs/decisions.md, Performance).
     caller = await authenticate(request)
     parsed = parsing.parse_create(await read_json(request), caller, customer_path=customer_path)
-    database = app_context(request).database
+    context = app_context(request)
+    pending_seconds = context.settings.sandbox_pending_seconds
     # Group-committed on a plain connection: creates arriving together share one transaction (a
     # failing one is rerun alone, so it spoils none of the others), and the create runs Core
     # statements only, without a Session's bookkeeping.
-    account = await database.grouped.run_async(
-        lambda connection: service.create(connection, caller, parsed, customer_path=customer_path)
+    account = await context.database.grouped.run_async(
+        lambda connection: service.create(
+            connection, caller, parsed, customer_path=customer_path, sandbox_pending_seconds=pending_seconds
+        )
     )
     return JSONBody(service.render(account), status_code=201)
 

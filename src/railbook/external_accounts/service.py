@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert
@@ -16,7 +17,7 @@ from railbook.external_accounts import repository
 from railbook.external_accounts.models import ExternalAccount, NewAccount, StatusChange
 from railbook.external_accounts.parsing import ParsedCreate
 from railbook.external_accounts.rails.registry import MODELS
-from railbook.external_accounts.review import Review, review_new_account
+from railbook.external_accounts.review import STATUS_FOR_VERIFICATION, Review, review_new_account
 from railbook.external_accounts.rows import new_account_row
 from railbook.jobs.queue import enqueue
 from railbook.kit.clock import utcnow
@@ -27,6 +28,8 @@ from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, emit
 # Queued with every deletion for the packages that keep something of an account (Plaid removes its
 # Item): each subscribes by handling this kind, so this package needs to know none of them.
 DELETED_KIND = "external_accounts.deleted"
+# Queued with a sandbox account whose name check starts PENDING, due when the check settles.
+SETTLE_SANDBOX_CHECK_KIND = "external_accounts.settle_sandbox_check"
 
 # Compiled once, run on the driver: values go in as parameters (see repository.insert_account).
 _INSERT_STATUS_CHANGE = DriverStatement(
@@ -72,7 +75,8 @@ def render_info(account: ExternalAccount | NewAccount) -> dict[str, Any]:
     return info
 
 
-def _beneficiary_name(info: dict[str, Any]) -> str | None:
+def beneficiary_name(info: dict[str, Any]) -> str | None:
+    """The beneficiary's fullName (or a business's legalName) in a stored accountInfo."""
     beneficiary = info.get("beneficiary")
     if not isinstance(beneficiary, dict):
         return None
@@ -80,13 +84,26 @@ def _beneficiary_name(info: dict[str, Any]) -> str | None:
     return str(name) if name else None
 
 
-def create(connection: Connection, principal: Principal, parsed: ParsedCreate, *, customer_path: bool) -> NewAccount:
-    """A new account for a customer (or the platform); 409 when the destination already exists."""
+def create(
+    connection: Connection,
+    principal: Principal,
+    parsed: ParsedCreate,
+    *,
+    customer_path: bool,
+    sandbox_pending_seconds: float,
+) -> NewAccount:
+    """A new account for a customer (or the platform); 409 when the destination already exists.
+
+    A sandbox name check that starts PENDING settles after `sandbox_pending_seconds`, in a job.
+    """
     envelope = parsed.envelope
     customer_id = getattr(envelope, "customer_id", None) if customer_path else None
     wants_default = bool(getattr(envelope, "default_uma_deposit_account", False))
     # Taking the default flag locks the customer, so concurrent creates take it one after another.
-    if customer_id is not None and not customers.is_live(connection, principal, customer_id, lock=wants_default):
+    # Otherwise a shared lock: a concurrent customer deletion then waits for this create (and
+    # deletes its account too) or this create waits for it (and finds the customer gone).
+    lock: customers.RowLock = "update" if wants_default else "share"
+    if customer_id is not None and not customers.is_live(connection, principal, customer_id, lock=lock):
         raise NotFound("USER_NOT_FOUND", f"Customer {customer_id} not found")
     stored = parsed.info.stored()
     account = new_account_row(
@@ -103,6 +120,9 @@ def create(connection: Connection, principal: Principal, parsed: ParsedCreate, *
         is_default=wants_default and customer_id is not None,
     )
     store_new(connection, account, reason="created", actor=f"token:{principal.token_id}")
+    if principal.is_sandbox and account.verification_status == "PENDING":
+        payload = {"externalAccountId": account.id}
+        enqueue(connection, SETTLE_SANDBOX_CHECK_KIND, payload, delay_seconds=sandbox_pending_seconds)
     return account
 
 
@@ -132,7 +152,7 @@ def review_at_creation(principal: Principal, parsed: ParsedCreate, stored: dict[
         is_wallet=info.rail.is_wallet,
         identifier=_raw_identifier(stored, info.rail.primary),
         default_check=info.rail.name_check,
-        beneficiary_name=_beneficiary_name(stored),
+        beneficiary_name=beneficiary_name(stored),
     )
 
 
@@ -155,13 +175,24 @@ def get(session: Session, principal: Principal, account_id: str, *, platform_own
 def delete(session: Session, principal: Principal, account_id: str, *, platform_owned: bool) -> ExternalAccount:
     """Soft delete: kept for audit, gone from the API, no longer the default deposit account."""
     account = get(session, principal, account_id, platform_owned=platform_owned)
+    _soft_delete(session, account, utcnow())
+    return account
+
+
+def delete_customer_accounts(session: Session, principal: Principal, customer_id: str) -> None:
+    """Soft-delete every live account of a customer, in the transaction that deletes the customer."""
+    statement = repository.listed(principal, platform_owned=False, customer_id=customer_id, currency=None)
     now = utcnow()
+    for account in session.scalars(statement).all():
+        _soft_delete(session, account, now)
+
+
+def _soft_delete(session: Session, account: ExternalAccount, now: datetime) -> None:
     account.deleted_at = now
     account.updated_at = now
     account.is_default = None
     session.flush()
     enqueue(session, DELETED_KIND, {"externalAccountId": account.id})
-    return account
 
 
 def change_status(
@@ -183,6 +214,15 @@ def change_status(
         render(account),
         resource_key=account.id,
     )
+
+
+def settle_name_check(
+    session: Session, account: ExternalAccount, verification: str, *, reason: str, actor: str
+) -> None:
+    """Record a name check's outcome and move the account to the status it gives (webhook, audit)."""
+    account.verification_status = verification
+    account.verified_name = beneficiary_name(account.account_info) if verification == "MATCHED" else None
+    change_status(session, account, STATUS_FOR_VERIFICATION[verification], reason=reason, actor=actor)
 
 
 def _audit(
