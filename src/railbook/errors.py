@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from railbook.field_names import ANSWERED_ONLY, suggestion
+
 
 class GridError(Exception):
     """An error the client should see, carrying its Grid status and code."""
@@ -148,6 +150,8 @@ def field_errors_from_pydantic(errors: Sequence[Mapping[str, Any]], body: Any = 
                 if error.get("type") == "union_tag_not_found"
                 else f"{tag} is not one of the supported values"
             )
+        if error.get("type") == "extra_forbidden":
+            message = _unknown_field_message(field)
         if (field, message) in seen:
             continue
         seen.add((field, message))
@@ -157,6 +161,15 @@ def field_errors_from_pydantic(errors: Sequence[Mapping[str, Any]], body: Any = 
             entry["constraint"] = constraint
         field_errors.append(entry)
     return field_errors
+
+
+def _unknown_field_message(field: str) -> str:
+    name = field.rsplit(".", 1)[-1].split("[", 1)[0]
+    if name in ANSWERED_ONLY:
+        return f"{name} is answered by Railbook, not sent: leave it out of requests"
+    better = suggestion(name)
+    hint = f"; did you mean {better}?" if better else ""
+    return f"{name} is not a field of this object{hint}"
 
 
 def _constraint(error: Mapping[str, Any]) -> dict[str, Any]:

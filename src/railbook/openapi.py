@@ -24,9 +24,6 @@ from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, OptionalIdempoten
 CONTRACT = Path(__file__).parent / "contract" / "grid-accounts.openapi.json"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-# `customerId` in the body can name a customer that does not exist: 404 USER_NOT_FOUND, as on /plaid/link-tokens.
-NOT_FOUND_CUSTOMER = {"createCustomerExternalAccount"}
-
 
 @functools.cache
 def contract() -> Mapping[str, Any]:
@@ -109,17 +106,12 @@ def _operations(item: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _add_railbook_behaviour(operation: dict[str, Any], idempotency: str) -> None:
-    operation_id = operation.get("operationId")
     parameters = operation.setdefault("parameters", [])
     if idempotency and not any(parameter.get("name") == HEADER for parameter in parameters):
         parameters.append(_idempotency_key(required=idempotency == "required"))
     if not parameters:
         del operation["parameters"]
     responses = operation["responses"]
-    if operation_id in NOT_FOUND_CUSTOMER:
-        responses.setdefault(
-            "404", _error("404", "Customer not found (USER_NOT_FOUND)", "customerId names no customer")
-        )
     responses.setdefault(
         "503",
         _error("503", "The database or a provider (Plaid, Brale) is unavailable; nothing changed, retry later",

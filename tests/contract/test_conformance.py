@@ -73,10 +73,6 @@ MAX_EXAMPLES = 150 if DEEP else 25
 # accepted only with this exact status and code, and its body is still checked against the contract's
 # Error schema for that status. Railbook's own document declares them, so that run excludes nothing.
 UNDECLARED_BUT_INTENDED = {
-    # The contract lists no 404 here although `customerId` can name a customer that does not exist (or was
-    # deleted). USER_NOT_FOUND is the contract's own code for exactly that, and POST /plaid/link-tokens
-    # declares 404 for the same situation; a 400 would tell the client its request was malformed.
-    ("createCustomerExternalAccount", 404): "USER_NOT_FOUND",
     # The callback inherits the contract's global BasicAuth, and both seed documents of it list
     # `Authorization` as required, but its responses omit the 401 every other operation lists.
     ("submitPlaidPublicToken", 401): "UNAUTHORIZED",

@@ -73,11 +73,12 @@ def test_platform_accounts_live_apart(api: TestClient, customer: str) -> None:
     assert api.delete(f"/platform/external-accounts/{mine['id']}").status_code == 204
 
 
-def test_unknown_or_deleted_customer_is_user_not_found(api: TestClient, customer: str) -> None:
+def test_unknown_or_deleted_customer_in_the_body_is_invalid_input(api: TestClient, customer: str) -> None:
     response = api.post("/customers/external-accounts", json=usd(customerId="Customer:nope"))
-    assert_error(response, 404, "USER_NOT_FOUND")
+    assert assert_error(response, 400, "INVALID_INPUT")["details"]["errors"][0]["field"] == "customerId"
     api.delete(f"/customers/{customer}")
-    assert_error(api.post("/customers/external-accounts", json=usd(customerId=customer)), 404, "USER_NOT_FOUND")
+    response = api.post("/customers/external-accounts", json=usd(customerId=customer))
+    assert assert_error(response, 400, "INVALID_INPUT")["details"]["errors"][0]["field"] == "customerId"
 
 
 def test_other_tenants_cannot_see_or_delete(api: TestClient, database: Database, customer: str) -> None:
@@ -88,7 +89,7 @@ def test_other_tenants_cannot_see_or_delete(api: TestClient, database: Database,
             assert_error(response, 404, "REFERENCE_NOT_FOUND")
         assert api.get("/customers/external-accounts", headers=stranger.headers).json()["totalCount"] == 0
         response = api.post("/customers/external-accounts", json=usd(customerId=customer), headers=stranger.headers)
-        assert_error(response, 404, "USER_NOT_FOUND")
+        assert_error(response, 400, "INVALID_INPUT")
 
 
 def test_duplicate_destination_conflicts_per_owner(api: TestClient, customer: str) -> None:
@@ -136,7 +137,7 @@ def test_creates_committed_together_each_get_their_own_answer(
     for thread in [holder, *threads]:
         thread.join(timeout=20)
     statuses = {name: answer.status_code for name, answer in answers.items()}
-    assert statuses["taken"] == 409 and statuses["no-customer"] == 404
+    assert statuses["taken"] == 409 and statuses["no-customer"] == 400
     assert statuses["also-fresh"] == 201
     # Two creates of one destination in one group: exactly one wins.
     assert sorted([statuses["fresh"], statuses["same-as-fresh"]]) == [201, 409]

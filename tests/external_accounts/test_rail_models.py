@@ -16,6 +16,8 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("PIX", "taxId"): "optional: seed 004's PIX example omits it and the seed wins",
     ("NGN_ACCOUNT", "purposeOfPayment"): "legacy generation field, still accepted and echoed",
     ("IBAN", "bankName"): "seed 004 sends it; the EGP, PKR and SWIFT accounts a legacy IBAN can become need it",
+    ("CLABE", "bankName"): "seed 004 sends it: stored and answered back, not dropped (issue 16)",
+    ("PIX", "bankName"): "seed 004 sends it: stored and answered back, not dropped (issue 16)",
 }
 
 

@@ -30,7 +30,6 @@ USD_ACCOUNT = {
         "accountNumber": "123456789",
         "routingNumber": "021000021",
         "bankAccountType": "CHECKING",
-        "paymentRails": ["ACH"],
         "beneficiary": {"beneficiaryType": "INDIVIDUAL", "fullName": "Alice Example"},
     },
 }

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, Strict
 
 from railbook.kit.address import Address
 from railbook.kit.countries import CountryCode
-from railbook.kit.wire import WireModel
+from railbook.kit.wire import BirthDate, WireDate, WireDateTime, WireModel
 
 E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{1,14}$")]
 UmaAddress = Annotated[str, Field(pattern=r"^\$[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d{1,5})?$")]
@@ -89,10 +88,10 @@ PepStatus = Literal["NONE", "DOMESTIC", "FOREIGN", "HIO", "FAMILY_OR_ASSOCIATE"]
 class EndUserTermsConsent(WireModel):
     """Evidence the customer accepted the End User Terms (`EndUserTermsConsentRequest`)."""
 
-    accepted_at: datetime
+    accepted_at: WireDateTime
     ip_address: str = Field(min_length=1, max_length=45)
     terms_version: str = Field(min_length=1, max_length=64)
-    acceptance_method: AcceptanceMethod
+    acceptance_method: Annotated[AcceptanceMethod, Strict(False)]
 
 
 class CustomerCommon(WireModel):
@@ -110,10 +109,10 @@ class IndividualFields(WireModel):
     """Fields of an individual (`IndividualCustomerFields` and `CustomerEdd`)."""
 
     full_name: str | None = Field(default=None, min_length=1, max_length=255)
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     nationality: CountryCode | None = None
     address: Address | None = None
-    id_type: IdentificationType | None = None
+    id_type: Annotated[IdentificationType, Strict(False)] | None = None
     # Write-only: stored, never returned.
     identifier: str | None = Field(default=None, min_length=1, max_length=64)
     country_of_issuance: CountryCode | None = None
@@ -137,7 +136,7 @@ class BusinessInfoUpdate(WireModel):
     doing_business_as: str | None = Field(default=None, min_length=1, max_length=255)
     country: CountryCode | None = None
     registration_number: str | None = Field(default=None, min_length=1, max_length=64)
-    incorporated_on: date | None = None
+    incorporated_on: WireDate | None = None
     entity_type: EntityType | None = None
     tax_id: str | None = Field(default=None, min_length=1, max_length=64)
     countries_of_operation: list[CountryCode] | None = None
@@ -162,7 +161,7 @@ class BusinessInfo(BusinessInfoUpdate):
     legal_name: str = Field(min_length=1, max_length=255)
     country: CountryCode
     tax_id: str = Field(min_length=1, max_length=64)
-    incorporated_on: date
+    incorporated_on: WireDate
 
 
 class IndividualCustomerCreate(CustomerCommon, IndividualFields):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from railbook.config import Mode
 from railbook.customers import repository as customers
 from railbook.db import table_of
-from railbook.errors import Conflict, NotFound
+from railbook.errors import Conflict, InvalidInput, NotFound
 from railbook.external_accounts import repository
 from railbook.external_accounts.models import ExternalAccount, NewAccount, StatusChange
 from railbook.external_accounts.parsing import ParsedCreate
@@ -104,7 +104,12 @@ def create(
     # deletes its account too) or this create waits for it (and finds the customer gone).
     lock: customers.RowLock = "update" if wants_default else "share"
     if customer_id is not None and not customers.is_live(connection, principal, customer_id, lock=lock):
-        raise NotFound("USER_NOT_FOUND", f"Customer {customer_id} not found")
+        # A missing object named in the body is a bad request; 404 is for the resource in the path,
+        # and the contract lists no 404 for the creates.
+        raise InvalidInput(
+            f"Customer {customer_id} not found",
+            [{"field": "customerId", "message": "names no customer of this platform and mode"}],
+        )
     stored = parsed.info.stored()
     account = new_account_row(
         platform_id=principal.platform_id,

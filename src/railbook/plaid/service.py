@@ -152,7 +152,9 @@ def create_pending_account(
     session: Session, link: LinkSession, item_row_id: str, accounts: ItemAccounts, account: PlaidAccount
 ) -> NewAccount:
     """The USD account, PENDING until the holder's identity is checked; its pending Item now belongs to it."""
-    customer = session.get(Customer, link.customer_id)
+    # A shared lock, as the API's create takes: a concurrent customer deletion either waits for this
+    # link (and deletes its account too) or is waited for (and the customer is found gone).
+    customer = session.get(Customer, link.customer_id, with_for_update={"read": True})
     if customer is None or customer.deleted_at is not None:
         raise NotFound("USER_NOT_FOUND", f"Customer {link.customer_id} not found")
     item = session.get(PlaidItem, item_row_id, with_for_update=True)

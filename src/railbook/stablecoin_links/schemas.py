@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, Strict
 
 from railbook.kit.wire import WireModel
 
@@ -26,7 +27,7 @@ class LinkStatus(StrEnum):
 class LinkRequest(WireModel):
     """`{provider, apiClientId, apiClientSecret, providerAccountId?}`; the secret never reaches a repr or a log."""
 
-    provider: StablecoinProvider
+    provider: Annotated[StablecoinProvider, Strict(False)]
     api_client_id: str = Field(min_length=1, max_length=255)
     api_client_secret: SecretStr = Field(min_length=1, max_length=1024)
     # Brale account ids are 27-character KSUIDs; accepted leniently and checked against what the keys reach.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, model_validator
@@ -10,7 +9,7 @@ from pydantic import EmailStr, Field, model_validator
 from railbook.external_accounts.rails.fields import Phone
 from railbook.kit.address import Address
 from railbook.kit.countries import CountryCode
-from railbook.kit.wire import WireModel
+from railbook.kit.wire import BirthDate, WireModel
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 
@@ -20,7 +19,7 @@ class IndividualBeneficiary(WireModel):
 
     beneficiary_type: Literal["INDIVIDUAL"]
     full_name: Name
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     nationality: CountryCode | None = None
     email: EmailStr | None = None
     phone_number: Phone | None = None
@@ -70,7 +69,7 @@ class CopBeneficiary(IndividualBeneficiary):
 class LegacyIndividualBeneficiary(IndividualBeneficiary):
     """The older generation: birth date and nationality were required."""
 
-    birth_date: date
+    birth_date: BirthDate
     nationality: CountryCode
 
 

@@ -104,10 +104,12 @@ class LegacyClabeAccount(LegacyAccount):
 
     rail: ClassVar[Rail] = MxnAccount.rail
     current_type: ClassVar[str] = "MXN_ACCOUNT"
-    legacy_fields: ClassVar[tuple[str, ...]] = ("clabeNumber", "beneficiary")
+    legacy_fields: ClassVar[tuple[str, ...]] = ("clabeNumber", "bankName", "beneficiary")
 
     account_type: Literal["CLABE"]
     clabe_number: LegacyClabe
+    # Not in the legacy schema, but seed 004 sends it: stored and answered back.
+    bank_name: BankName | None = None
     beneficiary: LegacyBeneficiary
 
 
@@ -116,13 +118,15 @@ class LegacyPixAccount(LegacyAccount):
 
     rail: ClassVar[Rail] = BrlAccount.rail
     current_type: ClassVar[str] = "BRL_ACCOUNT"
-    legacy_fields: ClassVar[tuple[str, ...]] = ("pixKey", "pixKeyType", "taxId", "beneficiary")
+    legacy_fields: ClassVar[tuple[str, ...]] = ("pixKey", "pixKeyType", "taxId", "bankName", "beneficiary")
 
     account_type: Literal["PIX"]
     # Declared before pixKey so that the key's validator can read it.
     pix_key_type: PixKeyType
     pix_key: PixKey
     tax_id: TaxId | None = None
+    # Not in the legacy schema, but seed 004 sends it: stored and answered back.
+    bank_name: BankName | None = None
     beneficiary: LegacyBeneficiary
 
     @field_validator("pix_key")
@@ -183,7 +187,7 @@ class LegacyIbanAccount(LegacyAccount):
     rail: ClassVar[Rail] = Rail(currencies=None, payment_rails=("SEPA", "SEPA_INSTANT"), primary=("iban",))
     current_type: ClassVar[str] = SEPA_TYPE[0]
     renamed: ClassVar[dict[str, str]] = {"swiftBic": "swiftCode"}
-    legacy_fields: ClassVar[tuple[str, ...]] = ("iban", "swiftBic", "beneficiary")
+    legacy_fields: ClassVar[tuple[str, ...]] = ("iban", "swiftBic", "bankName", "beneficiary")
 
     account_type: Literal["IBAN"]
     iban: LegacyIban
@@ -236,8 +240,11 @@ class LegacyIbanAccount(LegacyAccount):
         iban = normalise_iban(self.iban)
         account_type = (iban_target(iban) or SEPA_TYPE)[0]
         data: dict[str, Any] = {"accountType": account_type, "iban": iban, "swiftCode": self.swift_bic}
-        bank_name = self.bank_name or registry_bank_name(iban, self.swift_bic)
-        if account_type in NEEDS_BANK_NAME and bank_name:
+        # A name the client sent is kept whatever the type; the registry's only where the type needs one.
+        bank_name = self.bank_name or (
+            registry_bank_name(iban, self.swift_bic) if account_type in NEEDS_BANK_NAME else None
+        )
+        if bank_name:
             data["bankName"] = bank_name
         if account_type == "PKR_ACCOUNT":
             # A PKR bank transfer names the account number: the IBAN's account code.
