@@ -8,9 +8,20 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
+
+# Grid's generated SDKs (Stainless) retry 408, 409, 429 and 5xx unless this header says otherwise:
+# without it a duplicate's 409 surfaced only after three requests and 1.4 s.
+SHOULD_RETRY_HEADER = "x-should-retry"
+
+
+def is_final(status: int) -> bool:
+    """Whether sending the same request again cannot change this answer: every 4xx but 408 and 429."""
+    return 400 <= status < 500 and status not in (408, 429)
 
 from railbook.field_names import ANSWERED_ONLY, suggestion
 
@@ -90,6 +101,29 @@ _STATUS_CODES = {
     413: "PAYLOAD_TOO_LARGE",
     501: "NOT_IMPLEMENTED",
 }
+
+
+# The order methods are listed in `Allow`.
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the app serves on this request's path, in the conventional order."""
+    # Starlette's router answers 405 from the first route whose path matches and lists only that
+    # route's methods; each method of a path is its own route here, so gather them all. Where a
+    # literal path and a template both match (`/customers/external-accounts` and
+    # `/customers/{customerId}`), the resource is the literal one: templates with the fewest
+    # parameters win.
+    path = request.scope["path"]
+    by_parameters: dict[int, set[str]] = {}
+    for context in iter_route_contexts(list(request.app.routes)):
+        if not (context.methods and context.path):
+            continue
+        regex, _, convertors = compile_path(context.path)
+        if regex.match(path):
+            by_parameters.setdefault(len(convertors), set()).update(context.methods)
+    allowed = by_parameters[min(by_parameters)] if by_parameters else set()
+    return sorted(allowed, key=lambda method: (*_METHOD_ORDER, method).index(method))
 
 
 def _loc_to_field(loc: Sequence[int | str], body: Any) -> str:
@@ -229,10 +263,12 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _STATUS_CODES.get(exc.status_code, "INTERNAL_ERROR" if exc.status_code >= 500 else "INVALID_INPUT")
-        message = {
-            404: "No such resource",
-            405: "Method not allowed on this path",
-        }.get(exc.status_code, str(exc.detail))
-        return error_response(GridError(exc.status_code, code, message, headers=exc.headers))
+        headers = dict(exc.headers or {})
+        message = {404: "No such resource"}.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 405:
+            allowed = allowed_methods(request) or headers.get("Allow", "").split(", ")
+            headers["Allow"] = ", ".join(allowed)
+            message = f"{request.method} is not allowed on this path; it serves {', '.join(allowed)}"
+        return error_response(GridError(exc.status_code, code, message, headers=headers))

@@ -12,7 +12,7 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from railbook.errors import GridError
+from railbook.errors import SHOULD_RETRY_HEADER, GridError, is_final
 
 access_log = logging.getLogger("railbook.access")
 error_log = logging.getLogger("railbook.errors")
@@ -44,20 +44,30 @@ def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     return None
 
 
-def _error_message(error: GridError, request_id: str) -> list[Message]:
+def _error_message(error: GridError) -> list[Message]:
     body = orjson.dumps(error.body())
     return [
         {
             "type": "http.response.start",
             "status": error.status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"x-request-id", request_id.encode()),
-            ],
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
         },
         {"type": "http.response.body", "body": body},
     ]
+
+
+_SHOULD_RETRY = SHOULD_RETRY_HEADER.encode()
+
+
+def _response_headers(status: int, headers: list[tuple[bytes, bytes]], request_id: str) -> list[tuple[bytes, bytes]]:
+    """The response's headers with the request id and, on a final 4xx, `x-should-retry: false`."""
+    added = [*headers, (b"x-request-id", request_id.encode())]
+    # Here rather than in each handler: every answer passes this point, the idempotency replays and
+    # this middleware's own 413 included (docs/decisions.md, Hardening). An answer that set the
+    # header itself (a 409 that does clear with time) keeps its own.
+    if is_final(status) and not any(name.lower() == _SHOULD_RETRY for name, _ in headers):
+        added.append((_SHOULD_RETRY, b"false"))
+    return added
 
 
 def _new_request_id() -> str:
@@ -89,7 +99,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 outcome["status"] = message["status"]
                 outcome["started"] = True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = _response_headers(message["status"], message.get("headers", []), request_id)
             await send(message)
 
         received = 0
@@ -112,16 +122,14 @@ class RequestContextMiddleware:
         except _BodyTooLarge:
             if not outcome["started"]:
                 error = GridError(413, "PAYLOAD_TOO_LARGE", f"Request body exceeds {self.max_body_bytes} bytes")
-                outcome["status"] = 413
-                for message in _error_message(error, request_id):
-                    await send(message)
+                for message in _error_message(error):
+                    await send_with_id(message)
         except Exception:
             error_log.exception("unhandled error", extra={"request_id": request_id})
             if not outcome["started"]:
                 error = GridError(500, "INTERNAL_ERROR", "Internal error; the request was not completed")
-                outcome["status"] = 500
-                for message in _error_message(error, request_id):
-                    await send(message)
+                for message in _error_message(error):
+                    await send_with_id(message)
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 _log_access(scope, outcome["status"], started, request_id, state.get("token_id"))

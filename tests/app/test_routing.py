@@ -36,7 +36,8 @@ def test_an_endpoint_taking_only_the_request_reads_its_body_strictly() -> None:
     assert repeated.status_code == 400
     assert repeated.json()["details"]["errors"] == [{"field": "a", "message": "appears more than once"}]
     not_json = client.post("/echo", content=b'{"a": 1}', headers={"Content-Type": "text/plain"})
-    assert not_json.json() == {"got": None}
+    assert (not_json.status_code, not_json.json()["details"]["errors"][0]["field"]) == (400, "Content-Type")
+    assert client.post("/echo").json() == {"got": None}
 
 
 def test_a_router_dependency_still_guards_an_endpoint_taking_only_the_request() -> None:

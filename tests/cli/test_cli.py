@@ -59,7 +59,7 @@ def test_db_upgrade_creates_a_fresh_sqlite_file_in_new_folders_and_is_idempotent
     url = f"sqlite:///{path}"
     env = cli_env(url, tmp_path / "data")
 
-    assert "database is up to date" in ok(env, "db", "upgrade")
+    assert "created the Railbook database" in ok(env, "db", "upgrade")
     assert path.is_file()
     engine = create_engine(normalise_url(url))
     try:
@@ -71,7 +71,7 @@ def test_db_upgrade_creates_a_fresh_sqlite_file_in_new_folders_and_is_idempotent
     assert len(first) == 1
     assert {"platforms", "api_tokens", "customers"} <= tables
 
-    assert "database is up to date" in ok(env, "db", "upgrade")
+    assert "is up to date" in ok(env, "db", "upgrade")
     engine = create_engine(normalise_url(url))
     try:
         with engine.connect() as connection:

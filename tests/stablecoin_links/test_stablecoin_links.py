@@ -144,6 +144,7 @@ def test_a_duplicate_while_the_first_is_running_is_refused(api: TestClient, bral
         duplicate = link(api, seed_request(), "slow-key")
         assert_error(duplicate, 409, "CONFLICT")
         assert "still being processed" in duplicate.json()["message"]
+        assert duplicate.headers["x-should-retry"] == "true"  # the one 409 that clears with time
     finally:
         running.join(timeout=15)
     assert first[0].status_code == 201

@@ -20,10 +20,10 @@ def clean_env(database_url: str, data_dir: Path, **railbook: str) -> dict[str, s
     return env
 
 
-def railbook(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `railbook ARGS…` to completion (bounded by a timeout)."""
+def railbook(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `railbook ARGS…` to completion (bounded by a timeout), in `cwd` when given."""
     return subprocess.run(
-        [str(RAILBOOK), *args], env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False
+        [str(RAILBOOK), *args], env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False, cwd=cwd
     )
 
 
@@ -34,9 +34,9 @@ def ok(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def fails(env: dict[str, str], *args: str) -> str:
+def fails(env: dict[str, str], *args: str, cwd: Path | None = None) -> str:
     """Run `railbook ARGS…`, require a clean non-zero exit (no traceback), return stderr."""
-    result = railbook(env, *args)
+    result = railbook(env, *args, cwd=cwd)
     assert result.returncode != 0, f"railbook {' '.join(args)} unexpectedly succeeded:\n{result.stdout}"
     assert "Traceback" not in result.stderr, result.stderr
     return result.stderr

@@ -6,7 +6,9 @@ build its help, and importing every domain up front tripled the start-up of each
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
+from pathlib import Path
 
 import typer
 
@@ -33,15 +35,67 @@ def settings() -> Settings:
 
 
 def database() -> Database:
-    """A database handle for the configured URL, with every table known (foreign keys span domains)."""
-    import railbook.tables  # noqa: F401
+    """A handle on the configured database, which must exist at the current schema (else a one-line exit)."""
+    import railbook.tables  # noqa: F401 - every table known: foreign keys span domains
 
-    return Database(settings().effective_database_url)
+    configured = settings()
+    require_database(configured)
+    return Database(configured.effective_database_url)
+
+
+# URLs already found at the current schema by this process (a command may open its database twice).
+_CHECKED: set[str] = set()
+
+
+def require_database(configured: Settings) -> None:
+    """Exit with one line, creating nothing, unless the configured database exists at the current schema."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from railbook.migrate import current_revision, describe, head_revision
+
+    url = configured.effective_database_url
+    if url in _CHECKED:
+        return
+    where = describe(url)
+    try:
+        revision = current_revision(url)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise fail(f"cannot reach the Railbook database at {where}: {reason}") from None
+    if revision is None:
+        raise fail(f"no Railbook database at {where} ({_where_from(configured)}): {_HOW_TO_CREATE}")
+    head = head_revision()
+    if revision != head:
+        raise fail(f"the Railbook database at {where} is at revision {revision}, not {head}: run `railbook db upgrade`")
+    _CHECKED.add(url)
+
+
+_HOW_TO_CREATE = (
+    "create one with `make serve` or `railbook db upgrade`, or point RAILBOOK_DATA_DIR "
+    "(or RAILBOOK_DATABASE_URL) at an existing one"
+)
+
+
+def _where_from(configured: Settings) -> str:
+    """Which setting chose the database, so the reader knows what to change."""
+    if configured.database_url:
+        return "from RAILBOOK_DATABASE_URL"
+    data_dir = configured.data_dir
+    relative = "" if data_dir.is_absolute() else ", relative to the current folder"
+    return f"RAILBOOK_DATA_DIR is {data_dir}{relative}"
+
+
+def command_name() -> str:
+    """How this CLI was invoked (`.venv/bin/railbook` from `make serve`), for commands to copy."""
+    invoked = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("railbook")
+    return str(invoked) if invoked.name == "railbook" else "railbook"
 
 
 def master_keys() -> MasterKeys:
     """The master keys for the configured deployment, or a clean CLI error (which never echoes key text)."""
     configured = settings()
+    # A sandbox key is generated on first use: never beside a database that is not there.
+    require_database(configured)
     try:
         return load_master_keys(configured)
     except (MissingMasterKeys, ValueError) as exc:

@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from railbook import API_PREFIX
+from railbook.cli.common import require_database
 from railbook.cli.common import settings as load_settings
+from railbook.cli.startup import echo_token_hint, migrate
 from railbook.config import Mode, Settings
 from railbook.keys import MissingMasterKeys, load_master_keys
 
@@ -24,6 +26,7 @@ def bootstrap_first_token(settings: Settings, base_url: str) -> None:
     try:
         with database.transaction() as session:
             if service.has_any_platform(session):
+                echo_token_hint([platform.name for platform in service.list_platforms(session)])
                 return
             platform = service.create_platform(session, load_master_keys(settings), service.DEFAULT_PLATFORM)
             minted = service.mint_token(session, platform, Mode.SANDBOX)
@@ -36,6 +39,15 @@ def bootstrap_first_token(settings: Settings, base_url: str) -> None:
     typer.echo(f"The documentation's example customer {EXAMPLE_CUSTOMER_ID} exists in sandbox.")
     typer.echo("Try it:")
     typer.echo(f"  curl -u '{minted.id}:{minted.secret}' {base_url}{API_PREFIX}/customers")
+
+
+def _prepare_database(settings: Settings) -> None:
+    """Sandbox: create or migrate the database as `db upgrade` does; production: require it current."""
+    if settings.mode is Mode.PRODUCTION:
+        # A release's migrations run once, before its processes start (README, Running in production).
+        require_database(settings)
+    else:
+        migrate(settings, quiet_when_current=True)
 
 
 def serve(
@@ -54,6 +66,7 @@ def serve(
         raise typer.Exit(code=1) from exc
     bind_host = host or settings.host
     bind_port = port or settings.port
+    _prepare_database(settings)
     bootstrap_first_token(settings, f"http://{bind_host}:{bind_port}")
     typer.echo(f"Serving Railbook at http://{bind_host}:{bind_port}{API_PREFIX}")
     uvicorn.run(

@@ -8,13 +8,13 @@ from types import FrameType
 
 import typer
 
+from railbook.cli.common import database as open_database
 from railbook.cli.common import master_keys
 from railbook.cli.common import settings as load_settings
 
 
 def worker() -> None:
     """Run jobs (any number of these may run against PostgreSQL)."""
-    from railbook.db import Database
     from railbook.kit.heap import settle_for_serving
     from railbook.logs import configure_logging
     from railbook.providers.http import build_sender
@@ -22,7 +22,7 @@ def worker() -> None:
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    database = Database(settings.effective_database_url)
+    database = open_database()
     sender = build_sender()
     runner = build_worker(settings, database, master_keys(), sender)
     settle_for_serving()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from railbook.context import app_context
-from railbook.errors import Conflict, GridError, InvalidInput, error_response
+from railbook.errors import SHOULD_RETRY_HEADER, Conflict, GridError, InvalidInput, error_response
 from railbook.idempotency import store
 from railbook.routing import GridRoute
 from railbook.web import authenticate
@@ -78,7 +78,9 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
     if isinstance(outcome, store.Mismatch):
         raise Conflict(f"This {HEADER} was already used with a different request")
     if isinstance(outcome, store.Busy):
-        raise Conflict(f"A request with this {HEADER} is still being processed; retry later")
+        # The one 409 that clears with time: say so, where every other 409 says not to retry.
+        message = f"A request with this {HEADER} is still being processed; retry later"
+        raise GridError(409, "CONFLICT", message, headers={SHOULD_RETRY_HEADER: "true"})
     try:
         response = await handler(request)
     except Exception as exc:
