@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import compile_path
 
+from railbook.field_names import ANSWERED_ONLY, suggestion
+
 # Grid's generated SDKs (Stainless) retry 408, 409, 429 and 5xx unless this header says otherwise:
 # without it a duplicate's 409 surfaced only after three requests and 1.4 s.
 SHOULD_RETRY_HEADER = "x-should-retry"
@@ -22,8 +24,6 @@ SHOULD_RETRY_HEADER = "x-should-retry"
 def is_final(status: int) -> bool:
     """Whether sending the same request again cannot change this answer: every 4xx but 408 and 429."""
     return 400 <= status < 500 and status not in (408, 429)
-
-from railbook.field_names import ANSWERED_ONLY, suggestion
 
 
 class GridError(Exception):
