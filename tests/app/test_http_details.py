@@ -30,7 +30,6 @@ PLATFORM_USD = {
         "accountNumber": "123456789",
         "routingNumber": "021000021",
         "bankAccountType": "CHECKING",
-        "paymentRails": ["ACH"],
         "beneficiary": {"beneficiaryType": "BUSINESS", "legalName": "Acme Inc"},
     },
 }
