@@ -15,7 +15,14 @@ from railbook.external_accounts.rails.base import (
 )
 from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
 from railbook.external_accounts.rails.checks import checked
-from railbook.external_accounts.rails.fields import PHONE_PATTERN, AccountNumber, BankName, phone_of
+from railbook.external_accounts.rails.fields import (
+    COMPACT_IBAN,
+    COMPACT_PHONE,
+    PHONE_PATTERN,
+    AccountNumber,
+    BankName,
+    phone_of,
+)
 from railbook.kit.identifiers.iban import check_iban
 
 BANK_TRANSFER = ("BANK_TRANSFER",)
@@ -27,10 +34,11 @@ EgIban = Annotated[
     str,
     Field(min_length=29, max_length=29, pattern=r"^EG[0-9]{27}$"),
     checked(partial(check_iban, country="EG")),
+    COMPACT_IBAN,
 ]
 # The contract's generic phone pattern, plus a number valid for the country.
-GhPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("GH")]
-EgPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("EG")]
+GhPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("GH"), COMPACT_PHONE]
+EgPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("EG"), COMPACT_PHONE]
 # Required by the legacy generation, dropped since d75a856c; still accepted and echoed.
 PurposeOfPayment = Literal[
     "GIFT",

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, EmailStr, Field
+from pydantic import AfterValidator, BeforeValidator, EmailStr, Field
 
 from railbook.external_accounts.rails.checks import checked
 from railbook.kit.identifiers.aba import check_routing_number
 from railbook.kit.identifiers.bic import check_bic
-from railbook.kit.identifiers.iban import check_iban
+from railbook.kit.identifiers.iban import check_iban, normalise_iban
 from railbook.kit.identifiers.phone import check_phone
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+
+
+def _compact_iban(value: Any) -> Any:
+    # An IBAN is printed in groups of four and often in lower case; it is the same account.
+    return normalise_iban(value) if isinstance(value, str) else value
+
+
+def _compact_phone(value: Any) -> Any:
+    # "+44 20 7946-0958" is the E.164 number +442079460958 written for people.
+    return _PHONE_SEPARATORS.sub("", value) if isinstance(value, str) else value
+
+
+# Before the contract's pattern is checked: one stored form for a value written several ways.
+COMPACT_IBAN = BeforeValidator(_compact_iban)
+COMPACT_PHONE = BeforeValidator(_compact_phone)
 
 SWIFT_PATTERN = r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$"
 PHONE_PATTERN = r"^\+[0-9]{6,14}$"
@@ -21,7 +39,10 @@ AccountNumber = Annotated[str, Field(min_length=1, max_length=34)]
 SwiftCode = Annotated[str, Field(min_length=8, max_length=11, pattern=SWIFT_PATTERN), checked(check_bic)]
 RoutingNumber = Annotated[str, Field(min_length=9, max_length=9, pattern=r"^[0-9]{9}$"), checked(check_routing_number)]
 Iban = Annotated[
-    str, Field(min_length=15, max_length=34, pattern=r"^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$"), checked(check_iban)
+    str,
+    Field(min_length=15, max_length=34, pattern=r"^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$"),
+    checked(check_iban),
+    COMPACT_IBAN,
 ]
 BankAccountType = Literal["CHECKING", "SAVINGS"]
 Provider = Annotated[str, Field(min_length=1, max_length=255)]
@@ -33,4 +54,4 @@ def phone_of(country: str) -> AfterValidator:
     return checked(partial(check_phone, country=country))
 
 
-Phone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), checked(check_phone)]
+Phone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), checked(check_phone), COMPACT_PHONE]

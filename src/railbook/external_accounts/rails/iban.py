@@ -14,20 +14,29 @@ from railbook.external_accounts.rails.beneficiaries import (
     FiatBeneficiary,
 )
 from railbook.external_accounts.rails.checks import checked
-from railbook.external_accounts.rails.fields import SwiftCode
+from railbook.external_accounts.rails.fields import COMPACT_IBAN, SwiftCode
 from railbook.kit.identifiers.iban import check_iban, check_sepa_iban
 
 SEPA_RAILS = ("SEPA", "SEPA_INSTANT")
 
 # The contract's generic IBAN shape; the account must sit in a SEPA country to be paid over SEPA.
 SepaIban = Annotated[
-    str, Field(min_length=15, max_length=34, pattern=r"^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$"), checked(check_sepa_iban)
+    str,
+    Field(min_length=15, max_length=34, pattern=r"^[A-Z]{2}[0-9]{2}[A-Za-z0-9]{11,30}$"),
+    checked(check_sepa_iban),
+    COMPACT_IBAN,
 ]
 DkIban = Annotated[
-    str, Field(min_length=18, max_length=18, pattern=r"^DK[0-9]{16}$"), checked(partial(check_iban, country="DK"))
+    str,
+    Field(min_length=18, max_length=18, pattern=r"^DK[0-9]{16}$"),
+    checked(partial(check_iban, country="DK")),
+    COMPACT_IBAN,
 ]
 AeIban = Annotated[
-    str, Field(min_length=23, max_length=23, pattern=r"^AE[0-9]{21}$"), checked(partial(check_iban, country="AE"))
+    str,
+    Field(min_length=23, max_length=23, pattern=r"^AE[0-9]{21}$"),
+    checked(partial(check_iban, country="AE")),
+    COMPACT_IBAN,
 ]
 
 

@@ -22,7 +22,14 @@ from railbook.external_accounts.rails.beneficiaries import (
     JmdBeneficiaryChoice,
 )
 from railbook.external_accounts.rails.checks import checked, run_check
-from railbook.external_accounts.rails.fields import PHONE_PATTERN, AccountNumber, BankAccountType, BankName, phone_of
+from railbook.external_accounts.rails.fields import (
+    COMPACT_PHONE,
+    PHONE_PATTERN,
+    AccountNumber,
+    BankAccountType,
+    BankName,
+    phone_of,
+)
 from railbook.kit.identifiers import FormatError
 from railbook.kit.identifiers.clabe import check_clabe
 from railbook.kit.identifiers.cpf_cnpj import check_cnpj, check_cpf, check_cpf_or_cnpj
@@ -38,9 +45,9 @@ PixKeyType = Literal["CPF", "CNPJ", "EMAIL", "PHONE", "RANDOM"]
 TaxId = Annotated[str, Field(min_length=11, max_length=14, pattern=r"^[0-9]{11,14}$"), checked(check_cpf_or_cnpj)]
 BranchCode = Annotated[str, Field(min_length=5, max_length=5, pattern=r"^[0-9]{5}$")]
 # The contract's generic phone pattern, plus a number valid for the country.
-CoPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("CO")]
-HtPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("HT")]
-SvPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("SV")]
+CoPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("CO"), COMPACT_PHONE]
+HtPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("HT"), COMPACT_PHONE]
+SvPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("SV"), COMPACT_PHONE]
 
 
 class MxnAccount(AccountInfo):

@@ -17,10 +17,16 @@ from schwifty.exceptions import SchwiftyException
 from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail
 from railbook.external_accounts.rails.beneficiaries import LegacyBeneficiary
 from railbook.external_accounts.rails.checks import checked, run_check
-from railbook.external_accounts.rails.fields import AccountNumber, BankAccountType, BankName, RoutingNumber, SwiftCode
+from railbook.external_accounts.rails.fields import (
+    COMPACT_IBAN,
+    BankAccountType,
+    BankName,
+    RoutingNumber,
+    SwiftCode,
+)
 from railbook.external_accounts.rails.latam import BrlAccount, MxnAccount, PixKey, PixKeyType, TaxId, check_pix_key
 from railbook.external_accounts.rails.south_asia import InrAccount, Vpa
-from railbook.external_accounts.rails.us import BankName140, UsdAccount
+from railbook.external_accounts.rails.us import BankName140, UsAccountNumber, UsdAccount
 from railbook.kit.identifiers.bic import BIC_PATTERN, bic_country
 from railbook.kit.identifiers.clabe import check_clabe
 from railbook.kit.identifiers.iban import check_iban, normalise_iban
@@ -44,7 +50,7 @@ PKR_IBAN = re.compile(r"^PK[0-9]{2}[A-Z]{4}[0-9]{16}$")
 
 LegacyClabe = Annotated[str, Field(min_length=18, max_length=18, pattern=r"^[0-9]{18}$"), checked(check_clabe)]
 # The legacy IBAN had no pattern: spaces and lower case are accepted and normalised.
-LegacyIban = Annotated[str, Field(min_length=15, max_length=34), checked(check_iban)]
+LegacyIban = Annotated[str, Field(min_length=15, max_length=34), checked(check_iban), COMPACT_IBAN]
 
 
 class LegacyAccount(AccountInfo):
@@ -85,7 +91,7 @@ class LegacyUsAccount(LegacyAccount):
     )  # fmt: skip
 
     account_type: Literal["US_ACCOUNT"]
-    account_number: AccountNumber
+    account_number: UsAccountNumber
     routing_number: RoutingNumber
     account_category: BankAccountType
     bank_name: BankName140 | None = None

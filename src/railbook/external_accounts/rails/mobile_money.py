@@ -9,7 +9,7 @@ from pydantic import Field
 
 from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, field_in
 from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
-from railbook.external_accounts.rails.fields import PHONE_PATTERN, Phone, Provider, phone_of
+from railbook.external_accounts.rails.fields import COMPACT_PHONE, PHONE_PATTERN, Phone, Provider, phone_of
 from railbook.kit.identifiers import FormatError
 from railbook.kit.identifiers.phone import check_phone
 
@@ -18,13 +18,13 @@ REGION_PATTERN = r"^[A-Z]{2}$"
 
 
 # The contract's phone pattern for each type, plus a number valid for the country (phonenumbers).
-KePhone = Annotated[str, Field(min_length=7, max_length=15, pattern=r"^\+254[0-9]{9}$"), phone_of("KE")]
-TzPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=r"^\+255[0-9]{9}$"), phone_of("TZ")]
-RwPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=r"^\+250[0-9]{9}$"), phone_of("RW")]
-ZmPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=r"^\+260[0-9]{9}$"), phone_of("ZM")]
-UgPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("UG")]
-MwPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("MW")]
-BwPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("BW")]
+KePhone = Annotated[str, Field(min_length=7, max_length=15, pattern=r"^\+254[0-9]{9}$"), phone_of("KE"), COMPACT_PHONE]
+TzPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=r"^\+255[0-9]{9}$"), phone_of("TZ"), COMPACT_PHONE]
+RwPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=r"^\+250[0-9]{9}$"), phone_of("RW"), COMPACT_PHONE]
+ZmPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=r"^\+260[0-9]{9}$"), phone_of("ZM"), COMPACT_PHONE]
+UgPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("UG"), COMPACT_PHONE]
+MwPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("MW"), COMPACT_PHONE]
+BwPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("BW"), COMPACT_PHONE]
 # A Literal is stricter than the contract's pattern, which is only declared for the schema.
 XofRegion = Annotated[
     Literal["BJ", "CI", "SN", "TG"], Field(min_length=2, max_length=2, json_schema_extra={"pattern": REGION_PATTERN})

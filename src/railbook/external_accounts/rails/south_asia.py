@@ -11,6 +11,8 @@ from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail,
 from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
 from railbook.external_accounts.rails.checks import checked
 from railbook.external_accounts.rails.fields import (
+    COMPACT_IBAN,
+    COMPACT_PHONE,
     PHONE_PATTERN,
     SWIFT_PATTERN,
     AccountNumber,
@@ -32,12 +34,13 @@ Vpa = Annotated[str, Field(min_length=3, max_length=255, pattern=r"^[a-zA-Z0-9.\
 InrAccountNumber = Annotated[str, Field(min_length=9, max_length=18, pattern=r"^[0-9]{9,18}$")]
 Ifsc = Annotated[str, Field(min_length=11, max_length=11, pattern=r"^[A-Z]{4}0[A-Z0-9]{6}$"), checked(check_ifsc)]
 InrRail = Annotated[str, Field(min_length=1, max_length=32)]
-BdPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("BD")]
-PkPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("PK")]
+BdPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("BD"), COMPACT_PHONE]
+PkPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=PHONE_PATTERN), phone_of("PK"), COMPACT_PHONE]
 PkIban = Annotated[
     str,
     Field(min_length=24, max_length=24, pattern=r"^PK[0-9]{2}[A-Z]{4}[0-9]{16}$"),
     checked(partial(check_iban, country="PK")),
+    COMPACT_IBAN,
 ]
 
 

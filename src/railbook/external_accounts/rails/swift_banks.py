@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, field_validator
 from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, normalise_identifier, require_one_of
 from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
 from railbook.external_accounts.rails.fields import (
+    COMPACT_PHONE,
     SWIFT_PATTERN,
     AccountNumber,
     BankName,
@@ -21,7 +22,9 @@ from railbook.external_accounts.rails.fields import (
 from railbook.kit.countries import ALPHA_2, check_country
 from railbook.kit.identifiers.bic import bic_country
 
-IdPhone = Annotated[str, Field(min_length=7, max_length=15, pattern=r"^\+62[0-9]{9,12}$"), phone_of("ID")]
+IdPhone = Annotated[
+    str, Field(min_length=7, max_length=15, pattern=r"^\+62[0-9]{9,12}$"), phone_of("ID"), COMPACT_PHONE
+]
 PhAccountNumber = Annotated[str, Field(min_length=8, max_length=16, pattern=r"^[0-9]{8,16}$")]
 BankCountry = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$"), AfterValidator(check_country)]
 

@@ -8,9 +8,12 @@ from pydantic import Field
 
 from railbook.external_accounts.rails.base import AccountInfo, Rail
 from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
-from railbook.external_accounts.rails.fields import AccountNumber, BankAccountType, RoutingNumber
+from railbook.external_accounts.rails.fields import BankAccountType, RoutingNumber
 
 BankName140 = Annotated[str, Field(min_length=1, max_length=140)]
+# The schema allows 1-34 characters; the guide (seed 004) says 4-17 digits, which is what US banks
+# issue, and the guide wins (docs/decisions.md, Parsing).
+UsAccountNumber = Annotated[str, Field(min_length=4, max_length=17, pattern=r"^[0-9]{4,17}$")]
 
 
 class UsdAccount(AccountInfo):
@@ -24,7 +27,7 @@ class UsdAccount(AccountInfo):
     )
 
     account_type: Literal["USD_ACCOUNT"]
-    account_number: AccountNumber
+    account_number: UsAccountNumber
     routing_number: RoutingNumber
     bank_name: BankName140 | None = None
     bank_account_type: BankAccountType | None = None

@@ -13,6 +13,7 @@ def check_cpf(value: str) -> str:
         raise FormatError("CPF must be exactly 11 digits")
     if not cpf.is_valid(value):
         raise CheckDigitError("CPF check digits do not match")
+    _not_one_repeated_digit(value, "CPF")
     return value
 
 
@@ -22,7 +23,15 @@ def check_cnpj(value: str) -> str:
         raise FormatError("CNPJ must be exactly 14 digits")
     if not cnpj.is_valid(value):
         raise CheckDigitError("CNPJ check digits do not match")
+    _not_one_repeated_digit(value, "CNPJ")
     return value
+
+
+def _not_one_repeated_digit(value: str, kind: str) -> None:
+    # 111.111.111-11 passes the check-digit arithmetic, but the Receita Federal issues no such number;
+    # like a wrong check digit it is refused in production and accepted in sandbox.
+    if len(set(value)) == 1:
+        raise CheckDigitError(f"a {kind} made of one repeated digit is not a real {kind}")
 
 
 def check_cpf_or_cnpj(value: str) -> str:
