@@ -60,10 +60,16 @@ def _wait_status(api: httpx.Client, account_id: str) -> dict[str, Any]:
     raise AssertionError(f"{account_id} stayed PENDING")
 
 
+def _link_token(api: httpx.Client) -> dict[str, Any]:
+    """A link token for a new customer named as the simulator's account holder."""
+    customer = api.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": "Alberta Bobbeth Charleson"})
+    linked: dict[str, Any] = api.post("/plaid/link-tokens", json={"customerId": customer.json()["id"]}).json()
+    return linked
+
+
 def test_a_person_links_a_savings_account_through_the_page(railbook_url: str, token: Token, chromium: Browser) -> None:
     with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=10) as api:
-        customer = api.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": "Alberta Bobbeth Charleson"})
-        linked = api.post("/plaid/link-tokens", json={"customerId": customer.json()["id"]}).json()
+        linked = _link_token(api)
         page = chromium.new_page()
         try:
             page.goto(f"{railbook_url}/_simulators/plaid/link?token={linked['linkToken']}")
@@ -101,8 +107,7 @@ def test_the_platform_page_without_credentials_gets_the_callbacks_401(
     railbook_url: str, token: Token, chromium: Browser
 ) -> None:
     with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=10) as api:
-        customer = api.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": "Alberta Bobbeth Charleson"})
-        linked = api.post("/plaid/link-tokens", json={"customerId": customer.json()["id"]}).json()
+        linked = _link_token(api)
     page = chromium.new_page()
     try:
         page.goto(f"{railbook_url}/_simulators/plaid/link?token={linked['linkToken']}")
