@@ -16,7 +16,11 @@ OLDER_FIELDS: dict[str, str] = {
     "accountInfo.bankName (CLABE, PIX, IBAN)": "stored and answered back (seed 004 sends it)",
 }
 # Fields of the contract's responses that a client copying an answer back would send: refused, with that reason.
-ANSWERED_ONLY = frozenset({"paymentRails", "id", "status", "createdAt", "updatedAt", "beneficiaryVerificationStatus"})
+ANSWERED_ONLY = frozenset(
+    {"paymentRails", "id", "status", "createdAt", "updatedAt", "beneficiaryVerificationStatus",
+     # readOnly in the contract's PlatformCurrencyConfig.
+     "providerRequiredCustomerFields", "providerRequiredCounterpartyCustomerFields"}
+)  # fmt: skip
 # Names a field had in another generation: the suggestion is exact, however different the spelling.
 RENAMED: dict[str, str] = {
     "swiftBic": "swiftCode",

@@ -42,8 +42,39 @@ def test_a_boolean_takes_true_or_false_only(api: TestClient, customer: str, valu
 
 
 def test_true_makes_the_default_and_false_does_not(api: TestClient, customer: str) -> None:
-    body = {"customerId": customer, "currency": "USD", "defaultUmaDepositAccount": True, "accountInfo": USD_INFO}
+    body = {"customerId": customer, "currency": "USD", "defaultUmaDepositAccount": False, "accountInfo": USD_INFO}
+    assert conform(api.post("/customers/external-accounts", json=body)).get("defaultUmaDepositAccount") is not True
+    other = {**USD_INFO, "accountNumber": "12345678902"}
+    body = {**body, "defaultUmaDepositAccount": True, "accountInfo": other}
     assert conform(api.post("/customers/external-accounts", json=body))["defaultUmaDepositAccount"] is True
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("otpLength", "6"), ("otpLength", 6.5), ("otpLength", True), ("alphanumeric", "yes"), ("alphanumeric", 1),
+     ("appName", 7)],
+)  # fmt: skip
+def test_configuration_numbers_and_flags_keep_their_types(api: TestClient, field: str, value: Any) -> None:
+    before = api.get("/config").json()
+    response = api.patch("/config", json={"embeddedWalletConfig": {field: value}})
+    assert f"embeddedWalletConfig.{field}" in fields_of(response)
+    assert api.get("/config").json() == before
+    assert (
+        api.patch("/config", json={"embeddedWalletConfig": {"otpLength": 6, "alphanumeric": False}}).status_code == 200
+    )
+
+
+def test_an_enum_takes_its_string_values_only(api: TestClient) -> None:
+    for value in (1, ["PASSPORT"], "passport"):
+        body = {"customerType": "INDIVIDUAL", "fullName": "John Doe", "idType": value, "identifier": "X1234567"}
+        assert "idType" in fields_of(api.post("/customers", json=body)), value
+
+
+def test_read_only_configuration_fields_are_refused_with_the_reason(api: TestClient) -> None:
+    currency = {"currencyCode": "USD", "minAmount": 100, "maxAmount": 1000000, "requiredCounterpartyFields": [],
+                "enabledTransactionTypes": ["OUTGOING"], "providerRequiredCustomerFields": ["FULL_NAME"]}  # fmt: skip
+    errors = fields_of(api.patch("/config", json={"supportedCurrencies": [currency]}))
+    assert "answered by Railbook" in errors["supportedCurrencies[0].providerRequiredCustomerFields"]
 
 
 @pytest.mark.parametrize(

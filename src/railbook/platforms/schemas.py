@@ -55,7 +55,7 @@ class CounterpartyFieldDefinition(WireModel):
 
 
 class PlatformCurrencyConfig(WireModel):
-    """One supported currency; the provider-required field lists are read-only and ignored when sent."""
+    """One supported currency; the provider-required field lists are read-only: sent, they are refused by name."""
 
     currency_code: str
     min_amount: Amount
