@@ -19,7 +19,7 @@ from railbook.config import Settings
 from railbook.context import AppContext
 from railbook.customers.router import router as customers_router
 from railbook.db import Database
-from railbook.errors import install_error_handlers
+from railbook.error_handlers import install_error_handlers
 from railbook.external_accounts.rails.registry import account_info_adapter
 from railbook.external_accounts.router import router as external_accounts_router
 from railbook.external_accounts.service import delete_customer_accounts

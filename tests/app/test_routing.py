@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.testclient import TestClient
 
-from railbook.errors import install_error_handlers
+from railbook.error_handlers import install_error_handlers
 from railbook.kit.wire import JSONBody
 from railbook.routing import GridRoute, read_json
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 
-from railbook.migrate import alembic_config, head_revision
+from railbook.migrate import alembic_config, alembic_head, head_revision
 from tests.support.cli_runner import CLI_TIMEOUT, clean_env, fails, ok
 from tests.support.serve_process import serving
 
@@ -72,6 +72,10 @@ def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
     assert line.startswith("cannot reach the Railbook database at postgresql://railbook:***@127.0.0.1:1/railbook")
     assert "hunter2" not in line
     assert not (tmp_path / "data").exists()
+
+
+def test_the_head_the_cli_checks_against_is_alembics() -> None:
+    assert head_revision() == alembic_head()
 
 
 @pytest.mark.subprocess
