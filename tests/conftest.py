@@ -18,8 +18,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Mode, Settings
 from railbook.db import Base, Database, normalise_url
 from railbook.kit.crypto import MasterKeys
@@ -27,6 +25,7 @@ from railbook.migrate import upgrade
 from railbook.platforms import service as platforms
 from railbook.providers.brale.simulator import create_brale_simulator
 from tests.support.brale import BraleControl
+from tests.support.clients import api_client
 from tests.support.servers import serving
 
 POSTGRES_URL = os.environ.get("RAILBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -143,7 +142,7 @@ def database(settings: Settings) -> Iterator[Database]:
 @pytest.fixture
 def client(settings: Settings, database: Database) -> Iterator[TestClient]:
     """The real app, over HTTP, without credentials."""
-    with TestClient(create_app(settings, database), base_url=f"http://testserver{API_PREFIX}") as test_client:
+    with api_client(settings, database) as test_client:
         yield test_client
 
 

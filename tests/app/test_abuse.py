@@ -10,8 +10,6 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Settings
 from railbook.customers.models import Customer
 from railbook.db import Database
@@ -20,6 +18,7 @@ from railbook.idempotency.models import IdempotencyRecord
 from railbook.routing import GridRoute
 from railbook.stablecoin_links.models import StablecoinProviderAccount
 from tests.conftest import Token
+from tests.support.clients import api_client
 
 # Every create the API offers, and a PATCH; each gets every hostile body below.
 WRITES = [
@@ -66,8 +65,7 @@ LONG_FIELD = {
 @pytest.fixture
 def app_client(settings: Settings, database: Database, token: Token) -> Iterator[TestClient]:
     configured = settings.model_copy(update={"embedded_worker": False})
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as client:
-        client.headers.update(token.headers)
+    with api_client(configured, database, token) as client:
         yield client
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, event, text
 
 from railbook import API_PREFIX
@@ -22,6 +21,7 @@ from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from tests.conftest import Token
+from tests.support.clients import api_client
 from tests.support.servers import bound_socket, serving
 
 
@@ -46,8 +46,7 @@ def test_a_full_sqlite_database_is_a_clean_500_and_stays_intact(
     event.listen(database.engine, "connect", cap)
     configured = settings.model_copy(update={"embedded_worker": False})
     try:
-        with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as api:
-            api.headers.update(token.headers)
+        with api_client(configured, database, token) as api:
             statuses: list[int] = []
             for number in range(400):
                 response = api.post("/customers", json=_customer(number))
@@ -73,7 +72,7 @@ def test_a_full_sqlite_database_is_a_clean_500_and_stays_intact(
         assert connection.execute(text("SELECT count(*) FROM customers")).scalar_one() == created
     check.dispose()
     # With room again, the same server code writes normally.
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as api:
+    with api_client(configured, database) as api:
         assert api.post("/customers", json=_customer(10_000), headers=token.headers).status_code == 201
 
 

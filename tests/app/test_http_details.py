@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Settings
 from railbook.customers.models import Customer
 from railbook.db import Database
 from railbook.external_accounts.models import ExternalAccount
 from tests.conftest import Token
+from tests.support.clients import api_client
 from tests.support.spec import assert_error
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -164,8 +164,7 @@ def test_a_replayed_client_error_says_not_to_retry(api: TestClient) -> None:
 @pytest.fixture
 def limited(settings: Settings, database: Database, token: Token) -> Iterator[TestClient]:
     configured = settings.model_copy(update={"rate_limit_per_second": 1.0, "rate_limit_burst": 1})
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as client:
-        client.headers.update(token.headers)
+    with api_client(configured, database, token) as client:
         yield client
 
 
@@ -177,7 +176,7 @@ def test_429_and_503_keep_retry_after_and_may_be_retried(limited: TestClient, tm
     down = Database("postgresql://postgres@127.0.0.1:1/nowhere")
     settings = Settings(database_url=down.url, data_dir=tmp_path, embedded_worker=False)
     try:
-        with TestClient(create_app(settings, down), base_url=f"http://testserver{API_PREFIX}") as client:
+        with api_client(settings, down) as client:
             unavailable = client.get("/customers", headers=token.headers)
     finally:
         down.dispose()

@@ -8,12 +8,11 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Mode, Settings
 from railbook.db import Database
 from railbook.ratelimit import RateLimited, RateLimiter
 from tests.conftest import Token, make_token
+from tests.support.clients import api_client
 
 
 @pytest.fixture
@@ -21,7 +20,7 @@ def limited(settings: Settings, database: Database) -> Iterator[TestClient]:
     configured = settings.model_copy(
         update={"embedded_worker": False, "rate_limit_per_second": 2.0, "rate_limit_burst": 3}
     )
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as client:
+    with api_client(configured, database) as client:
         yield client
 
 

@@ -11,8 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.jobs.models import Job
@@ -21,6 +19,7 @@ from railbook.providers.plaid.client import PlaidClient
 from railbook.providers.plaid.simulator import create_simulator
 from railbook.webhooks.models import WebhookEvent
 from tests.conftest import Token
+from tests.support.clients import api_client
 from tests.support.servers import serving
 from tests.support.spec import assert_error, conform
 
@@ -42,8 +41,7 @@ def live(settings: Settings, database: Database, token: Token, simulator_url: st
         update={"plaid_simulator_url": simulator_url, "embedded_worker": True, "job_poll_seconds": 0.05,
                 "plaid_retry_base_seconds": 0.05}
     )  # fmt: skip
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as client:
-        client.headers.update(token.headers)
+    with api_client(configured, database, token) as client:
         yield client
 
 

@@ -10,8 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.external_accounts.models import StatusChange
@@ -19,6 +17,7 @@ from railbook.external_accounts.operator import Decision, decide
 from railbook.jobs.models import Job, JobStatus
 from railbook.webhooks.models import WebhookEvent
 from tests.conftest import Token
+from tests.support.clients import api_client
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.spec import assert_error, assert_schema, conform
 
@@ -30,7 +29,7 @@ def app_with_delay(settings: Settings, database: Database, token: Token, seconds
         update={"embedded_worker": True, "job_poll_seconds": 0.05, "webhook_retry_base_seconds": 0.05,
                 "sandbox_pending_seconds": seconds}
     )  # fmt: skip
-    client = TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}")
+    client = api_client(configured, database)
     client.headers.update(token.headers)
     return client
 

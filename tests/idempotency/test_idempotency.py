@@ -9,8 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Settings
 from railbook.customers.models import Customer
 from railbook.db import Database
@@ -20,6 +18,7 @@ from railbook.keys import load_master_keys
 from railbook.providers.http import build_sender
 from railbook.tasks import build_worker
 from tests.conftest import Token
+from tests.support.clients import api_client
 from tests.support.spec import assert_error, conform
 
 ALICE = {"customerType": "INDIVIDUAL", "fullName": "Alice Example", "platformCustomerId": "alice-1"}
@@ -44,8 +43,7 @@ def count(database: Database, model: type) -> int:
 def short_lived(settings: Settings, database: Database, token: Token) -> Iterator[TestClient]:
     """The app with keys that live one second."""
     configured = settings.model_copy(update={"idempotency_ttl_seconds": 1.0, "embedded_worker": False})
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as client:
-        client.headers.update(token.headers)
+    with api_client(configured, database, token) as client:
         yield client
 
 

@@ -8,12 +8,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.providers.plaid.simulator import create_simulator
 from tests.conftest import Token
+from tests.support.clients import api_client
 from tests.support.plaid_link import CLIENT_ID, SECRET
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.servers import serving
@@ -39,8 +38,7 @@ def plaid_settings(settings: Settings, simulator_url: str) -> Settings:
 @pytest.fixture
 def plaid_app(plaid_settings: Settings, database: Database, token: Token) -> Iterator[TestClient]:
     """The app, as the `acme` sandbox platform."""
-    with TestClient(create_app(plaid_settings, database), base_url=f"http://testserver{API_PREFIX}") as client:
-        client.headers.update(token.headers)
+    with api_client(plaid_settings, database, token) as client:
         yield client
 
 

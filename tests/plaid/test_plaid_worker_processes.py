@@ -9,11 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.external_accounts.models import ExternalAccount
@@ -22,6 +19,7 @@ from railbook.plaid.service import VERIFY_KIND
 from railbook.providers.plaid.client import PlaidClient
 from railbook.providers.plaid.simulator import create_simulator
 from tests.conftest import Token
+from tests.support.clients import api_client
 from tests.support.servers import serving
 from tests.support.workers import WorkerProcess, start_worker, wait_until, worker_env
 
@@ -53,8 +51,7 @@ def test_worker_killed_during_the_identity_call_is_taken_over(
 ) -> None:
     httpx.post(f"{simulator_url}/_control/reset", timeout=5)
     api_settings = settings.model_copy(update={"plaid_simulator_url": simulator_url, "embedded_worker": False})
-    with TestClient(create_app(api_settings, database), base_url=f"http://testserver{API_PREFIX}") as api:
-        api.headers.update(token.headers)
+    with api_client(api_settings, database, token) as api:
         customer = api.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": "Alberta Bobbeth Charleson"})
         linked = api.post("/plaid/link-tokens", json={"customerId": customer.json()["id"]}).json()
         with PlaidClient("simulator", CLIENT_ID, SECRET, base_url=simulator_url) as plaid:

@@ -14,8 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, select, text
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.jobs.models import Job
@@ -29,6 +27,7 @@ from railbook.tasks import build_worker
 from tests.conftest import TEST_SECRET_KEYS, Token
 from tests.support.brale import PATH, BraleControl, brale_settings, link
 from tests.support.cli_runner import clean_env, fails, ok
+from tests.support.clients import api_client
 from tests.support.spec import conform
 
 ACCOUNT = "2Zx9kQm3Lr7TfW1bNc5YhJ8sPd4"
@@ -42,8 +41,7 @@ def checked_settings(settings: Settings, brale: BraleControl) -> Settings:
 
 @pytest.fixture
 def api(checked_settings: Settings, database: Database, token: Token) -> Iterator[TestClient]:
-    with TestClient(create_app(checked_settings, database), base_url=f"http://testserver{API_PREFIX}") as client:
-        client.headers.update(token.headers)
+    with api_client(checked_settings, database, token) as client:
         yield client
 
 

@@ -18,6 +18,7 @@ from railbook.db import Database
 from railbook.stablecoin_links.models import StablecoinProviderAccount
 from tests.conftest import Token, make_token
 from tests.support.brale import PATH, BraleControl, brale_settings, link, seed_request
+from tests.support.clients import api_client
 from tests.support.servers import bound_socket, serving
 from tests.support.spec import assert_error, conform
 
@@ -28,8 +29,7 @@ TWO_ACCOUNTS = ("2Js1YFqlfxgNqC2KTPEjrWIwKU7", "2VcUIIsgARwVbEGlIYbhg6fGG57")
 @pytest.fixture
 def api(settings: Settings, database: Database, token: Token, brale: BraleControl) -> Iterator[TestClient]:
     configured = brale_settings(settings, brale.url, embedded_worker=False)
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as client:
-        client.headers.update(token.headers)
+    with api_client(configured, database, token) as client:
         yield client
 
 
@@ -175,10 +175,10 @@ def test_fifty_concurrent_requests_with_one_key_link_once(
 
 def test_replays_survive_a_restart(settings: Settings, database: Database, token: Token, brale: BraleControl) -> None:
     configured = brale_settings(settings, brale.url, embedded_worker=False)
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as before:
+    with api_client(configured, database) as before:
         first = link_with(before, token, "restart-key")
     assert first.status_code == 201
-    with TestClient(create_app(configured, database), base_url=f"http://testserver{API_PREFIX}") as after:
+    with api_client(configured, database) as after:
         again = link_with(after, token, "restart-key")
     assert (again.status_code, again.content, again.headers["Idempotent-Replayed"]) == (201, first.content, "true")
     assert brale.calls("/accounts") == 1

@@ -12,11 +12,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.kit.crypto import MasterKeys
@@ -25,6 +22,7 @@ from railbook.tasks import build_worker
 from railbook.webhooks.models import WebhookEndpoint, WebhookEvent
 from tests.conftest import TEST_KEYS
 from tests.support.cli_runner import RAILBOOK, ok
+from tests.support.clients import api_client
 from tests.support.serve_process import free_port
 
 # A server that refuses to start must say so well within this.
@@ -113,7 +111,7 @@ def assert_key_pair(private_der: bytes, public_pem: str) -> None:
 def set_endpoint(settings: Settings, database: Database, headers: dict[str, str], url: str) -> None:
     """PATCH /config over the real app (its worker off: deliveries wait for `run_worker`)."""
     app_settings = settings.model_copy(update={"embedded_worker": False})
-    with TestClient(create_app(app_settings, database), base_url=f"http://testserver{API_PREFIX}") as client:
+    with api_client(app_settings, database) as client:
         response = client.patch("/config", json={"webhookEndpoint": url}, headers=headers)
     assert response.status_code == 200, response.text
 

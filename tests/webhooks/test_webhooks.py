@@ -14,14 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from railbook import API_PREFIX
-from railbook.app import create_app
 from railbook.config import Mode, Settings
 from railbook.db import Database
 from railbook.jobs.models import Job
 from railbook.webhooks.events import DELIVER_KIND, emit
 from railbook.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookEvent
 from tests.conftest import TEST_SECRET_KEYS, Token, make_token
+from tests.support.clients import api_client
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.spec import assert_error, assert_schema, conform
 
@@ -45,8 +44,7 @@ def fast(settings: Settings) -> Settings:
 @pytest.fixture
 def live(fast: Settings, database: Database, token: Token) -> Iterator[TestClient]:
     """The app with its embedded worker running, authenticated as `acme` sandbox."""
-    with TestClient(create_app(fast, database), base_url=f"http://testserver{API_PREFIX}") as client:
-        client.headers.update(token.headers)
+    with api_client(fast, database, token) as client:
         yield client
 
 
@@ -221,7 +219,7 @@ def test_a_hanging_receiver_does_not_stall_other_platforms(
     other = make_token(database, "globex", Mode.SANDBOX)
     with (
         running_receiver() as slow,
-        TestClient(create_app(settings, database), base_url=f"http://testserver{API_PREFIX}") as client,
+        api_client(settings, database) as client,
     ):
         slow.hang_seconds = 1.0
         assert client.patch("/config", json={"webhookEndpoint": slow.url}, headers=token.headers).status_code == 200
@@ -266,7 +264,7 @@ def test_production_refuses_private_addresses_unless_allowed(
     production = make_token(database, "acme", Mode.PRODUCTION)
     for allow, expected in ((False, "non-public address"), (True, "ConnectError")):
         settings = fast.model_copy(update={"webhook_allow_private": allow})
-        with TestClient(create_app(settings, database), base_url=f"http://testserver{API_PREFIX}") as client:
+        with api_client(settings, database) as client:
             client.patch(
                 "/config",
                 json={"webhookEndpoint": f"https://127.0.0.1:9/{allow}"},
