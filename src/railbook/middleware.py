@@ -7,12 +7,14 @@ import random
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from railbook.errors import SHOULD_RETRY_HEADER, GridError, is_final
+from railbook.errors import SHOULD_RETRY_HEADER, GridError, InvalidInput, NotFound, is_final
+from railbook.kit.text import is_acceptable
 
 access_log = logging.getLogger("railbook.access")
 error_log = logging.getLogger("railbook.errors")
@@ -70,6 +72,22 @@ def _response_headers(status: int, headers: list[tuple[bytes, bytes]], request_i
     return added
 
 
+def _unacceptable_target(scope: Scope) -> GridError | None:
+    """404 for a path, 400 naming the parameter for a query, that carries a control character."""
+    if not is_acceptable(scope.get("path", "")):
+        # Such an id names nothing, and PostgreSQL could not even compare it (NUL).
+        return NotFound("REFERENCE_NOT_FOUND", "No such resource")
+    query: bytes = scope.get("query_string", b"")
+    if b"%" not in query:
+        return None  # a control character reaches a parameter only percent-encoded
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if not (is_acceptable(name) and is_acceptable(value)):
+            shown = name.encode("unicode_escape").decode()
+            message = "contains a control character"
+            return InvalidInput(f"Query parameter {shown} {message}", [{"field": shown, "message": message}])
+    return None
+
+
 def _new_request_id() -> str:
     """A random UUID (version 4) to tell requests apart in logs."""
     # Not uuid4(): its os.urandom call was a twentieth of the event loop's time per create
@@ -118,6 +136,11 @@ class RequestContextMiddleware:
             declared = _content_length(headers)
             if declared is not None and declared > self.max_body_bytes:
                 raise _BodyTooLarge
+            refused = _unacceptable_target(scope)
+            if refused is not None:
+                for message in _error_message(refused):
+                    await send_with_id(message)
+                return
             await self.app(scope, capped_receive, send_with_id)
         except _BodyTooLarge:
             if not outcome["started"]:

@@ -11,6 +11,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute, _effective_route_context_var
 
 from railbook.errors import InvalidInput
+from railbook.kit.text import first_unacceptable
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -41,7 +42,7 @@ def parse_json_body(body: bytes) -> Any:
     except UnicodeDecodeError:
         raise InvalidInput("Request body is not valid UTF-8") from None
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+        parsed = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
     except _DuplicateKey as exc:
         message = f"Key {exc.key!r} appears more than once in one JSON object"
         raise InvalidInput(message, [{"field": exc.key, "message": "appears more than once"}]) from None
@@ -49,6 +50,11 @@ def parse_json_body(body: bytes) -> Any:
         raise InvalidInput("Request body is nested too deeply") from None
     except ValueError:
         raise InvalidInput("Request body is not valid JSON") from None
+    # JSON carries control characters and surrogates only as escapes: no backslash, nothing to look for.
+    if "\\" in text and (field := first_unacceptable(parsed)) is not None:
+        message = "contains a control character or an unpaired surrogate"
+        raise InvalidInput(f"{field} {message}", [{"field": field, "message": message}])
+    return parsed
 
 
 def _is_json(request: Request) -> bool:

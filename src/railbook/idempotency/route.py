@@ -36,6 +36,9 @@ def _read_key(request: Request, *, required: bool) -> str | None:
         return None
     if not key.strip():
         raise _key_error(f"{HEADER} must not be empty")
+    if not key.isascii() or not key.isprintable():
+        # Headers arrive as Latin-1: anything beyond printable ASCII is a client's encoding accident.
+        raise _key_error(f"{HEADER} must be printable ASCII")
     if len(key) > MAX_KEY_LENGTH:
         raise _key_error(f"{HEADER} must be at most {MAX_KEY_LENGTH} characters")
     return key

@@ -1,0 +1,88 @@
+"""Hostile input: control characters, lone surrogates and odd Idempotency-Keys are 4xx naming what failed, never 5xx."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from railbook.customers.models import Customer
+from railbook.db import Database
+from railbook.external_accounts.models import ExternalAccount
+from railbook.idempotency.models import IdempotencyRecord
+from tests.support.brale import seed_request
+
+NUL, SURROGATE = "\u0000", "\ud800"
+USD = {"accountType": "USD_ACCOUNT", "accountNumber": "12345678901", "routingNumber": "011401533",
+       "beneficiary": {"beneficiaryType": "INDIVIDUAL", "fullName": "John Doe"}}  # fmt: skip
+
+# (path, body, the field the 400 must name)
+BODIES: list[tuple[str, dict[str, Any], str]] = [
+    ("/customers", {"customerType": "INDIVIDUAL", "fullName": f"Jo{NUL}hn"}, "fullName"),
+    ("/customers", {"customerType": "INDIVIDUAL", "fullName": "John", "platformCustomerId": NUL}, "platformCustomerId"),
+    ("/customers", {"customerType": "INDIVIDUAL", "fullName": f"Jo{SURROGATE}hn"}, "fullName"),
+    ("/customers", {"customerType": "INDIVIDUAL", "fullName": "Tab\there"}, "fullName"),
+    ("/customers", {"customerType": "INDIVIDUAL", f"full{NUL}Name": "John"}, "full\\x00Name"),
+    ("/platform/external-accounts", {"currency": "USD", "accountInfo": {**USD, "accountNumber": f"1234{NUL}5678"}},
+     "accountInfo.accountNumber"),
+    ("/platform/external-accounts",
+     {"currency": "USD", "accountInfo": {**USD, "beneficiary": {"beneficiaryType": "INDIVIDUAL",
+                                                                "fullName": f"J{SURROGATE}"}}},
+     "accountInfo.beneficiary.fullName"),
+    ("/platform/external-accounts", {"currency": f"US{NUL}", "accountInfo": USD}, "currency"),
+]  # fmt: skip
+
+
+def stored(database: Database) -> tuple[int, int, int]:
+    with database.reading() as session:
+        counts = [session.scalar(select(func.count()).select_from(model)) for model in
+                  (Customer, ExternalAccount, IdempotencyRecord)]  # fmt: skip
+    return tuple(int(count or 0) for count in counts)  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(("path", "body", "field"), BODIES, ids=[f"{path}:{field}" for path, _, field in BODIES])
+def test_control_characters_and_lone_surrogates_in_a_body_are_named(
+    api: TestClient, database: Database, path: str, body: dict[str, Any], field: str
+) -> None:
+    # json.dumps writes both as \u escapes, as a client would send them.
+    response = api.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert [error["field"] for error in response.json()["details"]["errors"]] == [field]
+    assert stored(database) == (0, 0, 0)
+
+
+def test_a_lone_surrogate_in_a_provider_secret_is_named(api: TestClient, database: Database) -> None:
+    body = {**seed_request(), "apiClientSecret": f"secret{SURROGATE}"}
+    headers = {"Content-Type": "application/json", "Idempotency-Key": "surrogate"}
+    response = api.post("/stablecoin-provider-accounts", content=json.dumps(body), headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["details"]["errors"][0]["field"] == "apiClientSecret"
+    assert SURROGATE not in response.text and "secret" not in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [("/customers?platformCustomerId=%00", 400), ("/customers/external-accounts?currency=US%00", 400),
+     ("/customers?cursor=%0A", 400), ("/customers/Customer:%00", 404),
+     ("/customers/external-accounts/ExternalAccount:%01x", 404), ("/plaid/callback/link-sandbox-%00", 404)],
+)  # fmt: skip
+def test_control_characters_in_a_path_or_query_are_refused(api: TestClient, url: str, status: int) -> None:
+    method = "POST" if "callback" in url else "GET"
+    response = api.request(method, url, json={"publicToken": "public-sandbox-x"} if method == "POST" else None)
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert response.json()["details"]["errors"][0]["field"] in ("platformCustomerId", "currency", "cursor")
+
+
+@pytest.mark.parametrize("key", [b"   ", b"caf\xc3\xa9", b"\xff\xfe", b"tab\tkey"])
+def test_an_idempotency_key_must_be_printable_ascii(api: TestClient, database: Database, key: bytes) -> None:
+    body = json.dumps({"customerType": "INDIVIDUAL", "fullName": "John"}).encode()
+    request = api.build_request("POST", "/customers", content=body, headers={"Content-Type": "application/json"})
+    request.headers["Idempotency-Key"] = key.decode("latin-1")
+    response = api.send(request)
+    assert response.status_code == 400, response.text
+    assert response.json()["details"]["errors"][0]["field"] == "Idempotency-Key"
+    assert stored(database) == (0, 0, 0)
