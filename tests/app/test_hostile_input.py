@@ -86,3 +86,31 @@ def test_an_idempotency_key_must_be_printable_ascii(api: TestClient, database: D
     assert response.status_code == 400, response.text
     assert response.json()["details"]["errors"][0]["field"] == "Idempotency-Key"
     assert stored(database) == (0, 0, 0)
+
+
+BROKEN_URLS = [
+    "http://[::1", "https://exa mple.com/hook", "https://example.com/a b", " https://example.com/hook",
+    "https://example.com/hook\r\nX-Injected: 1", "https://example.com\t/hook", "https://example.com:70000/hook",
+    "https://example.com:0/hook", "https://ex%00ample.com/hook", "https://ex%0aample.com/hook",
+    "javascript://example.com/%0aalert(1)", "ftp://example.com/hook", "https://user:pw@example.com/hook", "https:///hook",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("url", BROKEN_URLS)
+def test_a_broken_webhook_url_is_refused_and_not_stored(api: TestClient, url: str) -> None:
+    before = api.get("/config").json().get("webhookEndpoint")
+    response = api.patch("/config", json={"webhookEndpoint": url})
+    assert response.status_code == 400, response.text
+    assert response.json()["details"]["errors"][0]["field"] == "webhookEndpoint"
+    assert api.get("/config").json().get("webhookEndpoint") == before
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript://example.com/%0aalert(1)", "http://example.com/logo.png", *BROKEN_URLS[:4]]
+)
+def test_a_logo_url_is_https_only(api: TestClient, url: str) -> None:
+    response = api.patch("/config", json={"embeddedWalletConfig": {"logoUrl": url}})
+    assert response.status_code == 400, response.text
+    assert response.json()["details"]["errors"][0]["field"] == "embeddedWalletConfig.logoUrl"
+    fine = api.patch("/config", json={"embeddedWalletConfig": {"logoUrl": "https://cdn.example.com/logo.png"}})
+    assert fine.status_code == 200, fine.text

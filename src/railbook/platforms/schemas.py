@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, EmailStr, Field
 
+from railbook.kit.urls import url_problem
 from railbook.kit.wire import WireModel
 
 INT64_MAX = 2**63 - 1
@@ -24,6 +25,9 @@ _URI = re.compile(
 def _absolute_uri(value: str) -> str:
     if not _URI.fullmatch(value):
         raise ValueError("must be an absolute URI (scheme://host/...)")
+    # Images the platform's users load: https only, by the same rules as webhook endpoints.
+    if (problem := url_problem(value, allow_http=False)) is not None:
+        raise ValueError(problem)
     return value
 
 

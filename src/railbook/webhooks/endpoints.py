@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +10,7 @@ from railbook.errors import InvalidInput
 from railbook.kit.clock import utcnow
 from railbook.kit.crypto import MasterKeys, generate_signing_key
 from railbook.kit.ids import new_id
+from railbook.kit.urls import url_problem
 from railbook.principal import Principal
 from railbook.webhooks.events import TEST, emit
 from railbook.webhooks.models import WebhookEndpoint
@@ -48,16 +47,8 @@ def ensure_endpoint(session: Session, keys: MasterKeys, platform_id: str, mode: 
 
 
 def check_url(url: str, principal: Principal) -> None:
-    """An absolute http(s) URL with a host; plain http only in sandbox."""
-    parts = urlsplit(url)
-    allowed = ("https", "http") if principal.is_sandbox else ("https",)
-    problem = None
-    if parts.scheme not in allowed:
-        problem = "must be an absolute https URL" + (" (or http in sandbox)" if principal.is_sandbox else "")
-    elif not parts.hostname:
-        problem = "must include a host"
-    elif parts.username or parts.password:
-        problem = "must not carry credentials"
+    """An absolute https URL with a host (plain http only in sandbox), by `kit.urls` rules."""
+    problem = url_problem(url, allow_http=principal.is_sandbox)
     if problem:
         raise InvalidInput(
             "webhookEndpoint is not a usable URL",
