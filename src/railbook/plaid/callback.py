@@ -6,7 +6,7 @@ from typing import Any
 
 from railbook.config import Settings
 from railbook.db import Database
-from railbook.errors import InvalidInput
+from railbook.errors import SHOULD_RETRY_HEADER, GridError, InvalidInput
 from railbook.external_accounts.service import render
 from railbook.kit.crypto import MasterKeys
 from railbook.plaid import service
@@ -26,8 +26,41 @@ def link_account(
     account_id: str | None,
 ) -> dict[str, Any]:
     """Exchange the public token (or reuse the Item an earlier call kept) and create the account."""
-    with database.reading() as session:
+    with database.transaction() as session:
         service.usable_session(session, principal, link_token)
+        # Claimed before Plaid is called: concurrent calls would each exchange a public token and
+        # leave Plaid Items (billed per Item) that no account holds.
+        if not service.claim(session, link_token, _claim_seconds(settings)):
+            raise GridError(
+                409,
+                "CONFLICT",
+                "Another call of this link token's callback is in progress; retry shortly",
+                headers={SHOULD_RETRY_HEADER: "true"},
+            )
+    try:
+        return _link_claimed(database, keys, plaid, settings, principal, link_token, public_token, account_id)
+    finally:
+        with database.transaction() as session:
+            service.release(session, link_token)
+
+
+def _claim_seconds(settings: Settings) -> float:
+    # Long enough for the calls a callback makes (/link/token/get, the exchange, /auth/get), each
+    # bounded by the client timeout; a process that dies holding it frees the link token this late.
+    return 4 * settings.plaid_timeout_seconds + 5
+
+
+def _link_claimed(
+    database: Database,
+    keys: MasterKeys,
+    plaid: PlaidApi,
+    settings: Settings,
+    principal: Principal,
+    link_token: str,
+    public_token: str,
+    account_id: str | None,
+) -> dict[str, Any]:
+    with database.reading() as session:
         kept = service.pending_item(session, link_token, public_token)
     if kept is not None:
         item_row_id, access_token = kept.id, keys.decrypt(kept.access_token, kept.id.encode()).decode()

@@ -24,6 +24,8 @@ class LinkSession(Base):
     external_account_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Set while a callback works on this link token: a concurrent call answers 409 without calling Plaid.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class PlaidItem(Base):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from railbook.customers import repository as customers
@@ -78,6 +78,27 @@ def usable_session(session: Session, principal: Principal, link_token: str, *, l
     if link.external_account_id is not None:
         raise Conflict("This link token has already been used", details={"existingId": link.external_account_id})
     return link
+
+
+def claim(session: Session, link_token: str, seconds: float) -> bool:
+    """Take the link token for one callback call; False when another call holds it."""
+    now = utcnow()
+    # One conditional UPDATE: atomic on both databases, whoever commits first wins.
+    claimed = session.connection().execute(
+        update(LinkSession)
+        .where(
+            LinkSession.link_token == link_token,
+            LinkSession.external_account_id.is_(None),
+            or_(LinkSession.claimed_until.is_(None), LinkSession.claimed_until <= now),
+        )
+        .values(claimed_until=now + timedelta(seconds=seconds))
+    )
+    return bool(claimed.rowcount)
+
+
+def release(session: Session, link_token: str) -> None:
+    """End this call's claim on the link token."""
+    session.execute(update(LinkSession).where(LinkSession.link_token == link_token).values(claimed_until=None))
 
 
 def other_live_link_tokens(session: Session, link_token: str) -> list[str]:

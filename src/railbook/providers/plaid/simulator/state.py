@@ -233,6 +233,7 @@ class SimulatorState:
             "now": self.now().isoformat(),
             "link_tokens": len(self.link_tokens),
             "public_tokens": len(self.public_tokens),
+            "access_tokens": len(self.access_tokens),
             "items": len(self.items),
             "faults": [vars(fault) for fault in self.faults],
         }
