@@ -11,7 +11,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute, _effective_route_context_var
 
 from railbook.errors import InvalidInput
-from railbook.kit.text import first_unacceptable
+from railbook.kit.text import first_string, is_blank_in_disguise, may_hold_blanks, unacceptable
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -51,8 +51,11 @@ def parse_json_body(body: bytes) -> Any:
     except ValueError:
         raise InvalidInput("Request body is not valid JSON") from None
     # JSON carries control characters and surrogates only as escapes: no backslash, nothing to look for.
-    if "\\" in text and (field := first_unacceptable(parsed)) is not None:
+    if "\\" in text and (field := first_string(parsed, unacceptable)) is not None:
         message = "contains a control character or an unpaired surrogate"
+        raise InvalidInput(f"{field} {message}", [{"field": field, "message": message}])
+    if may_hold_blanks(text) and (field := first_string(parsed, is_blank_in_disguise)) is not None:
+        message = "is blank: only spaces or invisible characters"
         raise InvalidInput(f"{field} {message}", [{"field": field, "message": message}])
     return parsed
 

@@ -114,3 +114,44 @@ def test_a_logo_url_is_https_only(api: TestClient, url: str) -> None:
     assert response.json()["details"]["errors"][0]["field"] == "embeddedWalletConfig.logoUrl"
     fine = api.patch("/config", json={"embeddedWalletConfig": {"logoUrl": "https://cdn.example.com/logo.png"}})
     assert fine.status_code == 200, fine.text
+
+
+COP = {"accountType": "COP_ACCOUNT", "accountNumber": "04512345678", "bankAccountType": "SAVINGS",
+       "bankName": "Bancolombia", "beneficiary": {"beneficiaryType": "INDIVIDUAL", "fullName": "Carlos Andres Gomez",
+                                                  "documentType": "CC", "documentNumber": "1020304050"}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [("/customers", {"customerType": "INDIVIDUAL", "fullName": "Jo", "platformCustomerId": "   "},
+      "platformCustomerId"),
+     ("/customers", {"customerType": "INDIVIDUAL", "fullName": "Jo", "platformCustomerId": "\u200b\u200b"},
+      "platformCustomerId"),
+     ("/customers", {"customerType": "INDIVIDUAL", "fullName": "\u00a0\ufeff"}, "fullName"),
+     ("/platform/external-accounts", {"currency": "COP", "accountInfo": {**COP, "accountNumber": "   "}},
+      "accountInfo.accountNumber"),
+     ("/platform/external-accounts", {"currency": "COP", "accountInfo": {**COP, "accountNumber": "١٢٣٤٥٦٧٨٩"}},
+      "accountInfo.accountNumber"),
+     ("/platform/external-accounts", {"currency": "COP", "accountInfo": {**COP, "accountNumber": "\u202e12345678"}},
+      "accountInfo.accountNumber"),
+     ("/platform/external-accounts", {"currency": "COP", "accountInfo": {**COP, "accountNumber": "<b>1234</b>"}},
+      "accountInfo.accountNumber"),
+     ("/platform/external-accounts", {"currency": "COP", "accountInfo": {**COP, "accountNumber": "1' OR '1'='1"}},
+      "accountInfo.accountNumber"),
+     ("/platform/external-accounts", {"currency": "USD", "accountInfo": {**USD, "accountNumber": "١٢٣٤٥٦٧٨٩"}},
+      "accountInfo.accountNumber")],
+)  # fmt: skip
+def test_values_empty_or_foreign_in_disguise_are_refused(
+    api: TestClient, database: Database, path: str, body: dict[str, Any], field: str
+) -> None:
+    response = api.post(path, json=body)
+    assert response.status_code == 400, response.text
+    assert field in [error["field"] for error in response.json()["details"]["errors"]]
+    assert stored(database) == (0, 0, 0)
+
+
+def test_an_account_number_as_printed_is_compacted(api: TestClient) -> None:
+    created = api.post("/platform/external-accounts", json={"currency": "COP", "accountInfo": {**COP,
+                       "accountNumber": "045 1234-5678"}})  # fmt: skip
+    assert created.status_code == 201, created.text
+    assert created.json()["accountInfo"]["accountNumber"] == "04512345678"

@@ -27,6 +27,23 @@ def _compact_phone(value: Any) -> Any:
     return _PHONE_SEPARATORS.sub("", value) if isinstance(value, str) else value
 
 
+_ACCOUNT_SEPARATORS = re.compile(r"[\s\-]")
+_ACCOUNT_CHARACTERS = re.compile(r"[A-Za-z0-9]+")
+
+
+def _compact_account_number(value: Any) -> Any:
+    # "0123 4567-89" as printed on a statement is the account 012345678 9.
+    return _ACCOUNT_SEPARATORS.sub("", value) if isinstance(value, str) else value
+
+
+def _latin_letters_and_digits(value: str) -> str:
+    # The schema sets only a length; a bank account number is ASCII letters and digits (Arabic-Indic
+    # digits, right-to-left text, markup or SQL are not an account anywhere Railbook pays).
+    if not _ACCOUNT_CHARACTERS.fullmatch(value):
+        raise ValueError("must be letters A-Z and digits 0-9 (spaces and hyphens are dropped)")
+    return value
+
+
 # Before the contract's pattern is checked: one stored form for a value written several ways.
 COMPACT_IBAN = BeforeValidator(_compact_iban)
 COMPACT_PHONE = BeforeValidator(_compact_phone)
@@ -35,7 +52,10 @@ SWIFT_PATTERN = r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$"
 PHONE_PATTERN = r"^\+[0-9]{6,14}$"
 
 BankName = Annotated[str, Field(min_length=1, max_length=255)]
-AccountNumber = Annotated[str, Field(min_length=1, max_length=34)]
+AccountNumber = Annotated[
+    str, Field(min_length=1, max_length=34), AfterValidator(_latin_letters_and_digits),
+    BeforeValidator(_compact_account_number),
+]  # fmt: skip
 SwiftCode = Annotated[str, Field(min_length=8, max_length=11, pattern=SWIFT_PATTERN), checked(check_bic)]
 RoutingNumber = Annotated[str, Field(min_length=9, max_length=9, pattern=r"^[0-9]{9}$"), checked(check_routing_number)]
 Iban = Annotated[
