@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp
 
 import railbook.tables  # noqa: F401 - every table, for foreign keys that span domains
 from railbook import API_PREFIX
@@ -37,6 +38,7 @@ from railbook.providers.issuers import build_issuer_clients
 from railbook.providers.plaid import build as build_plaid
 from railbook.providers.plaid import create_simulator
 from railbook.ratelimit import RateLimiter
+from railbook.simulator_guard import ControlGuard, is_loopback
 from railbook.stablecoin_links.router import router as stablecoin_links_router
 from railbook.tasks import build_registry, build_worker
 from railbook.webhooks.router import router as sandbox_webhooks_router
@@ -119,9 +121,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         simulator = create_simulator(
             settings.plaid_client_id, settings.plaid_secret, callback_template=f"{API_PREFIX}/plaid/callback/{{token}}"
         )
-        app.mount("/_simulators/plaid", simulator)
+        app.mount("/_simulators/plaid", _guarded(simulator, settings, context))
     if settings.brale_env == "simulator" and not (settings.brale_auth_url or settings.brale_api_url):
-        app.mount("/_simulators/brale", brale.create_simulator())
+        app.mount("/_simulators/brale", _guarded(brale.create_simulator(), settings, context))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONBody:
@@ -137,3 +139,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.openapi = lambda: document  # type: ignore[method-assign]
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+def _guarded(simulator: ASGIApp, settings: Settings, context: AppContext) -> ASGIApp:
+    """The simulator as mounted: its control switches need credentials unless bound to loopback."""
+    return simulator if is_loopback(settings.host) else ControlGuard(simulator, context.token_verifier)

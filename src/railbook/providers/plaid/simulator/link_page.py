@@ -143,11 +143,30 @@ async def platform_page(request: Request) -> Response:
     return _page("Platform back end (simulated)", body)
 
 
+def _own_callback(given: str, template: str) -> bool:
+    """Whether `given` is the template's path for some link token (relative, no host, query or fragment)."""
+    prefix = template.split("{token}", 1)[0]
+    parts = urlsplit(given)
+    token = parts.path.removeprefix(prefix)
+    return (
+        not (parts.scheme or parts.netloc or parts.query or parts.fragment)
+        and parts.path.startswith(prefix)
+        and bool(token)
+        and "/" not in token
+    )
+
+
 async def link_submit(request: Request) -> Response:
     """Post `{publicToken, accountId}` to the callback with the platform's credentials, and show the answer."""
     form = await _form(request)
+    given = form.get("callbackUrl", "")
+    template: str | None = request.app.state.callback_template
+    if template is not None and not _own_callback(given, template):
+        # Mounted in Railbook, the page calls back only to Railbook's own callback path: a form
+        # field must not make the server POST to any address (a private one, say).
+        return _error("The callback URL must be this server's own Plaid callback path.")
     # Relative callbacks (the simulator mounted inside Railbook) resolve against this server.
-    callback = urljoin(str(request.base_url), form.get("callbackUrl", ""))
+    callback = urljoin(str(request.base_url), given)
     if urlsplit(callback).scheme not in ("http", "https"):
         return _error("The callback URL must be an http or https URL.")
     payload = {"publicToken": form.get("publicToken", ""), "accountId": form.get("accountId") or None}
