@@ -41,19 +41,29 @@ class Attempt:
         return self.outcome == AttemptOutcome.FAILED
 
 
-def non_public_address(url: str) -> str | None:
-    """Why a production delivery to `url` is refused (a loopback or private address), or None."""
+@dataclass(frozen=True)
+class Resolved:
+    """The one public address a production delivery may connect to, or why there is none."""
+
+    address: str | None = None
+    refusal: str | None = None
+
+
+def resolve_public(url: str) -> Resolved:
+    """Resolve the URL's host once: its first address when every address is public, else the refusal."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
         infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
-        return f"cannot resolve {host}: {exc.strerror}"
+        return Resolved(refusal=f"cannot resolve {host}: {exc.strerror}")
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global:
-            return f"refusing to deliver to non-public address {address}"
-    return None
+            return Resolved(refusal=f"refusing to deliver to non-public address {address}")
+    if not infos:
+        return Resolved(refusal=f"cannot resolve {host}: no address")
+    return Resolved(address=str(infos[0][4][0]))
 
 
 # One query for the event and its endpoint, as plain columns (not ORM objects), built
@@ -91,16 +101,20 @@ def attempt_delivery(
     url = event.url
     if event.endpoint_id is None or not url:
         return Attempt(event_id, AttemptOutcome.SKIPPED, event.type, error="no webhook endpoint configured")
+    connect_to = None
     if event.mode == Mode.PRODUCTION.value and not settings.webhook_allow_private:
-        refusal = non_public_address(url)
-        if refusal:
-            return Attempt(event_id, AttemptOutcome.FAILED, event.type, url=url, error=refusal)
+        resolved = resolve_public(url)
+        if resolved.refusal:
+            return Attempt(event_id, AttemptOutcome.FAILED, event.type, url=url, error=resolved.refusal)
+        # Connect to the address just checked: resolving the name again when connecting would let a
+        # name that answers public, then private, reach a private address (DNS rebinding).
+        connect_to = resolved.address
     body = event.body.encode()
     private_key = keys.decrypt(event.signing_key, event.endpoint_id.encode())
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(private_key, body)}
     started = time.perf_counter()
     try:
-        response = post_once(sender, url, body, headers, settings.webhook_timeout_seconds)
+        response = post_once(sender, url, body, headers, settings.webhook_timeout_seconds, connect_to=connect_to)
     except httpx.HTTPError as exc:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return Attempt(
