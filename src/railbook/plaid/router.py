@@ -11,7 +11,8 @@ from railbook import API_PREFIX
 from railbook.context import app_context
 from railbook.errors import GridError, InvalidInput
 from railbook.kit.wire import JSONBody, WireModel
-from railbook.plaid import callback, service
+from railbook.plaid import service
+from railbook.plaid.callback import Callback
 from railbook.providers.plaid import PlaidApi
 from railbook.providers.plaid.client import (
     PlaidInvalidToken,
@@ -94,9 +95,10 @@ def plaid_callback(
 ) -> JSONBody:
     """Exchange the public token and answer 202 with the PENDING account; the holder is checked in a job."""
     try:
-        answer = callback.link_account(
+        call = Callback(
             database, keys, _plaid(request), settings, caller, plaid_link_token, body.public_token, body.account_id
         )
+        answer = call.link_account()
     except PlaidInvalidToken as exc:
         raise InvalidInput(
             "The public token is invalid or expired", [{"field": "publicToken", "message": "invalid or expired"}]
