@@ -137,7 +137,30 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
                         bad.append(f"{response.status_code}: {response.text[:200]}")
                     time.sleep(0.05)
 
+    # One client retries each create with its Idempotency-Key until it is answered 201.
+    answers_by_key: dict[str, list[tuple[float, int]]] = {}
+
+    def idempotent_load() -> None:
+        with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+            number = 0
+            while not stop.is_set():
+                number += 1
+                key, body = f"restart-{number}", _customer(9_000_000 + number)
+                answers = answers_by_key.setdefault(key, [])
+                give_up = time.monotonic() + 60
+                while time.monotonic() < give_up:
+                    try:
+                        response = client.post("/customers", json=body, headers={"Idempotency-Key": key})
+                    except httpx.HTTPError:
+                        time.sleep(0.05)
+                        continue
+                    answers.append((time.monotonic(), response.status_code))
+                    if response.status_code == 201:
+                        break
+                    time.sleep(0.05)
+
     threads = [threading.Thread(target=load, args=(number,), daemon=True) for number in range(4)]
+    threads.append(threading.Thread(target=idempotent_load, daemon=True))
     for thread in threads:
         thread.start()
     try:
@@ -148,6 +171,7 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
         time.sleep(2.0)  # down for a while, under load
         subprocess.run([*command, "start"], check=True, capture_output=True, timeout=60)
         _wait_for_postgres(database.url)
+        back = time.monotonic()
         before = outcomes[201]
         deadline = time.monotonic() + 30
         while outcomes[201] < before + 20:
@@ -158,6 +182,13 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
         for thread in threads:
             thread.join(timeout=30)
     assert outcomes[503] > 0, f"the outage was never seen: {outcomes}"
+    # A key whose request met the outage is free again as soon as the database is: no 409
+    # "still being processed" for the key's whole lock (it was 120 s).
+    met_outage = {key: answers for key, answers in answers_by_key.items() if any(s == 503 for _, s in answers)}
+    assert met_outage, "no idempotent create met the outage"
+    for key, answers in met_outage.items():
+        assert answers[-1][1] == 201, f"{key} never succeeded: last answers {[s for _, s in answers[-5:]]}"
+        assert answers[-1][0] - back < 2.0, f"{key} answered 201 {answers[-1][0] - back:.1f} s after the database"
     assert not bad, bad[:5]
     with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
         stored = client.get("/customers").json()["totalCount"]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import time
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from railbook.context import app_context
+from railbook.db import Database
 from railbook.errors import SHOULD_RETRY_HEADER, Conflict, GridError, InvalidInput, error_response
 from railbook.idempotency import store
 from railbook.routing import GridRoute
@@ -60,6 +64,35 @@ async def _as_response(request: Request, exc: Exception) -> Response | None:
     return None
 
 
+# Background releases still trying: referenced here so the event loop does not drop them.
+_RELEASING: set[asyncio.Task[None]] = set()
+RELEASE_RETRY_SECONDS = 0.2
+
+
+async def _release(database: Database, claimed: store.Claimed) -> None:
+    """Free the key now; when the database that failed the request fails this too, keep trying meanwhile."""
+    try:
+        await run_in_threadpool(store.release, database, claimed)
+    except SQLAlchemyError:
+        # A 503 for an outage: the key must not answer "still being processed" to every retry
+        # until its lock runs out, so it is freed as soon as the database answers again.
+        task = asyncio.create_task(_release_when_possible(database, claimed))
+        _RELEASING.add(task)
+        task.add_done_callback(_RELEASING.discard)
+
+
+async def _release_when_possible(database: Database, claimed: store.Claimed) -> None:
+    # Past the key's lock a retry takes the key over anyway: no point trying longer.
+    deadline = time.monotonic() + store.RUNNING_LOCK.total_seconds()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(RELEASE_RETRY_SECONDS)
+        try:
+            await run_in_threadpool(store.release, database, claimed)
+            return
+        except SQLAlchemyError:
+            continue
+
+
 async def run_idempotently(request: Request, handler: Handler, *, required: bool) -> Response:
     """Run `handler` at most once per key; replay its stored 2xx/4xx answer for the same request."""
     if not required and HEADER.lower() not in request.headers:
@@ -89,11 +122,11 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
     except Exception as exc:
         rendered = await _as_response(request, exc)
         if rendered is None or rendered.status_code >= 500:
-            await run_in_threadpool(store.release, database, outcome)
+            await _release(database, outcome)
             raise
         response = rendered
     if response.status_code >= 500:
-        await run_in_threadpool(store.release, database, outcome)
+        await _release(database, outcome)
     else:
         await run_in_threadpool(store.complete, database, outcome, response.status_code, bytes(response.body))
     return response
