@@ -69,21 +69,21 @@ _RELEASING: set[asyncio.Task[None]] = set()
 RELEASE_RETRY_SECONDS = 0.2
 
 
-async def _release(database: Database, claimed: store.Claimed) -> None:
+async def _release(database: Database, claimed: store.Claimed, lock: timedelta) -> None:
     """Free the key now; when the database that failed the request fails this too, keep trying meanwhile."""
     try:
         await run_in_threadpool(store.release, database, claimed)
     except SQLAlchemyError:
         # A 503 for an outage: the key must not answer "still being processed" to every retry
         # until its lock runs out, so it is freed as soon as the database answers again.
-        task = asyncio.create_task(_release_when_possible(database, claimed))
+        task = asyncio.create_task(_release_when_possible(database, claimed, lock))
         _RELEASING.add(task)
         task.add_done_callback(_RELEASING.discard)
 
 
-async def _release_when_possible(database: Database, claimed: store.Claimed) -> None:
+async def _release_when_possible(database: Database, claimed: store.Claimed, lock: timedelta) -> None:
     # Past the key's lock a retry takes the key over anyway: no point trying longer.
-    deadline = time.monotonic() + store.RUNNING_LOCK.total_seconds()
+    deadline = time.monotonic() + lock.total_seconds()
     while time.monotonic() < deadline:
         await asyncio.sleep(RELEASE_RETRY_SECONDS)
         try:
@@ -106,7 +106,8 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
     database, settings = context.database, context.settings
     print_ = store.fingerprint(request.method, request.url.path, await request.body())
     ttl = timedelta(seconds=settings.idempotency_ttl_seconds)
-    outcome = await run_in_threadpool(store.claim, database, principal, key, print_, ttl)
+    lock = store.running_lock(settings)
+    outcome = await run_in_threadpool(store.claim, database, principal, key, print_, ttl, lock)
     if isinstance(outcome, store.Replay):
         return Response(
             outcome.body, outcome.status_code, media_type="application/json", headers={REPLAYED_HEADER: "true"}
@@ -122,11 +123,11 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
     except Exception as exc:
         rendered = await _as_response(request, exc)
         if rendered is None or rendered.status_code >= 500:
-            await _release(database, outcome)
+            await _release(database, outcome, lock)
             raise
         response = rendered
     if response.status_code >= 500:
-        await _release(database, outcome)
+        await _release(database, outcome, lock)
     else:
         await run_in_threadpool(store.complete, database, outcome, response.status_code, bytes(response.body))
     return response

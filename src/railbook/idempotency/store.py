@@ -12,14 +12,23 @@ import orjson
 from sqlalchemy import Connection, Executable, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from railbook.config import Settings
 from railbook.db import Database, table_of
 from railbook.idempotency.models import IdempotencyRecord, KeyState
 from railbook.kit.clock import utcnow
 from railbook.kit.ids import new_uuid
 from railbook.principal import Principal
 
-# A request still running after this long is taken to have died with its process.
-RUNNING_LOCK = timedelta(seconds=120)
+
+def running_lock(settings: Settings) -> timedelta:
+    """How long a key stays `running` before its request is taken to have died with its process.
+
+    A request that ends frees or completes its key itself (a failed release is retried until the
+    database answers); this bounds only a process's death. The longest idempotent request makes one
+    provider call (Brale checks the credentials) beside its database work: three times the slowest
+    provider timeout, 30 s with the defaults (it was a fixed 120 s).
+    """
+    return timedelta(seconds=3 * max(settings.brale_timeout_seconds, settings.plaid_timeout_seconds))
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,7 @@ def _one_statement(statement: Executable, parameters: dict[str, Any]) -> Callabl
     return write
 
 
-def claim(database: Database, principal: Principal, key: str, print_: str, ttl: timedelta) -> Outcome:
+def claim(database: Database, principal: Principal, key: str, print_: str, ttl: timedelta, lock: timedelta) -> Outcome:
     """Write the key (committed) before any work, or say what the existing key means for this request."""
     scope = {**principal.scope_parameters(), "key": key}
     for _ in range(3):
@@ -95,7 +104,7 @@ def claim(database: Database, principal: Principal, key: str, print_: str, ttl: 
             "id": record_id,
             "fingerprint": print_,
             "state": KeyState.RUNNING,
-            "locked_until": now + RUNNING_LOCK,
+            "locked_until": now + lock,
             "created_at": now,
             "expires_at": now + ttl,
         }
@@ -119,7 +128,7 @@ def claim(database: Database, principal: Principal, key: str, print_: str, ttl: 
                 if existing.locked_until > now:
                     return Busy()
                 # Its request died mid-way: this one takes the key over.
-                existing.locked_until = now + RUNNING_LOCK
+                existing.locked_until = now + lock
                 return Claimed(existing.id)
             session.delete(existing)  # expired: the key is free again
     return Busy()

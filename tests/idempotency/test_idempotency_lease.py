@@ -1,0 +1,37 @@
+"""A key whose request died with its process is taken over after the request's lease, not after 120 s."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from railbook.config import Settings
+from railbook.db import Database
+from railbook.idempotency import store
+from railbook.principal import Principal
+from tests.conftest import Token
+from tests.support.clients import api_client
+
+ALICE = {"customerType": "INDIVIDUAL", "fullName": "Alice Example", "platformCustomerId": "alice-lease"}
+
+
+def test_a_dead_requests_key_is_taken_over_once_its_lease_ends(
+    settings: Settings, database: Database, token: Token
+) -> None:
+    # Provider timeouts of 0.3 s: the longest request's lease is 0.9 s (30 s with the defaults).
+    quick = settings.model_copy(
+        update={"brale_timeout_seconds": 0.3, "plaid_timeout_seconds": 0.3, "embedded_worker": False}
+    )
+    lock = store.running_lock(quick)
+    assert lock == timedelta(seconds=0.9) and store.running_lock(settings) == timedelta(seconds=30)
+    with api_client(quick, database, token) as api:
+        # The request that claimed this key died with its process: the key was written, nothing else.
+        principal = Principal(token.id, token.platform_id, token.mode)
+        body = api.build_request("POST", "/customers", json=ALICE).content
+        print_ = store.fingerprint("POST", "/grid/2025-10-13/customers", body)
+        assert isinstance(store.claim(database, principal, "died", print_, timedelta(days=1), lock), store.Claimed)
+        busy = api.post("/customers", json=ALICE, headers={"Idempotency-Key": "died"})
+        assert (busy.status_code, busy.headers["x-should-retry"]) == (409, "true")
+        time.sleep(lock.total_seconds() + 0.2)
+        taken_over = api.post("/customers", json=ALICE, headers={"Idempotency-Key": "died"})
+        assert taken_over.status_code == 201, taken_over.text
