@@ -8,13 +8,6 @@ from rapidfuzz import fuzz, process
 
 from railbook.kit.wire import WireModel
 
-# Fields an older generation of Grid's contract defined and clients (the official SDK) still send,
-# with what Railbook does with each. The one place such a field is listed: any other unknown field is
-# a 400 that names it.
-OLDER_FIELDS: dict[str, str] = {
-    "accountInfo.platformAccountId": "moved to the top-level platformAccountId (seed-era create requests)",
-    "accountInfo.bankName (CLABE, PIX, IBAN)": "stored and answered back (seed 004 sends it)",
-}
 # Fields of the contract's responses that a client copying an answer back would send: refused, with that reason.
 ANSWERED_ONLY = frozenset(
     {"paymentRails", "id", "status", "createdAt", "updatedAt", "beneficiaryVerificationStatus",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,22 +16,13 @@ from railbook.providers.plaid.simulator import create_simulator
 from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, TEST
 from railbook.webhooks.models import WebhookEndpoint
 from tests.conftest import Token
+from tests.support.plaid_link import DECIDED, wait_status
 from tests.support.receiver import running_receiver
 from tests.support.serve_process import serving as serving_process
 from tests.support.servers import serving
 from tests.support.workers import WorkerProcess, start_worker, worker_env
 
 CLIENT_ID, SECRET = "railbook-sandbox", "railbook-sandbox-secret"
-
-
-def _wait_status(api: httpx.Client, account_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        body: dict[str, Any] = api.get(f"/customers/external-accounts/{account_id}").json()
-        if body["status"] != "PENDING":
-            return body
-        time.sleep(0.1)
-    raise AssertionError(f"{account_id} stayed PENDING")
 
 
 @pytest.mark.subprocess
@@ -88,7 +77,7 @@ def test_two_api_processes_and_two_workers_run_the_plaid_flow(
                     assert callback.status_code == 202, callback.text
                     account_id = callback.json()["id"]
 
-                    active = _wait_status(a, account_id)
+                    active = wait_status(a, account_id, *DECIDED, timeout=30)
                     assert (active["status"], active["beneficiaryVerificationStatus"]) == ("ACTIVE", "MATCHED")
                     [_, update] = receiver.wait_for(2, timeout=30)
                     assert update.json["type"] == EXTERNAL_ACCOUNT_STATUS_UPDATED and update.signature_valid

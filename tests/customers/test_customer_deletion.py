@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from tests.conftest import Token
 from tests.support.clients import api_client
 from tests.support.servers import serving
 from tests.support.spec import assert_error, conform
+from tests.support.workers import wait_until
 
 CLIENT_ID, SECRET = "railbook-sandbox", "railbook-sandbox-secret"
 
@@ -65,14 +65,6 @@ def listed(api: TestClient, **params: str) -> list[str]:
     body = conform(api.get("/customers/external-accounts", params=params))
     assert body["totalCount"] == len(body["data"])
     return [item["id"] for item in body["data"]]
-
-
-def wait_until(predicate: Any, what: str) -> None:
-    deadline = time.monotonic() + 15
-    while not predicate():
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def test_a_deleted_customers_accounts_are_no_longer_listed_or_usable(api: TestClient, database: Database) -> None:
@@ -132,4 +124,4 @@ def test_deleting_a_customer_removes_the_plaid_items_of_its_accounts(
         with database.reading() as session:
             return session.scalars(select(PlaidItem.removed_at)).one() is not None
 
-    wait_until(removed, "the Plaid Item of the deleted customer's account to be removed")
+    wait_until(removed, 15, lambda: "the Plaid Item of the deleted customer's account was not removed")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from tests.conftest import Token
 from tests.support.clients import api_client
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.spec import assert_error, assert_schema, conform
+from tests.support.workers import wait_until
 
 SETTLE_KIND = "external_accounts.settle_sandbox_check"
 
@@ -59,14 +59,6 @@ def pending_account(api: TestClient) -> dict[str, Any]:
     return body
 
 
-def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def settle_job(database: Database) -> Job:
     with database.reading() as session:
         job: Job = session.scalars(select(Job).where(Job.kind == SETTLE_KIND)).one()
@@ -91,7 +83,7 @@ def test_a_pending_check_settles_matched_and_active_with_a_webhook(
     def settled() -> bool:
         return conform(quick.get(f"/platform/external-accounts/{created['id']}"))["status"] != "PENDING"
 
-    wait_until(settled, "the PENDING check to settle")
+    wait_until(settled, 15, lambda: "timed out waiting for the PENDING check to settle")
     account = conform(quick.get(f"/platform/external-accounts/{created['id']}"))
     assert (account["status"], account["beneficiaryVerificationStatus"]) == ("ACTIVE", "MATCHED")
     assert account["beneficiaryVerifiedData"] == {"fullName": "John Doe"}
@@ -109,7 +101,9 @@ def test_an_operator_decision_made_meanwhile_stands(slow: TestClient, database: 
     created = pending_account(slow)
     with database.transaction() as session:
         decide(session, created["id"], Decision.REJECT, reason="looks wrong", actor="operator:test")
-    wait_until(lambda: settle_job(database).status == JobStatus.DONE, "the settle job to run")
+    wait_until(
+        lambda: settle_job(database).status == JobStatus.DONE, 15, lambda: "timed out waiting for the settle job to run"
+    )
     account = conform(slow.get(f"/platform/external-accounts/{created['id']}"))
     assert (account["status"], account["beneficiaryVerificationStatus"]) == ("INACTIVE", "PENDING")
     assert len(status_events(database)) == 1  # the operator's decision, nothing from the job
@@ -118,7 +112,9 @@ def test_an_operator_decision_made_meanwhile_stands(slow: TestClient, database: 
 def test_a_deleted_account_is_left_alone(slow: TestClient, database: Database) -> None:
     created = pending_account(slow)
     assert slow.delete(f"/platform/external-accounts/{created['id']}").status_code == 204
-    wait_until(lambda: settle_job(database).status == JobStatus.DONE, "the settle job to run")
+    wait_until(
+        lambda: settle_job(database).status == JobStatus.DONE, 15, lambda: "timed out waiting for the settle job to run"
+    )
     assert_error(slow.get(f"/platform/external-accounts/{created['id']}"), 404, "REFERENCE_NOT_FOUND")
     assert status_events(database) == []
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 
 import httpx
 from fastapi.testclient import TestClient
@@ -18,6 +17,7 @@ from railbook.principal import Mode
 from tests.conftest import make_token
 from tests.support.plaid_link import customer, link, link_session_public_token, public_token, wait_status
 from tests.support.spec import assert_error, conform
+from tests.support.workers import wait_until
 
 ALBERTA = "Alberta Bobbeth Charleson"
 
@@ -104,12 +104,10 @@ def _items(database: Database) -> list[PlaidItem]:
 
 
 def _wait_removed(database: Database, item_id: str) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if next(item for item in _items(database) if item.id == item_id).removed_at is not None:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{item_id} was not removed at Plaid")
+    def removed() -> bool:
+        return next(item for item in _items(database) if item.id == item_id).removed_at is not None
+
+    wait_until(removed, 15, lambda: f"{item_id} was not removed at Plaid")
 
 
 def test_abandoned_items_are_removed_at_plaid(plaid_app: TestClient, simulator_url: str, database: Database) -> None:

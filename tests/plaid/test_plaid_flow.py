@@ -14,7 +14,7 @@ from railbook import API_PREFIX
 from railbook.db import Database
 from railbook.plaid.models import PlaidItem
 from tests.support.documents import seed
-from tests.support.plaid_link import customer, link, public_token, wait_status
+from tests.support.plaid_link import DECIDED, customer, link, public_token, wait_status
 from tests.support.receiver import Receiver
 from tests.support.spec import assert_error, assert_schema, conform
 
@@ -33,7 +33,7 @@ def test_link_flow_ends_active_with_the_holder_verified(
     info = pending["accountInfo"]
     assert (info["accountType"], info["accountNumber"], info["routingNumber"], info["bankAccountType"]) == (
         "USD_ACCOUNT", "1111222233330000", "011401533", "CHECKING")  # fmt: skip
-    active = wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")
+    active = wait_status(plaid_app, pending["id"], *DECIDED)
     assert (active["status"], active["beneficiaryVerificationStatus"]) == ("ACTIVE", "MATCHED")
     assert active["beneficiaryVerifiedData"]["fullName"] == "Alberta Bobbeth Charleson"
     assert active["accountInfo"]["beneficiary"]["fullName"] == "Alberta Bobbeth Charleson"
@@ -78,7 +78,7 @@ def test_a_bank_account_already_added_through_the_api_is_a_conflict_naming_it(
 def test_a_different_name_goes_to_review(plaid_app: TestClient, simulator_url: str) -> None:
     linked = link(plaid_app, customer(plaid_app, "Zed Quux"))
     pending = conform(plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)}))
-    reviewed = wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")
+    reviewed = wait_status(plaid_app, pending["id"], *DECIDED)
     assert (reviewed["status"], reviewed["beneficiaryVerificationStatus"]) == ("UNDER_REVIEW", "NOT_MATCHED")
 
 
@@ -110,7 +110,7 @@ def test_rate_limited_identity_is_retried_until_it_completes(plaid_app: TestClie
     fault(simulator_url, endpoint="/identity/get", status=429, times=2)
     pending = conform(plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)}))
     assert pending["status"] == "PENDING"
-    done = wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")
+    done = wait_status(plaid_app, pending["id"], *DECIDED)
     assert (done["status"], done["beneficiaryVerificationStatus"]) == ("ACTIVE", "MATCHED")
 
 
@@ -120,7 +120,7 @@ def test_login_required_ends_inactive_with_a_webhook(
     linked = link(plaid_app, customer(plaid_app, "Alberta Bobbeth Charleson"))
     fault(simulator_url, endpoint="/identity/get", error_code="ITEM_LOGIN_REQUIRED", times=1)
     pending = conform(plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)}))
-    assert wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")["status"] == "INACTIVE"
+    assert wait_status(plaid_app, pending["id"], *DECIDED)["status"] == "INACTIVE"
     [delivery] = receiver.wait_for(1)
     assert delivery.json["data"]["status"] == "INACTIVE"
 
@@ -130,7 +130,7 @@ def test_deleting_a_linked_account_removes_the_plaid_item(
 ) -> None:
     linked = link(plaid_app, customer(plaid_app, "Alberta Bobbeth Charleson"))
     pending = conform(plaid_app.post(linked["callbackUrl"], json={"publicToken": public_token(simulator_url)}))
-    wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")
+    wait_status(plaid_app, pending["id"], *DECIDED)
     assert plaid_app.delete(f"/customers/external-accounts/{pending['id']}").status_code == 204
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -162,4 +162,4 @@ def test_the_documented_callback_example_works_verbatim(plaid_app: TestClient) -
     assert response.status_code == 202, response.text
     pending = conform(response)
     assert (pending["accountInfo"]["accountNumber"], pending["status"]) == ("1111222233330000", "PENDING")
-    assert wait_status(plaid_app, pending["id"], "ACTIVE", "UNDER_REVIEW", "INACTIVE")["status"] == "ACTIVE"
+    assert wait_status(plaid_app, pending["id"], *DECIDED)["status"] == "ACTIVE"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from tests.conftest import Token
+from tests.support.plaid_link import DECIDED, wait_status
 from tests.support.screenshots import screenshot
 from tests.support.servers import bound_socket, serving
 
@@ -48,16 +48,6 @@ def railbook_url(settings: Settings, database: Database) -> Iterator[str]:
     )  # fmt: skip
     with serving(create_app(served, database), sock, lifespan="on") as url:
         yield url
-
-
-def _wait_status(api: httpx.Client, account_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        body: dict[str, Any] = api.get(f"/customers/external-accounts/{account_id}").json()
-        if body["status"] != "PENDING":
-            return body
-        time.sleep(0.05)
-    raise AssertionError(f"{account_id} stayed PENDING")
 
 
 def _link_token(api: httpx.Client) -> dict[str, Any]:
@@ -96,7 +86,7 @@ def test_a_person_links_a_savings_account_through_the_page(railbook_url: str, to
         assert pending["status"] == "PENDING"
         info = pending["accountInfo"]
         assert (info["accountNumber"], info["bankAccountType"]) == ("1111222233331111", "SAVINGS")
-        active = _wait_status(api, pending["id"])
+        active = wait_status(api, pending["id"], *DECIDED)
         assert (active["status"], active["beneficiaryVerificationStatus"]) == ("ACTIVE", "MATCHED")
         # The token was spent by the page: the platform's own retry of it is refused.
         again = api.post(linked["callbackUrl"], json={"publicToken": public_token})

@@ -48,9 +48,13 @@ def link(api: TestClient, customer_id: str) -> dict[str, Any]:
     return body
 
 
-def wait_status(api: TestClient, account_id: str, *statuses: str) -> dict[str, Any]:
-    """The account once its status is one of `statuses` (15 s at most)."""
-    deadline = time.monotonic() + 15
+# Where a linked account goes once its holder is checked.
+DECIDED = ("ACTIVE", "UNDER_REVIEW", "INACTIVE")
+
+
+def wait_status(api: httpx.Client, account_id: str, *statuses: str, timeout: float = 15.0) -> dict[str, Any]:
+    """The account once its status is one of `statuses` (`timeout` seconds at most); any TestClient too."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body: dict[str, Any] = api.get(f"/customers/external-accounts/{account_id}").json()
         if body["status"] in statuses:

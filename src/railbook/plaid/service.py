@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from railbook.customers import repository as customers
@@ -117,13 +117,19 @@ def token_digest(public_token: str) -> str:
     return hashlib.sha256(public_token.encode()).hexdigest()
 
 
+def _pending_on(link_token: str) -> ColumnElement[bool]:
+    """Items exchanged for this link token that no account holds yet and Plaid still has."""
+    return and_(
+        PlaidItem.link_token == link_token,
+        PlaidItem.external_account_id.is_(None),
+        PlaidItem.removed_at.is_(None),
+    )
+
+
 def pending_item(session: Session, link_token: str, public_token: str) -> PlaidItem | None:
     """The Item an earlier call of this link token's callback exchanged this public token for, still kept."""
     query = select(PlaidItem).where(
-        PlaidItem.link_token == link_token,
-        PlaidItem.public_token_digest == token_digest(public_token),
-        PlaidItem.external_account_id.is_(None),
-        PlaidItem.removed_at.is_(None),
+        _pending_on(link_token), PlaidItem.public_token_digest == token_digest(public_token)
     )
     return session.scalars(query).first()
 
@@ -132,12 +138,7 @@ def keep_pending_item(
     session: Session, keys: MasterKeys, link_token: str, public_token: str, item: ExchangedItem
 ) -> PlaidItem:
     """Keep a just-exchanged Item on its link token until the callback succeeds; an older pending one is removed."""
-    abandoned = select(PlaidItem.id).where(
-        PlaidItem.link_token == link_token,
-        PlaidItem.external_account_id.is_(None),
-        PlaidItem.removed_at.is_(None),
-    )
-    for item_row_id in session.scalars(abandoned):
+    for item_row_id in session.scalars(select(PlaidItem.id).where(_pending_on(link_token))):
         enqueue(session, REMOVE_KIND, {"plaidItemId": item_row_id}, ordering_key=f"plaid-item:{item_row_id}")
     row_id = new_id("PlaidItem")
     row = PlaidItem(
