@@ -14,11 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, select, text
 
 from railbook import API_PREFIX
 from railbook.app import create_app
 from railbook.config import Settings
+from railbook.customers.models import Customer
 from railbook.db import Database
 from tests.conftest import Token
 from tests.support.clients import api_client
@@ -145,7 +146,8 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
             number = 0
             while not stop.is_set():
                 number += 1
-                key, body = f"restart-{number}", _customer(9_000_000 + number)
+                # No platformCustomerId: only the key stands between a retry and a second customer.
+                key, body = f"restart-{number}", {"customerType": "INDIVIDUAL", "fullName": f"Retried {number}"}
                 answers = answers_by_key.setdefault(key, [])
                 give_up = time.monotonic() + 60
                 while time.monotonic() < give_up:
@@ -190,6 +192,10 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
         assert answers[-1][1] == 201, f"{key} never succeeded: last answers {[s for _, s in answers[-5:]]}"
         assert answers[-1][0] - back < 2.0, f"{key} answered 201 {answers[-1][0] - back:.1f} s after the database"
     assert not bad, bad[:5]
+    with database.reading() as session:
+        names = Counter(profile.get("fullName") for profile in session.scalars(select(Customer.profile)))
+    twice = {name: times for name, times in names.items() if str(name).startswith("Retried ") and times > 1}
+    assert not twice, f"retries with one Idempotency-Key created customers twice: {twice}"
     with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
         stored = client.get("/customers").json()["totalCount"]
     # A commit the server made just as its connection dropped may have been answered 503.

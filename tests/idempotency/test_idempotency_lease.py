@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
+
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.idempotency import store
@@ -35,3 +37,30 @@ def test_a_dead_requests_key_is_taken_over_once_its_lease_ends(
         time.sleep(lock.total_seconds() + 0.2)
         taken_over = api.post("/customers", json=ALICE, headers={"Idempotency-Key": "died"})
         assert taken_over.status_code == 201, taken_over.text
+
+
+def test_a_request_whose_key_was_taken_over_cannot_answer_it_again(
+    settings: Settings, database: Database, token: Token
+) -> None:
+    quick = settings.model_copy(
+        update={"brale_timeout_seconds": 0.3, "plaid_timeout_seconds": 0.3, "embedded_worker": False}
+    )
+    lock = store.running_lock(quick)
+    with api_client(quick, database, token) as api:
+        # A slow request holds the key past its lease; a retry takes the key over and is answered.
+        principal = Principal(token.id, token.platform_id, token.mode)
+        body = api.build_request("POST", "/customers", json=ALICE).content
+        print_ = store.fingerprint("POST", "/grid/2025-10-13/customers", body)
+        slow = store.claim(database, principal, "slow", print_, timedelta(days=1), lock)
+        assert isinstance(slow, store.Claimed)
+        time.sleep(lock.total_seconds() + 0.2)
+        first = api.post("/customers", json=ALICE, headers={"Idempotency-Key": "slow"})
+        assert first.status_code == 201, first.text
+        # The slow request now commits its own work with its answer: refused, so the work rolls back.
+        with pytest.raises(store.AnsweredElsewhere), database.writing() as connection:
+            store.complete_within(connection, slow, 201, b'{"id": "second"}')
+        # Nor does its failure free the answered key.
+        store.release(database, slow)
+        replay = api.post("/customers", json=ALICE, headers={"Idempotency-Key": "slow"})
+        assert (replay.status_code, replay.json()) == (201, first.json())
+        assert replay.headers["Idempotent-Replayed"] == "true"

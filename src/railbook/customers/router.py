@@ -11,7 +11,7 @@ from railbook.context import app_context
 from railbook.customers import repository, service
 from railbook.customers.models import Customer
 from railbook.customers.schemas import CustomerCreate, CustomerType, CustomerUpdate
-from railbook.idempotency.route import idempotent_post
+from railbook.idempotency.route import IdempotentAnswer, idempotent_post
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
 from railbook.routing import GridRoute
@@ -29,13 +29,19 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 @idempotent_post(router, "/customers", required=False)
 def create_customer(
-    caller: Caller, database: DB, settings: AppSettings, keys: Keys, request: Annotated[CustomerCreate, Body()]
+    caller: Caller,
+    database: DB,
+    settings: AppSettings,
+    keys: Keys,
+    answer: IdempotentAnswer,
+    request: Annotated[CustomerCreate, Body()],
 ) -> JSONBody:
     """Create an individual or business customer."""
     with database.transaction() as session:
         customer = service.create(session, caller, request, settings.uma_domain, keys)
-        body = service.render(customer)
-    return JSONBody(body, status_code=201)
+        response = JSONBody(service.render(customer), status_code=201)
+        answer.within(session.connection(), response)
+    return response
 
 
 @router.get("/customers")

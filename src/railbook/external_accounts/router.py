@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Connection
 
 from railbook.context import app_context
 from railbook.db import Database
 from railbook.external_accounts import parsing, repository, service
 from railbook.external_accounts.models import ExternalAccount
-from railbook.idempotency.route import idempotent_post
+from railbook.idempotency.route import answer_of, idempotent_post
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
 from railbook.principal import Principal
@@ -30,12 +31,15 @@ async def _create(request: Request, *, customer_path: bool) -> JSONBody:
     # Group-committed on a plain connection: creates arriving together share one transaction (a
     # failing one is rerun alone, so it spoils none of the others), and the create runs Core
     # statements only, without a Session's bookkeeping.
-    account = await context.database.grouped.run_async(
-        lambda connection: service.create(
+    answer = answer_of(request)
+
+    def write(connection: Connection) -> JSONBody:
+        account = service.create(
             connection, caller, parsed, customer_path=customer_path, sandbox_pending_seconds=pending_seconds
         )
-    )
-    return JSONBody(service.render(account), status_code=201)
+        return answer.within(connection, JSONBody(service.render(account), status_code=201))
+
+    return await context.database.grouped.run_async(write)
 
 
 def _list(database: Database, caller: Principal, paging: PageRequest, *, platform_owned: bool,

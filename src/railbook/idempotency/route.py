@@ -7,9 +7,10 @@ import inspect
 import time
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -26,6 +27,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+Answered = TypeVar("Answered", bound=Response)
 
 
 def _key_error(message: str) -> InvalidInput:
@@ -62,6 +64,39 @@ async def _as_response(request: Request, exc: Exception) -> Response | None:
                 return None  # the handler declined it: a crash, left to the last-resort 500
             return response
     return None
+
+
+class Answer:
+    """Where an idempotent endpoint records its answer, in the transaction of the work it answers.
+
+    A create and its key's answer commit together: a retry with the key finds either nothing done
+    (and runs) or the answer (and is replayed), never the work without the answer, whatever fails
+    between the commit and the client. An endpoint that never calls `within` has its answer stored
+    after it returns, which suits answers that wrote nothing.
+    """
+
+    def __init__(self, claimed: store.Claimed | None) -> None:
+        self._claimed = claimed
+        self.recorded = False
+
+    def within(self, connection: Connection, response: Answered) -> Answered:
+        """Store `response` under the request's key (if it has one) on the work's `connection`."""
+        if self._claimed is not None:
+            store.complete_within(connection, self._claimed, response.status_code, bytes(response.body))
+            self.recorded = True
+        return response
+
+
+_ANSWER_ATTRIBUTE = "idempotency_answer"
+
+
+def answer_of(request: Request) -> Answer:
+    """The request's `Answer` (one that records nothing when the request carries no key)."""
+    answer = getattr(request.state, _ANSWER_ATTRIBUTE, None)
+    return answer if isinstance(answer, Answer) else Answer(None)
+
+
+IdempotentAnswer = Annotated[Answer, Depends(answer_of)]
 
 
 # Background releases still trying: referenced here so the event loop does not drop them.
@@ -118,6 +153,8 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
         # The one 409 that clears with time: say so, where every other 409 says not to retry.
         message = f"A request with this {HEADER} is still being processed; retry later"
         raise GridError(409, "CONFLICT", message, headers={SHOULD_RETRY_HEADER: "true"})
+    answer = Answer(outcome)
+    setattr(request.state, _ANSWER_ATTRIBUTE, answer)
     try:
         response = await handler(request)
     except Exception as exc:
@@ -128,7 +165,7 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
         response = rendered
     if response.status_code >= 500:
         await _release(database, outcome, lock)
-    else:
+    elif not answer.recorded:
         await run_in_threadpool(store.complete, database, outcome, response.status_code, bytes(response.body))
     return response
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from railbook.config import Settings
 from railbook.db import Database, table_of
+from railbook.errors import SHOULD_RETRY_HEADER, GridError
 from railbook.idempotency.models import IdempotencyRecord, KeyState
 from railbook.kit.clock import utcnow
 from railbook.kit.ids import new_uuid
@@ -76,12 +77,15 @@ _EXISTING = select(IdempotencyRecord).where(
     IdempotencyRecord.mode == bindparam("mode"),
     IdempotencyRecord.key == bindparam("key"),
 )
+# Both act only on a key still running: a key already answered keeps its answer, whichever request
+# (a slow one, or the one that took its key over) comes second.
+_STILL_RUNNING = (_RECORDS.c.id == bindparam("record_id")) & (_RECORDS.c.state == KeyState.RUNNING)
 _COMPLETE = (
     update(_RECORDS)
-    .where(_RECORDS.c.id == bindparam("record_id"))
+    .where(_STILL_RUNNING)
     .values(state=KeyState.DONE, status_code=bindparam("answer_status"), response_body=bindparam("answer_body"))
 )
-_RELEASE = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"))
+_RELEASE = delete(_RECORDS).where(_STILL_RUNNING)
 
 
 def _one_statement(statement: Executable, parameters: dict[str, Any]) -> Callable[[Connection], None]:
@@ -134,14 +138,40 @@ def claim(database: Database, principal: Principal, key: str, print_: str, ttl: 
     return Busy()
 
 
+class AnsweredElsewhere(GridError):
+    """The key was answered by another request (one that took it over) while this one ran."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            409,
+            "CONFLICT",
+            "Another request with this Idempotency-Key completed first; retry to read its answer",
+            headers={SHOULD_RETRY_HEADER: "true"},
+        )
+
+
+def complete_within(connection: Connection, claimed: Claimed, status_code: int, body: bytes) -> None:
+    """Store the answer in the transaction of the work it answers: both commit, or neither does.
+
+    Raises `AnsweredElsewhere` (rolling the work back) when the key no longer waits for an answer.
+    """
+    parameters = {"record_id": claimed.record_id, "answer_status": status_code, "answer_body": body}
+    if connection.execute(_COMPLETE, parameters).rowcount != 1:
+        raise AnsweredElsewhere()
+
+
 def complete(database: Database, claimed: Claimed, status_code: int, body: bytes) -> None:
-    """Store the answer under the key, for replays."""
+    """Store an answer that wrote nothing (a refusal) under the key, for replays."""
     parameters = {"record_id": claimed.record_id, "answer_status": status_code, "answer_body": body}
     database.grouped.run(_one_statement(_COMPLETE, parameters))
 
 
 def release(database: Database, claimed: Claimed) -> None:
-    """Forget the key (a 5xx or a crash): the same request may simply be sent again."""
+    """Forget a key still running (a 5xx or a crash): the same request may simply be sent again.
+
+    A key whose answer committed keeps it, so a request whose commit reached the database but
+    whose confirmation did not is replayed, not run again.
+    """
     database.grouped.run(_one_statement(_RELEASE, {"record_id": claimed.record_id}))
 
 

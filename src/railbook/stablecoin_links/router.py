@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from railbook.context import app_context
 from railbook.errors import Conflict, GridError, InvalidInput
-from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, idempotent_post
+from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, IdempotentAnswer, idempotent_post
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
 from railbook.providers.issuer_api import IssuerClient, IssuerCredentialsRejected, IssuerUnavailable
@@ -42,6 +42,7 @@ def link_stablecoin_provider_account(
     request: Request,
     body: Annotated[LinkRequest, Body()],
     idempotency_key: Annotated[str, Header(alias=HEADER, max_length=MAX_KEY_LENGTH)],
+    answer: IdempotentAnswer,
 ) -> JSONBody:
     """Verify the provider credentials, then store them encrypted as an ACTIVE link."""
     provider = body.provider.value
@@ -71,11 +72,13 @@ def link_stablecoin_provider_account(
             existing = service.existing_link(session, caller, provider, account_id)
             if existing is not None:
                 raise _already_linked(existing)
-            answer = service.render(service.create(session, caller, body, account_id, keys, recheck))
+            link = service.create(session, caller, body, account_id, keys, recheck)
+            response = JSONBody(service.render(link), status_code=201)
+            answer.within(session.connection(), response)
     except IntegrityError as exc:
         # Another request linked the same account between our check and our insert.
         raise Conflict("This provider account is already linked") from exc
-    return JSONBody(answer, status_code=201)
+    return response
 
 
 @router.get("/stablecoin-provider-accounts")
