@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
+from railbook.db import normalise_url
 from railbook.migrate import alembic_config, alembic_head, head_revision
-from tests.support.cli_runner import CLI_TIMEOUT, clean_env, fails, ok
+from tests.support.cli_runner import CLI_TIMEOUT, clean_env, fails, in_a_process, ok
 from tests.support.serve_process import serving
 
 # Every command that reads or writes the database, with arguments it would accept.
@@ -110,7 +113,8 @@ def test_db_upgrade_with_a_platform_prints_the_command_that_mints_a_token(tmp_pa
     env = clean_env(f"sqlite:///{tmp_path / 'railbook.db'}", tmp_path / "data")
     assert "tokens create" not in ok(env, "db", "upgrade")
     ok(env, "platforms", "create", "acme corp")
-    printed = ok(env, "db", "upgrade").splitlines()
+    # The installed command, which prints how it was invoked.
+    printed = in_a_process(env, "db", "upgrade").stdout.splitlines()
     assert printed[1].startswith("Platforms in this database: acme corp."), printed
     mint = printed[2].strip()
     assert mint.endswith("tokens create --platform 'acme corp' --mode sandbox"), printed
@@ -143,3 +147,26 @@ def test_production_serve_does_not_create_a_database(tmp_path: Path) -> None:
     line = one_line(fails(env, "serve", "--port", "1"))
     assert "no Railbook database at" in line and "railbook db upgrade" in line
     assert not data_dir.exists()
+
+
+def test_a_command_closes_its_database_connections_when_it_ends(database_url: str, tmp_path: Path) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL counts its connections")
+    env = clean_env(database_url, tmp_path / "data")
+    name = make_url(database_url).database
+    counter = create_engine(normalise_url(database_url), poolclass=NullPool)
+
+    def open_connections() -> int:
+        with counter.connect() as connection:
+            query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()")
+            return int(connection.execute(query, {"name": name}).scalar_one())
+
+    try:
+        before = open_connections()
+        ok(env, "platforms", "create", "acme")
+        for _ in range(5):
+            ok(env, "platforms", "list")
+        # Run in this process: a command that left its pool open would leave connections behind.
+        assert open_connections() == before
+    finally:
+        counter.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import orjson
@@ -16,15 +15,14 @@ from railbook.db import Database
 from railbook.external_accounts.review import compare_names, normalise_name
 from railbook.webhooks.models import WebhookEvent
 from tests.conftest import TEST_SECRET_KEYS
+from tests.support.cli_runner import railbook
 from tests.support.spec import assert_schema, conform
-
-RAILBOOK = str(Path(sys.executable).parent / "railbook")
 
 
 def run(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAILBOOK_DATABASE_URL": database_url, "RAILBOOK_SECRET_KEYS": TEST_SECRET_KEYS,
            "RAILBOOK_DATA_DIR": str(tmp_path)}  # fmt: skip
-    return subprocess.run([RAILBOOK, *args], env=env, capture_output=True, text=True, timeout=60, check=False)
+    return railbook(env, *args)
 
 
 def under_review(api: TestClient) -> str:

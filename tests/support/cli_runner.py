@@ -1,14 +1,21 @@
-"""Running the `railbook` command line in tests: real subprocesses, bounded, environment under control."""
+"""Running the `railbook` command line in tests: its real code with the environment under control."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
+
+from typer.testing import CliRunner
+
+from railbook.cli.main import app
 
 RAILBOOK = Path(sys.executable).parent / "railbook"
 CLI_TIMEOUT = 60.0
+# Commands that serve until stopped (and set up the process's logging): always a process of their own.
+LONG_RUNNING = {"serve", "worker", "simulators"}
 
 
 def clean_env(database_url: str, data_dir: Path, **railbook: str) -> dict[str, str]:
@@ -21,7 +28,33 @@ def clean_env(database_url: str, data_dir: Path, **railbook: str) -> dict[str, s
 
 
 def railbook(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `railbook ARGS…` to completion (bounded by a timeout), in `cwd` when given."""
+    """Run `railbook ARGS…` to completion, in `cwd` when given: in this process, as the installed command would.
+
+    The command's own code runs with `env` as its whole environment and its own stdout and stderr;
+    only the interpreter start-up (most of a CLI test's time) is skipped. `in_a_process` runs the
+    installed executable for what only a process shows.
+    """
+    if args and args[0] in LONG_RUNNING:
+        return in_a_process(env, *args, cwd=cwd)
+    # Exactly `env`: every variable it lacks is removed for the run.
+    environment: dict[str, str | None] = {name: None for name in os.environ if name not in env}
+    environment.update(env)
+    previous = Path.cwd()
+    if cwd is not None:
+        os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, list(args), env=environment, prog_name="railbook")
+    finally:
+        os.chdir(previous)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        # What the installed command would print on an uncaught exception.
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess([str(RAILBOOK), *args], result.exit_code, result.stdout, stderr)
+
+
+def in_a_process(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed `railbook ARGS…` executable to completion (bounded by a timeout)."""
     return subprocess.run(
         [str(RAILBOOK), *args], env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False, cwd=cwd
     )

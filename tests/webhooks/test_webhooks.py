@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +18,10 @@ from railbook.jobs.models import Job
 from railbook.webhooks.events import DELIVER_KIND, emit
 from railbook.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookEvent
 from tests.conftest import TEST_SECRET_KEYS, Token, make_token
+from tests.support.cli_runner import ok
 from tests.support.clients import api_client
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.spec import assert_error, assert_schema, conform
-
-RAILBOOK = str(Path(sys.executable).parent / "railbook")
 
 
 @pytest.fixture
@@ -58,11 +55,7 @@ def cli_public_key(database_url: str, platform: str, mode: str, data_dir: Path) 
     """The webhook public key as `railbook platforms show --json` prints it."""
     env = {**os.environ, "RAILBOOK_DATABASE_URL": database_url, "RAILBOOK_SECRET_KEYS": TEST_SECRET_KEYS,
            "RAILBOOK_DATA_DIR": str(data_dir)}  # fmt: skip
-    shown = subprocess.run(
-        [RAILBOOK, "platforms", "show", platform, "--mode", mode, "--json"],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    key: str = orjson.loads(shown.stdout)["webhookPublicKey"]
+    key: str = orjson.loads(ok(env, "platforms", "show", platform, "--mode", mode, "--json"))["webhookPublicKey"]
     return key
 
 

@@ -7,8 +7,10 @@ build its help, and importing every domain up front tripled the start-up of each
 from __future__ import annotations
 
 import sys
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -38,13 +40,40 @@ def database() -> Database:
     """A handle on the configured database, which must exist at the current schema (else a one-line exit)."""
     import railbook.tables  # noqa: F401 - every table known: foreign keys span domains
 
+    memo = _command_memo()
+    handle = memo.get(_DATABASE)
+    if isinstance(handle, Database):
+        return handle
     configured = settings()
     require_database(configured)
-    return Database(configured.effective_database_url)
+    handle = Database(configured.effective_database_url)
+    memo[_DATABASE] = handle
+    return handle
 
 
-# URLs already found at the current schema by this process (a command may open its database twice).
-_CHECKED: set[str] = set()
+_DATABASE, _CHECKED = "database", "checked-urls"
+# What the running command remembers: its database handle, the URLs it found at the current schema.
+_MEMO: ContextVar[dict[str, Any] | None] = ContextVar("railbook_cli_memo", default=None)
+
+
+def begin_command(context: typer.Context) -> None:
+    """Give the command a memo, and close what it opened when it ends (the CLI may run inside another program)."""
+    memo: dict[str, Any] = {}
+    _MEMO.set(memo)
+
+    def close() -> None:
+        handle = memo.pop(_DATABASE, None)
+        if isinstance(handle, Database):
+            handle.dispose()  # no pooled connection outlives the command
+        _MEMO.set(None)
+
+    context.call_on_close(close)
+
+
+def _command_memo() -> dict[str, Any]:
+    memo = _MEMO.get()
+    # Outside a command (a script calling these helpers) nothing is remembered.
+    return memo if memo is not None else {}
 
 
 def require_database(configured: Settings) -> None:
@@ -54,7 +83,8 @@ def require_database(configured: Settings) -> None:
     from railbook.migrate import current_revision, describe, head_revision
 
     url = configured.effective_database_url
-    if url in _CHECKED:
+    checked: set[str] = _command_memo().setdefault(_CHECKED, set())
+    if url in checked:
         return
     where = describe(url)
     try:
@@ -67,7 +97,7 @@ def require_database(configured: Settings) -> None:
     head = head_revision()
     if revision != head:
         raise fail(f"the Railbook database at {where} is at revision {revision}, not {head}: run `railbook db upgrade`")
-    _CHECKED.add(url)
+    checked.add(url)
 
 
 _HOW_TO_CREATE = (

@@ -5,10 +5,18 @@ from __future__ import annotations
 import typer
 
 from railbook.cli import accounts, db, platforms, secrets, simulators, stablecoin_links, tokens, webhooks
+from railbook.cli.common import begin_command
 from railbook.cli.serve import serve
 from railbook.cli.worker import worker
 
 app = typer.Typer(help="Railbook: Grid-compatible external accounts service.", no_args_is_help=True)
+
+
+@app.callback()
+def _each_command(context: typer.Context) -> None:
+    begin_command(context)
+
+
 app.command()(serve)
 app.command()(worker)
 app.add_typer(secrets.app, name="secrets")
