@@ -1,9 +1,11 @@
 """The OpenAPI document Railbook serves: Grid's own operations, schemas and examples, plus what Railbook adds.
 
 `contract/grid-accounts.openapi.json` is the official contract (`contract/reference/grid-accounts.openapi.yaml`
-at the repository's root) converted to JSON, unchanged. The served document keeps the contract's operations
-for the routes the app serves, the components they reference and the webhooks Railbook sends. Every addition
-carries `x-railbook` saying why; nothing of the contract is changed or removed within a kept operation.
+at the repository's root) converted to JSON, unchanged; `contract/grid-accounts-later.openapi.json` holds the
+pieces Grid published later (from `contract/later/`), each naming its source, merged into it
+(`contract_pieces`). The served document keeps the contract's operations for the routes the app serves, the
+components they reference and the webhooks Railbook sends. Every addition carries `x-railbook` saying why;
+nothing of the contract is changed or removed within a kept operation.
 """
 
 from __future__ import annotations
@@ -19,18 +21,19 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 
 from railbook import API_PREFIX
+from railbook.contract_pieces import merged
 from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, OptionalIdempotencyRoute, RequiredIdempotencyRoute
 
 CONTRACT = Path(__file__).parent / "contract" / "grid-accounts.openapi.json"
+LATER_PIECES = Path(__file__).parent / "contract" / "grid-accounts-later.openapi.json"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @functools.cache
 def contract() -> Mapping[str, Any]:
-    """The official contract, read once per process (callers must not change it)."""
-    with CONTRACT.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = json.load(handle)
-    return loaded
+    """The official contract with Grid's later pieces, read once per process (callers must not change it)."""
+    with CONTRACT.open(encoding="utf-8") as cut, LATER_PIECES.open(encoding="utf-8") as later:
+        return merged(json.load(cut), json.load(later))
 
 
 # (method, path under the API prefix, whether the route takes Idempotency-Key: "required", "optional" or "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,10 +12,10 @@ import pytest
 from fastapi import APIRouter
 
 from railbook import API_PREFIX
-from railbook.openapi import CONTRACT, METHODS, build_document
+from railbook.openapi import CONTRACT, LATER_PIECES, METHODS, build_document
 from tests.support.offline_app import APP, SERVED, served_document
 from tests.support.servers import serving
-from tests.support.spec import CURRENT, REFERENCE, spec
+from tests.support.spec import CURRENT, LATER, reference, spec
 
 
 def without_additions(operation: dict[str, Any]) -> dict[str, Any]:
@@ -31,18 +32,20 @@ def without_additions(operation: dict[str, Any]) -> dict[str, Any]:
     return stripped
 
 
-def test_packaged_contract_is_the_repositorys_reference() -> None:
-    with CONTRACT.open(encoding="utf-8") as handle:
+@pytest.mark.parametrize(("packaged", "name"), [(CONTRACT, CURRENT), (LATER_PIECES, LATER)])
+def test_packaged_contract_is_the_repositorys_reference(packaged: Path, name: str) -> None:
+    with packaged.open(encoding="utf-8") as handle:
         vendored = json.load(handle)
-    assert vendored == spec(), (
-        f"{CONTRACT.name} differs from {REFERENCE / CURRENT}; regenerate it with: "
+    assert vendored == reference(name), (
+        f"{packaged.name} differs from {name} in contract/; regenerate it with: "
         ".venv/bin/python -c 'from tests.contract.test_served_document import vendor; vendor()'"
     )
 
 
 def vendor() -> None:
     """Write the repository's reference contract into the package as JSON (after `contract/reference` changes)."""
-    CONTRACT.write_text(json.dumps(spec(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    for packaged, name in ((CONTRACT, CURRENT), (LATER_PIECES, LATER)):
+        packaged.write_text(json.dumps(reference(name), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def test_served_document_has_every_route_with_the_contracts_schemas_and_examples() -> None:

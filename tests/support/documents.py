@@ -6,6 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "contract" / "reference"
+# Pieces of Grid's contract published after the cut in REFERENCE, with their sources (not in ../shared).
+LATER_PIECES = ROOT / "contract" / "later"
 SEEDS = ROOT / "contract" / "seeds"
 
 

@@ -13,22 +13,33 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from railbook import API_PREFIX
-from tests.support.documents import REFERENCE
+from railbook.contract_pieces import merged
+from tests.support.documents import LATER_PIECES, REFERENCE
 
 SPEC_URI = "urn:railbook:grid-accounts"
 
 
 CURRENT = "grid-accounts.openapi.yaml"
+LATER = "grid-accounts-later.openapi.yaml"
 LEGACY = "grid-accounts-legacy.openapi.yaml"
 
 
 @functools.cache
-def spec(name: str = CURRENT) -> dict[str, Any]:
-    """An official Grid accounts spec (the current one unless named)."""
-    with (REFERENCE / name).open() as handle:
+def reference(name: str) -> dict[str, Any]:
+    """One document of `contract/reference` (or `contract/later`), as it is there."""
+    folder = LATER_PIECES if name == LATER else REFERENCE
+    with (folder / name).open() as handle:
         # libyaml's parser: the pure-Python one took a second per contract, in every test process.
         loaded: dict[str, Any] = yaml.load(handle, Loader=yaml.CSafeLoader)
     return loaded
+
+
+@functools.cache
+def spec(name: str = CURRENT) -> dict[str, Any]:
+    """An official Grid accounts spec: the current one (with Grid's later pieces) unless named."""
+    if name == CURRENT:
+        return merged(reference(CURRENT), reference(LATER))
+    return reference(name)
 
 
 @functools.cache

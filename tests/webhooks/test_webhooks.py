@@ -232,23 +232,39 @@ def test_a_hanging_receiver_does_not_stall_other_platforms(
 
 
 @pytest.mark.subprocess
-def test_sandbox_test_endpoint(
+def test_the_test_endpoint(
     api: TestClient, receiver: Receiver, database: Database, database_url: str, tmp_path: Path
 ) -> None:
-    assert_error(api.post("/sandbox/webhooks/test"), 400, "WEBHOOK_ENDPOINT_NOT_SET")
+    assert_error(api.post("/webhooks/test"), 400, "WEBHOOK_ENDPOINT_NOT_SET")
     api.patch("/config", json={"webhookEndpoint": receiver.url})
     receiver.public_key_pem = cli_public_key(database_url, "acme", "sandbox", tmp_path)
-    response = api.post("/sandbox/webhooks/test")
+    response = api.post("/webhooks/test")
     body = conform(response)
     assert body == {"url": receiver.url, "response_status": 200, "response_body": '{"ok": true}'}
     assert receiver.deliveries[-1].signature_valid and receiver.deliveries[-1].json["type"] == "TEST"
     receiver.script = [500]
-    assert conform(api.post("/sandbox/webhooks/test"))["response_status"] == 500
+    assert conform(api.post("/webhooks/test"))["response_status"] == 500
     api.patch("/config", json={"webhookEndpoint": "http://127.0.0.1:9/unreachable"})
-    body = assert_error(api.post("/sandbox/webhooks/test"), 400, "WEBHOOK_DELIVERY_ERROR")
+    body = assert_error(api.post("/webhooks/test"), 400, "WEBHOOK_DELIVERY_ERROR")
     assert "127.0.0.1:9" in body["details"]["url"]
+    # Served in production too (Grid's path since 2026-09): this platform has no production endpoint yet.
+    production = make_token(database, "acme", Mode.PRODUCTION)
+    assert_error(api.post("/webhooks/test", headers=production.headers), 400, "WEBHOOK_ENDPOINT_NOT_SET")
+
+
+def test_the_earlier_sandbox_path_still_sends_the_test_webhook(
+    api: TestClient, receiver: Receiver, database: Database
+) -> None:
+    api.patch("/config", json={"webhookEndpoint": receiver.url})
+    response = api.post("/sandbox/webhooks/test")
+    assert response.status_code == 200, response.text
+    assert_schema(response.json(), "TestWebhookResponse")
+    assert receiver.deliveries[-1].json["type"] == "TEST"
+    # As that path always was: sandbox tokens only, and not in the served document.
     production = make_token(database, "acme", Mode.PRODUCTION)
     assert_error(api.post("/sandbox/webhooks/test", headers=production.headers), 404, "REFERENCE_NOT_FOUND")
+    assert "/sandbox/webhooks/test" not in api.get("/openapi.json").json()["paths"]
+    assert "post" in api.get("/openapi.json").json()["paths"]["/webhooks/test"]
 
 
 def test_production_refuses_private_addresses_unless_allowed(
