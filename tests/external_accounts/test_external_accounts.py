@@ -158,6 +158,7 @@ def test_iban_duplicates_ignore_spaces_and_case(api: TestClient, customer: str) 
     assert_error(api.post("/customers/external-accounts", json=lower), 409, "CONFLICT")
     # The same address on another network is another destination.
     create(api, {**lower, "accountInfo": {**lower["accountInfo"], "accountType": "POLYGON_WALLET"}})
+    create(api, {**lower, "accountInfo": {**lower["accountInfo"], "accountType": "ARBITRUM_WALLET"}})
 
 
 def test_default_deposit_account_moves(api: TestClient, customer: str) -> None:

@@ -1,4 +1,4 @@
-"""Crypto wallets: Spark, Ethereum, Base, Polygon, Plasma, Solana, Tron. Usable as soon as created."""
+"""Crypto wallets: Spark, Ethereum, Base, Polygon, Arbitrum, Plasma, Solana, Tron. Usable as soon as created."""
 
 from __future__ import annotations
 
@@ -97,6 +97,15 @@ class PolygonWallet(Wallet):
     address: EvmAddress
 
 
+class ArbitrumWallet(Wallet):
+    """`ArbitrumWalletExternalAccountInfo` (Grid PR #907, 2026-09): USDC and USDT on Arbitrum One."""
+
+    rail: ClassVar[Rail] = _wallet_rail({"USDC", "USDT"})
+    networks: ClassVar[tuple[str, ...]] = ("ARBITRUM_MAINNET", "ARBITRUM_SEPOLIA")
+    account_type: Literal["ARBITRUM_WALLET"]
+    address: EvmAddress
+
+
 class PlasmaWallet(Wallet):
     """`PlasmaWalletExternalAccountInfo`."""
 
@@ -133,5 +142,5 @@ class TronWallet(Wallet):
 
 
 MODELS: list[type[AccountInfo]] = [
-    SparkWallet, EthereumWallet, BaseWallet, PolygonWallet, PlasmaWallet, SolanaWallet, TronWallet,
+    SparkWallet, EthereumWallet, BaseWallet, PolygonWallet, ArbitrumWallet, PlasmaWallet, SolanaWallet, TronWallet,
 ]  # fmt: skip
