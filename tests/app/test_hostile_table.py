@@ -86,6 +86,7 @@ def valid_writes(client: TestClient) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/plaid/callback/{plaid_link_token}"): {"publicToken": "public-sandbox-0", "accountId": "acc-0"},
         ("POST", "/stablecoin-provider-accounts"): seed_request(),
         ("POST", "/sandbox/webhooks/test"): {},
+        ("POST", "/webhooks/test"): {},
         "ids": {"customerId": customer, "plaid_link_token": link_token},  # type: ignore[dict-item]
     }  # fmt: skip
 

@@ -347,3 +347,21 @@ def test_payment_rails_are_the_ones_the_account_uses(
 ) -> None:
     payload = {"currency": currency, "accountInfo": {**account_info, "beneficiary": BENEFICIARY}}
     assert create(api, payload, path="/platform/external-accounts")["accountInfo"]["paymentRails"] == rails
+
+
+def test_a_eur_accounts_swift_code_is_derived_from_its_iban_when_left_out(api: TestClient) -> None:
+    def eur(iban: str, **extra: str) -> dict[str, Any]:
+        owner = {**BENEFICIARY, "countryOfResidence": "DE"}
+        return {"currency": "EUR", "accountInfo": {"accountType": "EUR_ACCOUNT", "iban": iban, "beneficiary": owner,
+                                                   **extra}}  # fmt: skip
+
+    # Commerzbank's bank code 37040044, as the bank registry has it (Grid documents the derivation, PR #916).
+    derived = create(api, eur("DE89370400440532013000"), "/platform/external-accounts")
+    assert derived["accountInfo"]["swiftCode"] == "COBADEFFXXX"
+    again = api.get(f"/platform/external-accounts/{derived['id']}").json()
+    assert again["accountInfo"]["swiftCode"] == "COBADEFFXXX"
+    # A code the client sends is kept as sent; a bank the registry does not know gets none.
+    sent = create(api, eur("NL91ABNA0417164300", swiftCode="ABNANL2AXXX"), "/platform/external-accounts")
+    assert sent["accountInfo"]["swiftCode"] == "ABNANL2AXXX"
+    unknown = create(api, eur("LT121000011101001000"), "/platform/external-accounts")
+    assert "swiftCode" not in unknown["accountInfo"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -15,7 +15,7 @@ from railbook.external_accounts.rails.beneficiaries import (
 )
 from railbook.external_accounts.rails.checks import checked
 from railbook.external_accounts.rails.fields import COMPACT_IBAN, SwiftCode
-from railbook.kit.identifiers.iban import check_iban, check_sepa_iban
+from railbook.kit.identifiers.iban import check_iban, check_sepa_iban, registry_bic
 
 SEPA_RAILS = ("SEPA", "SEPA_INSTANT")
 
@@ -51,6 +51,13 @@ class EurAccount(AccountInfo):
     iban: SepaIban
     swift_code: SwiftCode | None = None
     beneficiary: EurBeneficiaryChoice
+
+    def stored(self) -> dict[str, Any]:
+        """As sent, plus the bank's swiftCode from the IBAN when the client left it out (Grid PR #916)."""
+        data = super().stored()
+        if "swiftCode" not in data and (derived := registry_bic(self.iban)) is not None:
+            data["swiftCode"] = derived
+        return data
 
 
 class DkkAccount(AccountInfo):

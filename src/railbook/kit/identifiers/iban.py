@@ -37,3 +37,12 @@ def check_sepa_iban(value: str) -> str:
     if not in_sepa:
         raise FormatError(f"IBAN country {iban[:2]} is not in the SEPA zone")
     return check_iban(iban)
+
+
+def registry_bic(iban: str) -> str | None:
+    """The BIC of the IBAN's bank from schwifty's bank registry, when the registry knows the bank."""
+    try:
+        bic = IBAN(normalise_iban(iban), allow_invalid=True).bic
+    except SchwiftyException:
+        return None
+    return str(bic) if bic is not None else None
