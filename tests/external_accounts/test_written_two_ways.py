@@ -10,7 +10,15 @@ from fastapi.testclient import TestClient
 from tests.support.spec import assert_error, conform
 
 PERSON = {"beneficiaryType": "INDIVIDUAL", "fullName": "Mette Jensen"}
-BUSINESS = {"beneficiaryType": "BUSINESS", "legalName": "Gulf Trading LLC"}
+# What the strictest business schemas ask (EUR: country, registration, tax id; AED: an address).
+BUSINESS = {
+    "beneficiaryType": "BUSINESS",
+    "legalName": "Gulf Trading LLC",
+    "countryOfResidence": "AE",
+    "registrationNumber": "CN-1234567",
+    "taxId": "100123456700003",
+    "address": {"line1": "1 Sheikh Zayed Road", "city": "Dubai", "postalCode": "00000", "country": "AE"},
+}
 
 # (currency, accountInfo as people write it, field, the stored form)
 WRITTEN_FOR_PEOPLE = [

@@ -13,7 +13,11 @@ from railbook.external_accounts.rails.base import (
     Rail,
     bank_or_mobile,
 )
-from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
+from railbook.external_accounts.rails.beneficiaries import (
+    AddressedBusinessChoice,
+    FiatBeneficiary,
+    RegisteredBusinessChoice,
+)
 from railbook.external_accounts.rails.checks import checked
 from railbook.external_accounts.rails.fields import (
     COMPACT_IBAN,
@@ -65,7 +69,7 @@ class NgnAccount(AccountInfo):
     account_number: NgnAccountNumber
     bank_name: BankName
     purpose_of_payment: PurposeOfPayment | None = None
-    beneficiary: FiatBeneficiary
+    beneficiary: RegisteredBusinessChoice
 
 
 class ZarAccount(AccountInfo):
@@ -76,7 +80,7 @@ class ZarAccount(AccountInfo):
     account_type: Literal["ZAR_ACCOUNT"]
     account_number: ZarAccountNumber
     bank_name: BankName
-    beneficiary: FiatBeneficiary
+    beneficiary: RegisteredBusinessChoice
 
 
 class GhsAccount(AccountInfo):
@@ -109,7 +113,7 @@ class EgpAccount(AccountInfo):
     iban: EgIban | None = None
     bank_name: BankName
     phone_number: EgPhone | None = None
-    beneficiary: FiatBeneficiary
+    beneficiary: AddressedBusinessChoice
 
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:

@@ -1,4 +1,4 @@
-"""Beneficiaries: the individual schema per currency, the shared business schema, wallet owners."""
+"""Beneficiaries: each currency's individual and business schemas (Grid PR #880), wallet owners, the legacy ones."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from railbook.kit.address import Address
 from railbook.kit.countries import CountryCode
 from railbook.kit.wire import BirthDate, WireModel
 
-Name = Annotated[str, Field(min_length=1, max_length=255)]
+# Grid's limits since PR #880: names 250, registration number and tax id 100 (email and phone
+# numbers are held to less by their own checks: 254 and 15 characters).
+Name = Annotated[str, Field(min_length=1, max_length=250)]
+BusinessIdentifier = Annotated[str, Field(min_length=1, max_length=100)]
+# The older generation keeps the limits Railbook applied before.
+LegacyName = Annotated[str, Field(min_length=1, max_length=255)]
+LegacyIdentifier = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class IndividualBeneficiary(WireModel):
@@ -56,7 +62,7 @@ class JmdBeneficiary(IndividualBeneficiary):
 class CadBeneficiary(IndividualBeneficiary):
     """CAD: an optional registration number."""
 
-    registration_number: str | None = Field(default=None, min_length=1, max_length=64)
+    registration_number: BusinessIdentifier | None = None
 
 
 class CopBeneficiary(IndividualBeneficiary):
@@ -69,17 +75,21 @@ class CopBeneficiary(IndividualBeneficiary):
 class LegacyIndividualBeneficiary(IndividualBeneficiary):
     """The older generation: birth date and nationality were required."""
 
+    full_name: LegacyName
     birth_date: BirthDate
     nationality: CountryCode
 
 
 class BusinessBeneficiary(WireModel):
-    """`BusinessBeneficiary`, flat; the guides' nested `businessInfo {legalName, taxId}` is accepted."""
+    """`BusinessBeneficiary` (shared, and `<Ccy>BusinessBeneficiary` of the same requirements), flat.
+
+    The guides' nested `businessInfo {legalName, taxId}` is accepted.
+    """
 
     beneficiary_type: Literal["BUSINESS"]
     legal_name: Name
-    registration_number: str | None = Field(default=None, min_length=1, max_length=64)
-    tax_id: str | None = Field(default=None, min_length=1, max_length=64)
+    registration_number: BusinessIdentifier | None = None
+    tax_id: BusinessIdentifier | None = None
     email: EmailStr | None = None
     phone_number: Phone | None = None
     country_of_residence: CountryCode | None = None
@@ -98,6 +108,33 @@ class BusinessBeneficiary(WireModel):
         return data
 
 
+class AddressedBusinessBeneficiary(BusinessBeneficiary):
+    """AED, CNY, EGP and ILS businesses: the address is required."""
+
+    address: Address
+
+
+class RegisteredBusinessBeneficiary(BusinessBeneficiary):
+    """BWP, KES, MWK, NGN, RWF, TZS, UGX, XAF, XOF, ZAR and ZMW businesses: registration number and tax id."""
+
+    registration_number: BusinessIdentifier
+    tax_id: BusinessIdentifier
+
+
+class EurBusinessBeneficiary(RegisteredBusinessBeneficiary):
+    """EUR businesses: country of residence, registration number and tax id."""
+
+    country_of_residence: CountryCode
+
+
+class LegacyBusinessBeneficiary(BusinessBeneficiary):
+    """The older generation's business, with the limits Railbook applied before Grid's."""
+
+    legal_name: LegacyName
+    registration_number: LegacyIdentifier | None = None
+    tax_id: LegacyIdentifier | None = None
+
+
 class WalletIndividualBeneficiary(WireModel):
     """`WalletIndividualBeneficiary`: the person who owns a wallet."""
 
@@ -106,16 +143,22 @@ class WalletIndividualBeneficiary(WireModel):
     country_of_residence: CountryCode
 
 
-# The `oneOf` on beneficiaryType per currency: its individual schema or the shared business one.
+# The `oneOf` on beneficiaryType per currency: its individual schema and its business schema.
 FiatBeneficiary = Annotated[IndividualBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]
-AedBeneficiaryChoice = Annotated[AedBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]
-EurBeneficiaryChoice = Annotated[EurBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]
+AddressedBusinessChoice = Annotated[
+    IndividualBeneficiary | AddressedBusinessBeneficiary, Field(discriminator="beneficiary_type")
+]
+RegisteredBusinessChoice = Annotated[
+    IndividualBeneficiary | RegisteredBusinessBeneficiary, Field(discriminator="beneficiary_type")
+]
+AedBeneficiaryChoice = Annotated[AedBeneficiary | AddressedBusinessBeneficiary, Field(discriminator="beneficiary_type")]
+EurBeneficiaryChoice = Annotated[EurBeneficiary | EurBusinessBeneficiary, Field(discriminator="beneficiary_type")]
 GtqBeneficiaryChoice = Annotated[GtqBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]
 JmdBeneficiaryChoice = Annotated[JmdBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]
 CadBeneficiaryChoice = Annotated[CadBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]
 CopBeneficiaryChoice = Annotated[CopBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]
 LegacyBeneficiary = Annotated[
-    LegacyIndividualBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")
+    LegacyIndividualBeneficiary | LegacyBusinessBeneficiary, Field(discriminator="beneficiary_type")
 ]
 WalletBeneficiary = Annotated[
     WalletIndividualBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")

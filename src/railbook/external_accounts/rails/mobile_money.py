@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, field_in
-from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
+from railbook.external_accounts.rails.beneficiaries import RegisteredBusinessChoice
 from railbook.external_accounts.rails.fields import COMPACT_PHONE, PHONE_PATTERN, Phone, Provider, phone_of
 from railbook.kit.identifiers import FormatError
 from railbook.kit.identifiers.phone import check_phone
@@ -77,7 +77,7 @@ class MobileMoneyAccount(AccountInfo):
 
     phone_number: Phone
     provider: Provider
-    beneficiary: FiatBeneficiary
+    beneficiary: RegisteredBusinessChoice
 
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:

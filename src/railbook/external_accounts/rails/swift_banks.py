@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, normalise_identifier, require_one_of
-from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
+from railbook.external_accounts.rails.beneficiaries import AddressedBusinessChoice, FiatBeneficiary
 from railbook.external_accounts.rails.fields import (
     COMPACT_PHONE,
     SWIFT_PATTERN,
@@ -139,7 +139,7 @@ class CnyAccount(AccountInfo):
     account_number: AccountNumber | None = None
     bank_name: BankName
     phone_number: Phone | None = None
-    beneficiary: FiatBeneficiary
+    beneficiary: AddressedBusinessChoice
 
     @field_validator("bank_name")
     @classmethod
