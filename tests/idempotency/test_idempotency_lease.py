@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
 from railbook.config import Settings
 from railbook.db import Database
@@ -17,21 +18,30 @@ from tests.support.clients import api_client
 ALICE = {"customerType": "INDIVIDUAL", "fullName": "Alice Example", "platformCustomerId": "alice-lease"}
 
 
+def with_short_leases(settings: Settings) -> Settings:
+    """Provider timeouts of 0.3 s: the longest request's lease is 0.9 s (30 s with the defaults)."""
+    return settings.model_copy(
+        update={"brale_timeout_seconds": 0.3, "plaid_timeout_seconds": 0.3, "embedded_worker": False}
+    )
+
+
+def claim_for_alice(api: TestClient, database: Database, token: Token, key: str, lock: timedelta) -> store.Outcome:
+    """Claim `key` for ALICE's create as a request that is running elsewhere would have."""
+    principal = Principal(token.id, token.platform_id, token.mode)
+    body = api.build_request("POST", "/customers", json=ALICE).content
+    print_ = store.fingerprint("POST", "/grid/2025-10-13/customers", body)
+    return store.claim(database, principal, key, print_, timedelta(days=1), lock)
+
+
 def test_a_dead_requests_key_is_taken_over_once_its_lease_ends(
     settings: Settings, database: Database, token: Token
 ) -> None:
-    # Provider timeouts of 0.3 s: the longest request's lease is 0.9 s (30 s with the defaults).
-    quick = settings.model_copy(
-        update={"brale_timeout_seconds": 0.3, "plaid_timeout_seconds": 0.3, "embedded_worker": False}
-    )
+    quick = with_short_leases(settings)
     lock = store.running_lock(quick)
     assert lock == timedelta(seconds=0.9) and store.running_lock(settings) == timedelta(seconds=30)
     with api_client(quick, database, token) as api:
         # The request that claimed this key died with its process: the key was written, nothing else.
-        principal = Principal(token.id, token.platform_id, token.mode)
-        body = api.build_request("POST", "/customers", json=ALICE).content
-        print_ = store.fingerprint("POST", "/grid/2025-10-13/customers", body)
-        assert isinstance(store.claim(database, principal, "died", print_, timedelta(days=1), lock), store.Claimed)
+        assert isinstance(claim_for_alice(api, database, token, "died", lock), store.Claimed)
         busy = api.post("/customers", json=ALICE, headers={"Idempotency-Key": "died"})
         assert (busy.status_code, busy.headers["x-should-retry"]) == (409, "true")
         time.sleep(lock.total_seconds() + 0.2)
@@ -42,16 +52,11 @@ def test_a_dead_requests_key_is_taken_over_once_its_lease_ends(
 def test_a_request_whose_key_was_taken_over_cannot_answer_it_again(
     settings: Settings, database: Database, token: Token
 ) -> None:
-    quick = settings.model_copy(
-        update={"brale_timeout_seconds": 0.3, "plaid_timeout_seconds": 0.3, "embedded_worker": False}
-    )
+    quick = with_short_leases(settings)
     lock = store.running_lock(quick)
     with api_client(quick, database, token) as api:
         # A slow request holds the key past its lease; a retry takes the key over and is answered.
-        principal = Principal(token.id, token.platform_id, token.mode)
-        body = api.build_request("POST", "/customers", json=ALICE).content
-        print_ = store.fingerprint("POST", "/grid/2025-10-13/customers", body)
-        slow = store.claim(database, principal, "slow", print_, timedelta(days=1), lock)
+        slow = claim_for_alice(api, database, token, "slow", lock)
         assert isinstance(slow, store.Claimed)
         time.sleep(lock.total_seconds() + 0.2)
         first = api.post("/customers", json=ALICE, headers={"Idempotency-Key": "slow"})
