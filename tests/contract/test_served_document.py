@@ -105,3 +105,22 @@ def test_a_route_outside_the_contract_is_refused() -> None:
 
     with pytest.raises(LookupError, match="GET /quotes"):
         build_document([*APP.routes, *router.routes])
+
+
+def test_the_served_document_carries_grids_later_pieces() -> None:
+    document = served_document()
+    schemas, paths = document["components"]["schemas"], document["paths"]
+    # PR #1024: the test webhook moved; PR #907: Arbitrum wallets.
+    assert "post" in paths["/webhooks/test"] and "/sandbox/webhooks/test" not in paths
+    create_mapping = schemas["ExternalAccountCreateInfoOneOf"]["discriminator"]["mapping"]
+    assert create_mapping["ARBITRUM_WALLET"] == "#/components/schemas/ArbitrumWalletExternalAccountInfo"
+    assert "ARBITRUM_WALLET" in schemas["ExternalAccountType"]["enum"]
+    # PR #880: each currency's business beneficiary, and Grid's limits.
+    eur = schemas["EurExternalAccountCreateInfo"]["allOf"][2]["properties"]["beneficiary"]
+    assert eur["discriminator"]["mapping"]["BUSINESS"] == "#/components/schemas/EurBusinessBeneficiary"
+    required = schemas["EurBusinessBeneficiary"]["required"]
+    assert set(required) == {"beneficiaryType", "countryOfResidence", "legalName", "registrationNumber", "taxId"}
+    bdt = schemas["BdtExternalAccountInfo"]["allOf"][2]["properties"]["beneficiary"]
+    assert bdt["discriminator"]["mapping"]["BUSINESS"] == "#/components/schemas/BusinessBeneficiary"
+    assert schemas["EurBeneficiary"]["properties"]["fullName"]["maxLength"] == 250
+    assert schemas["BusinessBeneficiary"]["properties"]["taxId"]["maxLength"] == 100
