@@ -1,4 +1,4 @@
-"""IBAN rails: EUR (SEPA), DKK (SEPA, Danish IBAN) and AED (UAE IBAN)."""
+"""IBAN rails: EUR (SEPA), DKK (SEPA, Danish IBAN), AED (UAE IBAN) and ILS (Israeli IBAN)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from pydantic import Field
 
 from railbook.external_accounts.rails.base import AccountInfo, Rail
 from railbook.external_accounts.rails.beneficiaries import (
+    AddressedBusinessChoice,
     AedBeneficiaryChoice,
     EurBeneficiaryChoice,
     FiatBeneficiary,
 )
 from railbook.external_accounts.rails.checks import checked
-from railbook.external_accounts.rails.fields import COMPACT_IBAN, SwiftCode
+from railbook.external_accounts.rails.fields import COMPACT_IBAN, BankName, SwiftCode
 from railbook.kit.identifiers.iban import check_iban, check_sepa_iban, registry_bic
 
 SEPA_RAILS = ("SEPA", "SEPA_INSTANT")
@@ -30,6 +31,12 @@ DkIban = Annotated[
     str,
     Field(min_length=18, max_length=18, pattern=r"^DK[0-9]{16}$"),
     checked(partial(check_iban, country="DK")),
+    COMPACT_IBAN,
+]
+IlIban = Annotated[
+    str,
+    Field(min_length=23, max_length=23, pattern=r"^IL[0-9]{21}$"),
+    checked(partial(check_iban, country="IL")),
     COMPACT_IBAN,
 ]
 AeIban = Annotated[
@@ -86,4 +93,21 @@ class AedAccount(AccountInfo):
     beneficiary: AedBeneficiaryChoice
 
 
-MODELS: list[type[AccountInfo]] = [EurAccount, DkkAccount, AedAccount]
+class IlsAccount(AccountInfo):
+    """`IlsExternalAccountCreateInfo` (Grid PR #880): an Israeli IBAN and its bank's name.
+
+    Grid checks `bankName` against the names `GET /discoveries` returns for IL; until Railbook
+    serves those (rules as data), any bank name of 1-255 characters is taken.
+    """
+
+    rail: ClassVar[Rail] = Rail(
+        currencies=frozenset({"ILS"}), payment_rails=("BANK_TRANSFER",), primary=("iban",), name_check="UNSUPPORTED"
+    )
+
+    account_type: Literal["ILS_ACCOUNT"]
+    iban: IlIban
+    bank_name: BankName
+    beneficiary: AddressedBusinessChoice
+
+
+MODELS: list[type[AccountInfo]] = [EurAccount, DkkAccount, AedAccount, IlsAccount]
