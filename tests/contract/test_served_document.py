@@ -115,6 +115,9 @@ def test_the_served_document_carries_grids_later_pieces() -> None:
     create_mapping = schemas["ExternalAccountCreateInfoOneOf"]["discriminator"]["mapping"]
     assert create_mapping["ARBITRUM_WALLET"] == "#/components/schemas/ArbitrumWalletExternalAccountInfo"
     assert "ARBITRUM_WALLET" in schemas["ExternalAccountType"]["enum"]
+    # PR #880 and the bundled spec after it: Israel and Turkey.
+    assert create_mapping["ILS_ACCOUNT"] == "#/components/schemas/IlsExternalAccountCreateInfo"
+    assert create_mapping["TRY_ACCOUNT"] == "#/components/schemas/TryExternalAccountCreateInfo"
     # PR #880: each currency's business beneficiary, and Grid's limits.
     eur = schemas["EurExternalAccountCreateInfo"]["allOf"][2]["properties"]["beneficiary"]
     assert eur["discriminator"]["mapping"]["BUSINESS"] == "#/components/schemas/EurBusinessBeneficiary"

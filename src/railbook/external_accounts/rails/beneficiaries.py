@@ -45,6 +45,12 @@ class EurBeneficiary(IndividualBeneficiary):
     country_of_residence: CountryCode
 
 
+class TryBeneficiary(IndividualBeneficiary):
+    """TRY: the country of residence is required."""
+
+    country_of_residence: CountryCode
+
+
 class GtqBeneficiary(IndividualBeneficiary):
     """GTQ: phone number and country of residence are required."""
 
@@ -127,6 +133,12 @@ class EurBusinessBeneficiary(RegisteredBusinessBeneficiary):
     country_of_residence: CountryCode
 
 
+class TryBusinessBeneficiary(BusinessBeneficiary):
+    """TRY businesses: the country of residence is required."""
+
+    country_of_residence: CountryCode
+
+
 class LegacyBusinessBeneficiary(BusinessBeneficiary):
     """The older generation's business, with the limits Railbook applied before Grid's."""
 
@@ -153,6 +165,7 @@ RegisteredBusinessChoice = Annotated[
 ]
 AedBeneficiaryChoice = Annotated[AedBeneficiary | AddressedBusinessBeneficiary, Field(discriminator="beneficiary_type")]
 EurBeneficiaryChoice = Annotated[EurBeneficiary | EurBusinessBeneficiary, Field(discriminator="beneficiary_type")]
+TryBeneficiaryChoice = Annotated[TryBeneficiary | TryBusinessBeneficiary, Field(discriminator="beneficiary_type")]
 GtqBeneficiaryChoice = Annotated[GtqBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]
 JmdBeneficiaryChoice = Annotated[JmdBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]
 CadBeneficiaryChoice = Annotated[CadBeneficiary | BusinessBeneficiary, Field(discriminator="beneficiary_type")]

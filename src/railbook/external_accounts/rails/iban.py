@@ -1,4 +1,4 @@
-"""IBAN rails: EUR (SEPA), DKK (SEPA, Danish IBAN), AED (UAE IBAN) and ILS (Israeli IBAN)."""
+"""IBAN rails: EUR (SEPA), DKK (Danish IBAN), AED (UAE IBAN), ILS (Israeli IBAN), TRY (Turkish IBAN)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from railbook.external_accounts.rails.beneficiaries import (
     AedBeneficiaryChoice,
     EurBeneficiaryChoice,
     FiatBeneficiary,
+    TryBeneficiaryChoice,
 )
 from railbook.external_accounts.rails.checks import checked
 from railbook.external_accounts.rails.fields import COMPACT_IBAN, BankName, SwiftCode
@@ -37,6 +38,12 @@ IlIban = Annotated[
     str,
     Field(min_length=23, max_length=23, pattern=r"^IL[0-9]{21}$"),
     checked(partial(check_iban, country="IL")),
+    COMPACT_IBAN,
+]
+TrIban = Annotated[
+    str,
+    Field(min_length=26, max_length=26, pattern=r"^TR[0-9]{2}[0-9A-Z]{22}$"),
+    checked(partial(check_iban, country="TR")),
     COMPACT_IBAN,
 ]
 AeIban = Annotated[
@@ -110,4 +117,21 @@ class IlsAccount(AccountInfo):
     beneficiary: AddressedBusinessChoice
 
 
-MODELS: list[type[AccountInfo]] = [EurAccount, DkkAccount, AedAccount, IlsAccount]
+class TryAccount(AccountInfo):
+    """`TryExternalAccountCreateInfo` (Grid's bundled spec, 2026-09): a Turkish IBAN and its bank's name.
+
+    As for ILS, `bankName` is one of the names `GET /discoveries` returns at Grid; Railbook takes
+    any bank name of 1-255 characters until it serves those.
+    """
+
+    rail: ClassVar[Rail] = Rail(
+        currencies=frozenset({"TRY"}), payment_rails=("BANK_TRANSFER",), primary=("iban",), name_check="UNSUPPORTED"
+    )
+
+    account_type: Literal["TRY_ACCOUNT"]
+    iban: TrIban
+    bank_name: BankName
+    beneficiary: TryBeneficiaryChoice
+
+
+MODELS: list[type[AccountInfo]] = [EurAccount, DkkAccount, AedAccount, IlsAccount, TryAccount]
