@@ -30,10 +30,11 @@ from tests.support.plaid_link import CLIENT_ID, SECRET
 from tests.support.servers import serving
 
 # JSON values put in place of every field of a valid body, one at a time.
+# One of each kind: a C0 control, a lone surrogate, bidi and invisible text, blanks, injections,
+# a long string, non-ASCII digits, and every JSON type that is not the field's.
 HOSTILE_VALUES: list[Any] = [
-    "\u0000", "\ud800", "\u001b[2J", "\u202e1234", "\u200b", "", "   ", "' OR '1'='1' --",
-    "<script>alert(1)</script>", "../../../etc/passwd", "%00", "x" * 5_000, "١٢٣٤٥",
-    None, True, -1, 1.5, 10**40, [], {}, {"$ne": 1},
+    "\u0000", "\ud800", "\u202e1234", "\u200b", "", "   ", "' OR '1'='1' --", "<script>alert(1)</script>",
+    "x" * 5_000, "١٢٣٤٥", None, True, 1.5, 10**40, [], {"$ne": 1},
 ]  # fmt: skip
 # Raw (already percent-encoded) values for path segments and query parameters.
 HOSTILE_URL_VALUES = [
