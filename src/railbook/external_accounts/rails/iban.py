@@ -54,12 +54,15 @@ AeIban = Annotated[
 ]
 
 
+def _iban_rail(currency: str, payment_rails: tuple[str, ...]) -> Rail:
+    """An account identified by its IBAN, in one currency; no provider checks the name."""
+    return Rail(currencies=frozenset({currency}), payment_rails=payment_rails, primary=("iban",))
+
+
 class EurAccount(AccountInfo):
     """`EurExternalAccountCreateInfo`: an IBAN of a SEPA country, paid over SEPA or SEPA Instant."""
 
-    rail: ClassVar[Rail] = Rail(
-        currencies=frozenset({"EUR"}), payment_rails=SEPA_RAILS, primary=("iban",), name_check="UNSUPPORTED"
-    )
+    rail: ClassVar[Rail] = _iban_rail("EUR", SEPA_RAILS)
 
     account_type: Literal["EUR_ACCOUNT"]
     iban: SepaIban
@@ -77,9 +80,7 @@ class EurAccount(AccountInfo):
 class DkkAccount(AccountInfo):
     """`DkkExternalAccountCreateInfo`: a Danish IBAN (DK, 18 characters)."""
 
-    rail: ClassVar[Rail] = Rail(
-        currencies=frozenset({"DKK"}), payment_rails=SEPA_RAILS, primary=("iban",), name_check="UNSUPPORTED"
-    )
+    rail: ClassVar[Rail] = _iban_rail("DKK", SEPA_RAILS)
 
     account_type: Literal["DKK_ACCOUNT"]
     iban: DkIban
@@ -90,9 +91,7 @@ class DkkAccount(AccountInfo):
 class AedAccount(AccountInfo):
     """`AedExternalAccountCreateInfo`: a UAE IBAN (AE, 23 characters); individuals give an address."""
 
-    rail: ClassVar[Rail] = Rail(
-        currencies=frozenset({"AED"}), payment_rails=("BANK_TRANSFER",), primary=("iban",), name_check="UNSUPPORTED"
-    )
+    rail: ClassVar[Rail] = _iban_rail("AED", ("BANK_TRANSFER",))
 
     account_type: Literal["AED_ACCOUNT"]
     iban: AeIban
@@ -107,9 +106,7 @@ class IlsAccount(AccountInfo):
     serves those (rules as data), any bank name of 1-255 characters is taken.
     """
 
-    rail: ClassVar[Rail] = Rail(
-        currencies=frozenset({"ILS"}), payment_rails=("BANK_TRANSFER",), primary=("iban",), name_check="UNSUPPORTED"
-    )
+    rail: ClassVar[Rail] = _iban_rail("ILS", ("BANK_TRANSFER",))
 
     account_type: Literal["ILS_ACCOUNT"]
     iban: IlIban
@@ -124,9 +121,7 @@ class TryAccount(AccountInfo):
     any bank name of 1-255 characters until it serves those.
     """
 
-    rail: ClassVar[Rail] = Rail(
-        currencies=frozenset({"TRY"}), payment_rails=("BANK_TRANSFER",), primary=("iban",), name_check="UNSUPPORTED"
-    )
+    rail: ClassVar[Rail] = _iban_rail("TRY", ("BANK_TRANSFER",))
 
     account_type: Literal["TRY_ACCOUNT"]
     iban: TrIban
