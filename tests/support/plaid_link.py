@@ -55,8 +55,14 @@ DECIDED = ("ACTIVE", "UNDER_REVIEW", "INACTIVE")
 def wait_status(api: httpx.Client, account_id: str, *statuses: str, timeout: float = 15.0) -> dict[str, Any]:
     """The account once its status is one of `statuses` (`timeout` seconds at most); any TestClient too."""
     deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {"status": "unread"}
     while time.monotonic() < deadline:
-        body: dict[str, Any] = api.get(f"/customers/external-accounts/{account_id}").json()
+        try:
+            body = api.get(f"/customers/external-accounts/{account_id}").json()
+        except httpx.RemoteProtocolError:
+            # The server closed an idle kept-alive connection just as this poll reused it (its
+            # keep-alive ran out while the test drove the browser): a polling client asks again.
+            continue
         if body["status"] in statuses:
             return body
         time.sleep(0.05)
