@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "contract" / "reference"
-# Pieces of Grid's contract published after the cut in REFERENCE, with their sources (not in ../shared).
+# Pieces of Grid's contract published after the cut in REFERENCE, with their sources (Railbook's own).
 LATER_PIECES = ROOT / "contract" / "later"
 SEEDS = ROOT / "contract" / "seeds"
 
