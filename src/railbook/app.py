@@ -21,6 +21,8 @@ from railbook.context import AppContext
 from railbook.customers.router import router as customers_router
 from railbook.db import Database
 from railbook.error_handlers import install_error_handlers
+from railbook.external_accounts.directory_router import router as directory_router
+from railbook.external_accounts.discovered import build_directory
 from railbook.external_accounts.rails.registry import account_info_adapter
 from railbook.external_accounts.router import router as external_accounts_router
 from railbook.external_accounts.service import delete_customer_accounts
@@ -74,6 +76,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         cursor_codec=CursorCodec(partial(load_or_create_key, database, "cursor_signing_key")),
         # A deleted customer's external accounts are deleted with it (docs/decisions.md, Customers).
         customer_cascade=(delete_customer_accounts,),
+        directory=build_directory(settings.discoveries_file, settings.vasps_file),
     )
 
     @asynccontextmanager
@@ -113,7 +116,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     # included routers, and one level fewer was a tenth of the event loop's time per create.
     for router in (
         external_accounts_router, customers_router, config_router, sandbox_webhooks_router, plaid_router,
-        stablecoin_links_router,
+        stablecoin_links_router, directory_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.plaid_env == "simulator" and not settings.plaid_simulator_url:

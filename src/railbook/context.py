@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from railbook.auth.verifier import TokenVerifier
 from railbook.config import Settings
 from railbook.db import Database
+from railbook.directory import Directory
 from railbook.jobs.registry import Registry
 from railbook.kit.crypto import MasterKeys
 from railbook.kit.pagination import CursorCodec
@@ -39,6 +40,8 @@ class AppContext:
     cursor_codec: CursorCodec
     # Run in the transaction that deletes a customer (`customers.service.CustomerCascade`).
     customer_cascade: tuple[Callable[[Session, Principal, str], None], ...]
+    # The names `bankName` and `vaspName` are picked from (`GET /discoveries`, `GET /vasps`).
+    directory: Directory
 
     def close(self) -> None:
         """Release the connections the clients hold (the database is closed by its owner)."""

@@ -9,7 +9,9 @@ from typing import Any
 import pycountry
 from pydantic import ValidationError
 
+from railbook.directory import Directory
 from railbook.errors import GridError, InvalidInput, field_errors_from_pydantic
+from railbook.external_accounts.discovered import directory_errors
 from railbook.external_accounts.rails.base import AccountInfo, FieldError
 from railbook.external_accounts.rails.checks import RuleContext
 from railbook.external_accounts.rails.crypto_wallets import Wallet
@@ -31,7 +33,7 @@ class ParsedCreate:
     crypto_network: str | None
 
 
-def parse_create(raw: Any, principal: Principal, *, customer_path: bool) -> ParsedCreate:
+def parse_create(raw: Any, principal: Principal, directory: Directory, *, customer_path: bool) -> ParsedCreate:
     """Validate everything, list every failure at once, or return the typed request."""
     if not isinstance(raw, dict):
         raise InvalidInput("Request body must be a JSON object", [{"field": "body", "message": "expected an object"}])
@@ -55,6 +57,7 @@ def parse_create(raw: Any, principal: Principal, *, customer_path: bool) -> Pars
         model = model_for(raw_info.get("accountType"))
         if model is not None:
             errors += model.cross_rules(raw_info)
+            errors += directory_errors(directory, model, body.get("currency"), raw_info)
     model = model_for(raw_info.get("accountType")) if isinstance(raw_info, dict) else None
     errors += _currency_errors(body.get("currency"), model, raw_info)
     crypto_network = None

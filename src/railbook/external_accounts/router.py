@@ -25,8 +25,8 @@ async def _create(request: Request, *, customer_path: bool) -> JSONBody:
     # The hottest write runs on the event loop with no dependency pass and no thread hop: the
     # parse is CPU work either way, and the statements go to the group commit's thread (docs/decisions.md, Performance).
     caller = await authenticate(request)
-    parsed = parsing.parse_create(await read_json(request), caller, customer_path=customer_path)
     context = app_context(request)
+    parsed = parsing.parse_create(await read_json(request), caller, context.directory, customer_path=customer_path)
     pending_seconds = context.settings.sandbox_pending_seconds
     # Group-committed on a plain connection: creates arriving together share one transaction (a
     # failing one is rerun alone, so it spoils none of the others), and the create runs Core

@@ -66,6 +66,7 @@ class NgnAccount(AccountInfo):
     rail: ClassVar[Rail] = Rail(currencies=frozenset({"NGN"}), payment_rails=BANK_TRANSFER)
 
     account_type: Literal["NGN_ACCOUNT"]
+    discovered_bank_name: ClassVar[bool] = True
     account_number: NgnAccountNumber
     bank_name: BankName
     purpose_of_payment: PurposeOfPayment | None = None
@@ -75,7 +76,7 @@ class NgnAccount(AccountInfo):
 class ZarAccount(AccountInfo):
     """`ZarExternalAccountCreateInfo`: a South African bank account of 9 to 13 digits."""
 
-    rail: ClassVar[Rail] = Rail(currencies=frozenset({"ZAR"}), payment_rails=BANK_TRANSFER)
+    rail: ClassVar[Rail] = Rail(currencies=frozenset({"ZAR"}), payment_rails=BANK_TRANSFER, countries=frozenset({"ZA"}))
 
     account_type: Literal["ZAR_ACCOUNT"]
     account_number: ZarAccountNumber
@@ -91,6 +92,7 @@ class GhsAccount(AccountInfo):
     )
 
     account_type: Literal["GHS_ACCOUNT"]
+    mobile_providers: ClassVar[tuple[str, ...]] = ("MTN", "Vodafone")
     account_number: AccountNumber | None = None
     bank_name: BankName
     phone_number: GhPhone | None = None
@@ -99,7 +101,7 @@ class GhsAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: accountNumber; mobile money: phoneNumber, with bankName MTN or Vodafone."""
-        return bank_or_mobile(raw, providers=("MTN", "Vodafone"))
+        return bank_or_mobile(raw, providers=cls.mobile_providers)
 
 
 class EgpAccount(AccountInfo):

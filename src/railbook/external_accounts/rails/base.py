@@ -24,12 +24,19 @@ class Rail:
     name_check: str = "UNSUPPORTED"
     # Wallets and Lightning are usable at once; bank accounts go through review.
     is_wallet: bool = False
+    # The countries paid into, when not the countries whose currency it is (CLDR): see rails/corridors.py.
+    countries: frozenset[str] | None = None
 
 
 class AccountInfo(WireModel):
     """Base of every accountInfo model; subclasses set `account_type` to a Literal and `rail`."""
 
     rail: ClassVar[Rail]
+    # `bankName` must be a name `GET /discoveries` lists for the corridor (Grid's guides: NGN, PHP, ILS,
+    # the SWIFT-named Asian rails), checked where Railbook's directory knows the corridor's names.
+    discovered_bank_name: ClassVar[bool] = False
+    # Mobile-money operators named in `bankName` (mixed bank/mobile types), listed by `GET /discoveries`.
+    mobile_providers: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:

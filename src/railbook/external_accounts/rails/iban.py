@@ -17,7 +17,7 @@ from railbook.external_accounts.rails.beneficiaries import (
 )
 from railbook.external_accounts.rails.checks import checked
 from railbook.external_accounts.rails.fields import COMPACT_IBAN, BankName, SwiftCode
-from railbook.kit.identifiers.iban import check_iban, check_sepa_iban, registry_bic
+from railbook.kit.identifiers.iban import check_iban, check_sepa_iban, registry_bic, sepa_countries
 
 SEPA_RAILS = ("SEPA", "SEPA_INSTANT")
 
@@ -54,15 +54,15 @@ AeIban = Annotated[
 ]
 
 
-def _iban_rail(currency: str, payment_rails: tuple[str, ...]) -> Rail:
+def _iban_rail(currency: str, payment_rails: tuple[str, ...], countries: frozenset[str] | None = None) -> Rail:
     """An account identified by its IBAN, in one currency; no provider checks the name."""
-    return Rail(currencies=frozenset({currency}), payment_rails=payment_rails, primary=("iban",))
+    return Rail(currencies=frozenset({currency}), payment_rails=payment_rails, primary=("iban",), countries=countries)
 
 
 class EurAccount(AccountInfo):
     """`EurExternalAccountCreateInfo`: an IBAN of a SEPA country, paid over SEPA or SEPA Instant."""
 
-    rail: ClassVar[Rail] = _iban_rail("EUR", SEPA_RAILS)
+    rail: ClassVar[Rail] = _iban_rail("EUR", SEPA_RAILS, sepa_countries())
 
     account_type: Literal["EUR_ACCOUNT"]
     iban: SepaIban
@@ -102,13 +102,13 @@ class AedAccount(AccountInfo):
 class IlsAccount(AccountInfo):
     """`IlsExternalAccountCreateInfo` (Grid PR #880): an Israeli IBAN and its bank's name.
 
-    Grid checks `bankName` against the names `GET /discoveries` returns for IL; until Railbook
-    serves those (rules as data), any bank name of 1-255 characters is taken.
+    `bankName` is checked against `GET /discoveries` for IL (external_accounts/discovered.py).
     """
 
-    rail: ClassVar[Rail] = _iban_rail("ILS", ("BANK_TRANSFER",))
+    rail: ClassVar[Rail] = _iban_rail("ILS", ("BANK_TRANSFER",), frozenset({"IL"}))
 
     account_type: Literal["ILS_ACCOUNT"]
+    discovered_bank_name: ClassVar[bool] = True
     iban: IlIban
     bank_name: BankName
     beneficiary: AddressedBusinessChoice
@@ -117,13 +117,13 @@ class IlsAccount(AccountInfo):
 class TryAccount(AccountInfo):
     """`TryExternalAccountCreateInfo` (Grid's bundled spec, 2026-09): a Turkish IBAN and its bank's name.
 
-    As for ILS, `bankName` is one of the names `GET /discoveries` returns at Grid; Railbook takes
-    any bank name of 1-255 characters until it serves those.
+    As for ILS, `bankName` is checked against `GET /discoveries` for TR.
     """
 
     rail: ClassVar[Rail] = _iban_rail("TRY", ("BANK_TRANSFER",))
 
     account_type: Literal["TRY_ACCOUNT"]
+    discovered_bank_name: ClassVar[bool] = True
     iban: TrIban
     bank_name: BankName
     beneficiary: TryBeneficiaryChoice

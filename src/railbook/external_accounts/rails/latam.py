@@ -109,6 +109,7 @@ class CopAccount(AccountInfo):
     )
 
     account_type: Literal["COP_ACCOUNT"]
+    mobile_providers: ClassVar[tuple[str, ...]] = ("Nequi", "Daviplata")
     account_number: AccountNumber | None = None
     bank_account_type: BankAccountType | None = None
     bank_name: BankName
@@ -118,7 +119,7 @@ class CopAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: accountNumber + bankAccountType; mobile money: phoneNumber at Nequi or Daviplata."""
-        return bank_or_mobile(raw, bank_needs=("bankAccountType",), providers=("Nequi", "Daviplata"))
+        return bank_or_mobile(raw, bank_needs=("bankAccountType",), providers=cls.mobile_providers)
 
 
 class GtqAccount(AccountInfo):
@@ -162,7 +163,10 @@ class SlvAccount(AccountInfo):
     """`SlvExternalAccountCreateInfo`: El Salvador (in USD), a bank account or a mobile wallet."""
 
     rail: ClassVar[Rail] = Rail(
-        currencies=frozenset({"USD"}), payment_rails=BANK_AND_MOBILE, primary=("accountNumber", "phoneNumber")
+        currencies=frozenset({"USD"}),
+        payment_rails=BANK_AND_MOBILE,
+        primary=("accountNumber", "phoneNumber"),
+        countries=frozenset({"SV"}),
     )
 
     account_type: Literal["SLV_ACCOUNT"]

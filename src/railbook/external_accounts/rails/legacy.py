@@ -29,7 +29,7 @@ from railbook.external_accounts.rails.south_asia import InrAccount, Vpa
 from railbook.external_accounts.rails.us import BankName140, UsAccountNumber, UsdAccount
 from railbook.kit.identifiers.bic import BIC_PATTERN, bic_country
 from railbook.kit.identifiers.clabe import check_clabe
-from railbook.kit.identifiers.iban import check_iban, normalise_iban
+from railbook.kit.identifiers.iban import check_iban, normalise_iban, sepa_countries
 
 ISO_CURRENCIES = frozenset(currency.alpha_3 for currency in pycountry.currencies)
 
@@ -190,7 +190,9 @@ class LegacyIbanAccount(LegacyAccount):
     """`IbanAccountInfo` (legacy IBAN): stored as EUR_ACCOUNT, or by the IBAN's country as DKK/AED/EGP/PKR/SWIFT."""
 
     # EUR_ACCOUNT's rail facts; the currency depends on the IBAN's country (currency_errors).
-    rail: ClassVar[Rail] = Rail(currencies=None, payment_rails=("SEPA", "SEPA_INSTANT"), primary=("iban",))
+    rail: ClassVar[Rail] = Rail(
+        currencies=None, payment_rails=("SEPA", "SEPA_INSTANT"), primary=("iban",), countries=sepa_countries()
+    )
     current_type: ClassVar[str] = SEPA_TYPE[0]
     renamed: ClassVar[dict[str, str]] = {"swiftBic": "swiftCode"}
     legacy_fields: ClassVar[tuple[str, ...]] = ("iban", "swiftBic", "bankName", "beneficiary")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Field
 
@@ -92,8 +92,10 @@ class MobileMoneyAccount(AccountInfo):
         return errors
 
 
-def _mobile_rail(currency: str) -> Rail:
-    return Rail(currencies=frozenset({currency}), payment_rails=MOBILE_MONEY, primary=("phoneNumber",))
+def _mobile_rail(currency: str, countries: frozenset[str] | None = None) -> Rail:
+    return Rail(
+        currencies=frozenset({currency}), payment_rails=MOBILE_MONEY, primary=("phoneNumber",), countries=countries
+    )
 
 
 class KesAccount(MobileMoneyAccount):
@@ -170,7 +172,7 @@ class BwpAccount(MobileMoneyAccount):
 class XofAccount(MobileMoneyAccount):
     """`XofExternalAccountCreateInfo`: a wallet in Benin, Côte d'Ivoire, Senegal or Togo."""
 
-    rail: ClassVar[Rail] = _mobile_rail("XOF")
+    rail: ClassVar[Rail] = _mobile_rail("XOF", frozenset(get_args(get_args(XofRegion)[0])))
 
     account_type: Literal["XOF_ACCOUNT"]
     region: XofRegion
@@ -188,7 +190,7 @@ class XofAccount(MobileMoneyAccount):
 class XafAccount(MobileMoneyAccount):
     """`XafExternalAccountCreateInfo`: a wallet in Cameroon or the Republic of the Congo."""
 
-    rail: ClassVar[Rail] = _mobile_rail("XAF")
+    rail: ClassVar[Rail] = _mobile_rail("XAF", frozenset(get_args(get_args(XafRegion)[0])))
 
     account_type: Literal["XAF_ACCOUNT"]
     region: XafRegion

@@ -59,7 +59,10 @@ class InrAccount(AccountInfo):
     """`InrExternalAccountCreateInfo`: a UPI address (vpa), or an account number + IFSC over NEFT or RTGS."""
 
     rail: ClassVar[Rail] = Rail(
-        currencies=frozenset({"INR"}), payment_rails=("UPI", "NEFT", "RTGS"), primary=("vpa", "accountNumber")
+        currencies=frozenset({"INR"}),
+        payment_rails=("UPI", "NEFT", "RTGS"),
+        primary=("vpa", "accountNumber"),
+        countries=frozenset({"IN"}),
     )
 
     account_type: Literal["INR_ACCOUNT"]
@@ -104,6 +107,7 @@ class BdtAccount(AccountInfo):
     )
 
     account_type: Literal["BDT_ACCOUNT"]
+    mobile_providers: ClassVar[tuple[str, ...]] = ("bKash", "Nagad")
     account_number: AccountNumber | None = None
     bank_name: BankName
     branch_code: BranchCode | None = None
@@ -114,7 +118,7 @@ class BdtAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: accountNumber (+ branchCode, swiftCode); mobile money: phoneNumber at bKash or Nagad."""
-        return bank_or_mobile(raw, providers=("bKash", "Nagad"))
+        return bank_or_mobile(raw, providers=cls.mobile_providers)
 
 
 class PkrAccount(AccountInfo):
@@ -125,6 +129,7 @@ class PkrAccount(AccountInfo):
     )
 
     account_type: Literal["PKR_ACCOUNT"]
+    mobile_providers: ClassVar[tuple[str, ...]] = ("JazzCash", "Easypaisa")
     bank_name: BankName
     account_number: AccountNumber | None = None
     iban: PkIban | None = None
@@ -134,7 +139,7 @@ class PkrAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: accountNumber (iban optional); mobile money: phoneNumber at JazzCash or Easypaisa."""
-        return bank_or_mobile(raw, providers=("JazzCash", "Easypaisa"))
+        return bank_or_mobile(raw, providers=cls.mobile_providers)
 
 
 MODELS: list[type[AccountInfo]] = [InrAccount, BdtAccount, PkrAccount]

@@ -67,6 +67,7 @@ class HkdAccount(SwiftBankAccount):
 
     rail: ClassVar[Rail] = _bank_transfer("HKD")
     account_type: Literal["HKD_ACCOUNT"]
+    discovered_bank_name: ClassVar[bool] = True
     bank_name: BankName
 
 
@@ -75,6 +76,7 @@ class IdrAccount(SwiftBankAccount):
 
     rail: ClassVar[Rail] = _bank_transfer("IDR")
     account_type: Literal["IDR_ACCOUNT"]
+    discovered_bank_name: ClassVar[bool] = True
     bank_name: BankName
     phone_number: IdPhone
 
@@ -84,6 +86,7 @@ class MyrAccount(SwiftBankAccount):
 
     rail: ClassVar[Rail] = _bank_transfer("MYR")
     account_type: Literal["MYR_ACCOUNT"]
+    discovered_bank_name: ClassVar[bool] = True
     bank_name: BankName
 
 
@@ -92,6 +95,7 @@ class ThbAccount(SwiftBankAccount):
 
     rail: ClassVar[Rail] = _bank_transfer("THB")
     account_type: Literal["THB_ACCOUNT"]
+    discovered_bank_name: ClassVar[bool] = True
     bank_name: BankName
 
 
@@ -100,6 +104,7 @@ class VndAccount(SwiftBankAccount):
 
     rail: ClassVar[Rail] = _bank_transfer("VND")
     account_type: Literal["VND_ACCOUNT"]
+    discovered_bank_name: ClassVar[bool] = True
     bank_name: BankName
 
 
@@ -120,6 +125,7 @@ class PhpAccount(AccountInfo):
     rail: ClassVar[Rail] = _bank_transfer("PHP")
 
     account_type: Literal["PHP_ACCOUNT"]
+    discovered_bank_name: ClassVar[bool] = True
     bank_name: BankName
     account_number: PhAccountNumber
     beneficiary: FiatBeneficiary
@@ -136,6 +142,7 @@ class CnyAccount(AccountInfo):
     )
 
     account_type: Literal["CNY_ACCOUNT"]
+    mobile_providers: ClassVar[tuple[str, ...]] = tuple(CNY_WALLETS.values())
     account_number: AccountNumber | None = None
     bank_name: BankName
     phone_number: Phone | None = None

@@ -24,6 +24,8 @@ class UsdAccount(AccountInfo):
         payment_rails=("ACH", "WIRE", "RTP", "FEDNOW"),
         # Account holder names on US rails are checked by the receiving bank.
         name_check="CHECKED_BY_RECEIVING_FI",
+        # ACH, wire, RTP and FedNow reach US banks, not every country whose money is the dollar.
+        countries=frozenset({"US"}),
     )
 
     account_type: Literal["USD_ACCOUNT"]

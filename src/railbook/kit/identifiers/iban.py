@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from schwifty import IBAN
 from schwifty.exceptions import InvalidChecksumDigits, SchwiftyException
+from schwifty.registry import get_iban_spec
 
+from railbook.kit.countries import ALPHA_2
 from railbook.kit.identifiers import CheckDigitError, FormatError
 
 
@@ -46,3 +48,16 @@ def registry_bic(iban: str) -> str | None:
     except SchwiftyException:
         return None
     return str(bic) if bic is not None else None
+
+
+def sepa_countries() -> frozenset[str]:
+    """The countries of the SEPA zone, from schwifty's IBAN registry."""
+    countries = set()
+    for country in sorted(ALPHA_2):
+        try:
+            spec = get_iban_spec(country)
+        except (KeyError, SchwiftyException):
+            continue
+        if spec.in_sepa_zone:
+            countries.add(country)
+    return frozenset(countries)
