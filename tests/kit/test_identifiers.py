@@ -20,6 +20,7 @@ from railbook.kit.identifiers import CheckDigitError, FormatError, IdentifierErr
 from railbook.kit.identifiers.aba import check_routing_number
 from railbook.kit.identifiers.base58 import check_solana_address, check_tron_address
 from railbook.kit.identifiers.bech32 import BECH32M_CONST, check_spark_address, decode_bech32, split_bech32
+from railbook.kit.identifiers.bic import check_bic
 from railbook.kit.identifiers.clabe import check_clabe
 from railbook.kit.identifiers.cpf_cnpj import check_cnpj, check_cpf, check_cpf_or_cnpj
 from railbook.kit.identifiers.evm import check_evm_address, eip55
@@ -230,9 +231,18 @@ def test_evm_addresses() -> None:
         "5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
         "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe",
         "0xZZ" + "0" * 38,
+        # A regex $ also matches before a final newline: the whole text must be the address.
+        address.lower() + "\n",
     ):
         with pytest.raises(FormatError):
             check_evm_address(bad)
+
+
+def test_a_bic_is_the_whole_text() -> None:
+    assert check_bic("COBADEFFXXX") == "COBADEFFXXX"
+    for bad in ("COBADEFF\n", "COBADEFFXXX\n", "COBADEF"):
+        with pytest.raises(FormatError):
+            check_bic(bad)
 
 
 def test_solana_and_tron_addresses() -> None:

@@ -14,7 +14,7 @@ BIC_PATTERN = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 
 def check_bic(value: str) -> str:
     """An 8 or 11 character BIC whose country code is assigned."""
-    if not BIC_PATTERN.match(value):
+    if not BIC_PATTERN.fullmatch(value):
         raise FormatError("SWIFT/BIC must be 8 or 11 characters: bank, country, location, optional branch")
     try:
         BIC(value)
