@@ -192,6 +192,7 @@ def test_cpf_does_not_catch_every_single_digit_change() -> None:
         (check_routing_number, "01140153A"),
         (check_clabe, "00201007777777777"),
         (check_clabe, "00201007777777777X"),
+        (check_clabe, "00218000011835971\u00b2"),  # a superscript two: str.isdigit takes it
         (check_cpf, "123.456.789-09"),
         (check_cnpj, "1234567800019"),
         (check_cpf_or_cnpj, "123456789012"),
