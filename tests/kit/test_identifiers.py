@@ -49,6 +49,7 @@ def make_invoice(
     key: PrivateKey = NODE_KEY,
     payee: PrivateKey | None = None,
     payment_hash: str | None = None,
+    amount_msat: int | None = 1_500_000,
 ) -> str:
     """A real BOLT11 invoice signed by `key`; `payee` names a node in the n field (another one to break it)."""
     tags = Tags()
@@ -58,7 +59,7 @@ def make_invoice(
     tags.add(TagChar.expire_time, expiry)
     if payee is not None:
         tags.tags.append(Tag(TagChar.payee, payee.public_key.format().hex()))
-    invoice = Bolt11(currency=currency, date=issued or int(time.time()), tags=tags, amount_msat=1_500_000)
+    invoice = Bolt11(currency=currency, date=issued or int(time.time()), tags=tags, amount_msat=amount_msat)
     return encode_bolt11(invoice, private_key=key.to_hex(), keep_payee=payee is not None)
 
 

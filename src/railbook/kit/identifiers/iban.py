@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schwifty import IBAN
+from schwifty.domain import Bank
 from schwifty.exceptions import InvalidChecksumDigits, SchwiftyException
 
 from railbook.kit.identifiers import CheckDigitError, FormatError
@@ -46,3 +47,11 @@ def registry_bic(iban: str) -> str | None:
     except SchwiftyException:
         return None
     return str(bic) if bic is not None else None
+
+
+def registry_bank(iban: str) -> Bank | None:
+    """The bank registry's entry for the IBAN's bank code, when the registry knows the bank."""
+    try:
+        return IBAN(normalise_iban(iban), allow_invalid=True).bank
+    except SchwiftyException:
+        return None
