@@ -20,6 +20,7 @@ from railbook.kit.identifiers import CheckDigitError, FormatError, IdentifierErr
 from railbook.kit.identifiers.aba import check_routing_number
 from railbook.kit.identifiers.base58 import check_solana_address, check_tron_address
 from railbook.kit.identifiers.bech32 import BECH32M_CONST, check_spark_address, decode_bech32, split_bech32
+from railbook.kit.identifiers.bic import check_bic
 from railbook.kit.identifiers.clabe import check_clabe
 from railbook.kit.identifiers.cpf_cnpj import check_cnpj, check_cpf, check_cpf_or_cnpj
 from railbook.kit.identifiers.evm import check_evm_address, eip55
@@ -48,6 +49,7 @@ def make_invoice(
     key: PrivateKey = NODE_KEY,
     payee: PrivateKey | None = None,
     payment_hash: str | None = None,
+    amount_msat: int | None = 1_500_000,
 ) -> str:
     """A real BOLT11 invoice signed by `key`; `payee` names a node in the n field (another one to break it)."""
     tags = Tags()
@@ -57,7 +59,7 @@ def make_invoice(
     tags.add(TagChar.expire_time, expiry)
     if payee is not None:
         tags.tags.append(Tag(TagChar.payee, payee.public_key.format().hex()))
-    invoice = Bolt11(currency=currency, date=issued or int(time.time()), tags=tags, amount_msat=1_500_000)
+    invoice = Bolt11(currency=currency, date=issued or int(time.time()), tags=tags, amount_msat=amount_msat)
     return encode_bolt11(invoice, private_key=key.to_hex(), keep_payee=payee is not None)
 
 
@@ -191,6 +193,7 @@ def test_cpf_does_not_catch_every_single_digit_change() -> None:
         (check_routing_number, "01140153A"),
         (check_clabe, "00201007777777777"),
         (check_clabe, "00201007777777777X"),
+        (check_clabe, "00218000011835971\u00b2"),  # a superscript two: str.isdigit takes it
         (check_cpf, "123.456.789-09"),
         (check_cnpj, "1234567800019"),
         (check_cpf_or_cnpj, "123456789012"),
@@ -230,9 +233,18 @@ def test_evm_addresses() -> None:
         "5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
         "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAe",
         "0xZZ" + "0" * 38,
+        # A regex $ also matches before a final newline: the whole text must be the address.
+        address.lower() + "\n",
     ):
         with pytest.raises(FormatError):
             check_evm_address(bad)
+
+
+def test_a_bic_is_the_whole_text() -> None:
+    assert check_bic("COBADEFFXXX") == "COBADEFFXXX"
+    for bad in ("COBADEFF\n", "COBADEFFXXX\n", "COBADEF"):
+        with pytest.raises(FormatError):
+            check_bic(bad)
 
 
 def test_solana_and_tron_addresses() -> None:

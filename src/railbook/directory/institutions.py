@@ -11,11 +11,10 @@ from typing import Any
 
 import clabe
 from pydantic import Field, TypeAdapter, ValidationError
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 from schwifty.registry import get_banks_by_country, get_countries
 
 from railbook.directory.names import name_key, same_institution
+from railbook.kit.identifiers.iban import registry_bank
 from railbook.kit.wire import WireModel
 
 # Where a corridor's names come from, and whether the source lists every institution of it.
@@ -98,12 +97,7 @@ class Discoveries:
 
 def _registry_bank(iban: Any) -> tuple[str, ...] | None:
     """The names (full and short) schwifty's registry holds for the IBAN's bank, when it knows the bank."""
-    if not isinstance(iban, str):
-        return None
-    try:
-        bank = IBAN("".join(iban.split()).upper(), allow_invalid=True).bank
-    except SchwiftyException:
-        return None
+    bank = registry_bank(iban) if isinstance(iban, str) else None
     if not bank:
         return None
     return tuple(name for name in (bank.name, bank.short_name) if name)

@@ -17,7 +17,8 @@ from railbook.external_accounts.rails.beneficiaries import (
 )
 from railbook.external_accounts.rails.checks import checked
 from railbook.external_accounts.rails.fields import COMPACT_IBAN, BankName, SwiftCode
-from railbook.kit.identifiers.iban import check_iban, check_sepa_iban, registry_bic, sepa_countries
+from railbook.kit.bank_facts import fill_missing
+from railbook.kit.identifiers.iban import check_iban, check_sepa_iban, sepa_countries
 
 SEPA_RAILS = ("SEPA", "SEPA_INSTANT")
 
@@ -72,9 +73,7 @@ class EurAccount(AccountInfo):
     def stored(self) -> dict[str, Any]:
         """As sent, plus the bank's swiftCode from the IBAN when the client left it out (Grid PR #916)."""
         data = super().stored()
-        if "swiftCode" not in data and (derived := registry_bic(self.iban)) is not None:
-            data["swiftCode"] = derived
-        return data
+        return data | fill_missing(data, fields=("swiftCode",))
 
 
 class DkkAccount(AccountInfo):

@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import pycountry
 from pydantic import Field, ValidationInfo, field_validator
-from schwifty import BIC, IBAN
+from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail
@@ -27,6 +27,7 @@ from railbook.external_accounts.rails.fields import (
 from railbook.external_accounts.rails.latam import BrlAccount, MxnAccount, PixKey, PixKeyType, TaxId, check_pix_key
 from railbook.external_accounts.rails.south_asia import InrAccount, Vpa
 from railbook.external_accounts.rails.us import BankName140, UsAccountNumber, UsdAccount
+from railbook.kit.bank_facts import fill_missing
 from railbook.kit.identifiers.bic import BIC_PATTERN, bic_country
 from railbook.kit.identifiers.clabe import check_clabe
 from railbook.kit.identifiers.iban import check_iban, normalise_iban, sepa_countries
@@ -174,18 +175,6 @@ def iban_target(value: Any) -> tuple[str, str | None] | None:
     return SEPA_TYPE if sepa else (SWIFT_TYPE, None)
 
 
-def registry_bank_name(iban: Any, bic: Any) -> str | None:
-    """The bank's name from schwifty's bank registry, by IBAN bank code or by BIC, when it knows it."""
-    try:
-        if isinstance(iban, str) and (name := IBAN(normalise_iban(iban), allow_invalid=True).bank_name):
-            return str(name)
-        if isinstance(bic, str) and (names := BIC(bic, allow_invalid=True).bank_names):
-            return str(names[0])
-    except SchwiftyException:
-        return None
-    return None
-
-
 class LegacyIbanAccount(LegacyAccount):
     """`IbanAccountInfo` (legacy IBAN): stored as EUR_ACCOUNT, or by the IBAN's country as DKK/AED/EGP/PKR/SWIFT."""
 
@@ -212,7 +201,7 @@ class LegacyIbanAccount(LegacyAccount):
             return []
         account_type = target[0]
         errors: list[FieldError] = []
-        no_name = raw.get("bankName") in (None, "") and not registry_bank_name(raw.get("iban"), raw.get("swiftBic"))
+        no_name = raw.get("bankName") in (None, "") and not fill_missing(raw, fields=("bankName",))
         if account_type in NEEDS_BANK_NAME and no_name:
             message = f"an IBAN of this country is stored as {account_type}, which needs bankName"
             errors.append({"field": "accountInfo.bankName", "message": message})
@@ -249,11 +238,10 @@ class LegacyIbanAccount(LegacyAccount):
         account_type = (iban_target(iban) or SEPA_TYPE)[0]
         data: dict[str, Any] = {"accountType": account_type, "iban": iban, "swiftCode": self.swift_bic}
         # A name the client sent is kept whatever the type; the registry's only where the type needs one.
-        bank_name = self.bank_name or (
-            registry_bank_name(iban, self.swift_bic) if account_type in NEEDS_BANK_NAME else None
-        )
-        if bank_name:
-            data["bankName"] = bank_name
+        if self.bank_name:
+            data["bankName"] = self.bank_name
+        elif account_type in NEEDS_BANK_NAME:
+            data |= fill_missing(data, fields=("bankName",))
         if account_type == "PKR_ACCOUNT":
             # A PKR bank transfer names the account number: the IBAN's account code.
             data["accountNumber"] = IBAN(iban, allow_invalid=True).account_code

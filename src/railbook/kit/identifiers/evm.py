@@ -20,7 +20,7 @@ def eip55(address: str) -> str:
 
 def check_evm_address(value: str) -> str:
     """A 20-byte hex address; all-lower or all-upper skips the checksum, as EIP-55 allows."""
-    if not EVM_PATTERN.match(value):
+    if not EVM_PATTERN.fullmatch(value):
         raise FormatError("EVM address must be 0x followed by 40 hexadecimal digits")
     digits = value[2:]
     if digits != digits.lower() and digits != digits.upper() and eip55(value) != value:

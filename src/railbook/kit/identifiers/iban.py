@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from schwifty import IBAN
+from schwifty.domain import Bank
 from schwifty.exceptions import InvalidChecksumDigits, SchwiftyException
 from schwifty.registry import get_iban_spec
 
@@ -61,3 +62,11 @@ def sepa_countries() -> frozenset[str]:
         if spec.in_sepa_zone:
             countries.add(country)
     return frozenset(countries)
+
+
+def registry_bank(iban: str) -> Bank | None:
+    """The bank registry's entry for the IBAN's bank code, when the registry knows the bank."""
+    try:
+        return IBAN(normalise_iban(iban), allow_invalid=True).bank
+    except SchwiftyException:
+        return None

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from bech32 import CHARSET
+from bolt11 import Bolt11
 from bolt11 import decode as decode_bolt11
 from bolt11.exceptions import Bolt11Exception, Bolt11SignatureVerifyException
 
@@ -26,8 +27,8 @@ class Invoice:
     expires_at: int
 
 
-def check_invoice(value: str, now: float | None = None) -> Invoice:
-    """A decodable, correctly signed, unexpired BOLT11 invoice, with its network.
+def decode_invoice(value: str) -> Bolt11:
+    """A decodable, correctly signed BOLT11 invoice of a known network, expired or not.
 
     Text that is not bech32 at all is a FormatError; a bech32 checksum or a signature that does not
     match is a CheckDigitError (the shape is right, the check fails).
@@ -47,13 +48,18 @@ def check_invoice(value: str, now: float | None = None) -> Invoice:
     # The decoder reads the tagged fields bit by bit: malformed ones surface as assorted errors.
     except (Bolt11Exception, ValueError, KeyError, IndexError, TypeError) as exc:
         raise FormatError(f"not a BOLT11 invoice: {exc}") from exc
-    network = INVOICE_NETWORKS.get(invoice.currency)
-    if network is None:
+    if invoice.currency not in INVOICE_NETWORKS:
         raise FormatError(f"unknown BOLT11 network prefix {hrp}")
+    return invoice
+
+
+def check_invoice(value: str, now: float | None = None) -> Invoice:
+    """A decodable, correctly signed, unexpired BOLT11 invoice, with its network."""
+    invoice = decode_invoice(value)
     expires_at = invoice.date + invoice.expiry
     if expires_at <= (now if now is not None else time.time()):
         raise FormatError("BOLT11 invoice has expired")
-    return Invoice(network, expires_at)
+    return Invoice(INVOICE_NETWORKS[invoice.currency], expires_at)
 
 
 def check_offer(value: str) -> str:
