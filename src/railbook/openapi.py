@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute
 from railbook import API_PREFIX
 from railbook.contract_pieces import merged
 from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, OptionalIdempotencyRoute, RequiredIdempotencyRoute
+from railbook.openapi_additions import RAILBOOK_PATHS, RAILBOOK_SCHEMAS
 
 CONTRACT = Path(__file__).parent / "contract" / "grid-accounts.openapi.json"
 LATER_PIECES = Path(__file__).parent / "contract" / "grid-accounts-later.openapi.json"
@@ -66,6 +67,7 @@ def build_document(routes: Iterable[BaseRoute]) -> dict[str, Any]:
 def _document(served: frozenset[Operation]) -> dict[str, Any]:
     # Cached: every app of a process (tests build hundreds) serves the same routes.
     official = copy.deepcopy(dict(contract()))
+    official["paths"] = {**official["paths"], **copy.deepcopy(RAILBOOK_PATHS)}
     idempotency = {(method, path): kind for method, path, kind in served}
     missing = sorted(
         f"{method.upper()} {path}" for method, path in idempotency if method not in official["paths"].get(path, {})
@@ -97,7 +99,7 @@ def _document(served: frozenset[Operation]) -> dict[str, Any]:
         "webhooks": official["webhooks"],
         "components": {"securitySchemes": official["components"]["securitySchemes"], "schemas": {}},
     }
-    schemas = {**official["components"]["schemas"], **_RAILBOOK_SCHEMAS}
+    schemas = {**official["components"]["schemas"], **_RAILBOOK_SCHEMAS, **RAILBOOK_SCHEMAS}
     document["components"]["schemas"] = {name: schemas[name] for name in _referenced(document, schemas)}
     used_tags = {tag for item in paths.values() for operation in _operations(item) for tag in operation.get("tags", ())}
     document["tags"] = [tag for tag in official["tags"] if tag["name"] in used_tags]

@@ -81,6 +81,9 @@ def valid_writes(client: TestClient) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/customers/external-accounts"): {"customerId": customer, "currency": "USD", "accountInfo": USD,
                                                    "platformAccountId": "acct-1"},
         ("POST", "/platform/external-accounts"): {"currency": "USD", "accountInfo": USD, "platformAccountId": "p-1"},
+        ("POST", "/customers/external-accounts/validate"): {"customerId": customer, "currency": "USD",
+                                                            "accountInfo": USD},
+        ("POST", "/platform/external-accounts/validate"): {"currency": "USD", "accountInfo": USD},
         ("PATCH", "/config"): {"webhookEndpoint": "https://hooks.example.com/railbook",
                                "embeddedWalletConfig": {"logoUrl": "https://cdn.example.com/logo.png"}},
         ("POST", "/plaid/link-tokens"): {"customerId": customer},
@@ -152,6 +155,7 @@ WRITE_ROUTES = [
     ("POST", "/customers"), ("PATCH", "/customers/{customerId}"), ("POST", "/customers/external-accounts"),
     ("POST", "/platform/external-accounts"), ("PATCH", "/config"), ("POST", "/plaid/link-tokens"),
     ("POST", "/plaid/callback/{plaid_link_token}"), ("POST", "/stablecoin-provider-accounts"),
+    ("POST", "/platform/external-accounts/validate"),
 ]  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter
 
 from railbook import API_PREFIX
 from railbook.openapi import CONTRACT, LATER_PIECES, METHODS, build_document
+from railbook.openapi_additions import RAILBOOK_PATHS, RAILBOOK_SCHEMAS
 from tests.support.offline_app import APP, SERVED, served_document
 from tests.support.servers import serving
 from tests.support.spec import CURRENT, LATER, reference, spec
@@ -55,6 +56,11 @@ def test_served_document_has_every_route_with_the_contracts_schemas_and_examples
     for method, path in sorted(SERVED):
         assert method.lower() in document["paths"].get(path, {}), f"{method} {path} is served but not documented"
         served = document["paths"][path][method.lower()]
+        if path not in official["paths"]:
+            # Railbook's own operation (rules as data): marked, and documented as the additions module says.
+            assert served["x-railbook"], f"{method} {path} is Railbook's own but not marked x-railbook"
+            assert without_additions(served) == without_additions(RAILBOOK_PATHS[path][method.lower()])
+            continue
         # Request and response bodies, parameters, examples and descriptions: all the contract's own.
         assert without_additions(served) == official["paths"][path][method.lower()], f"{method} {path}"
         path_level = {key: value for key, value in document["paths"][path].items() if key.lower() not in METHODS}
@@ -64,7 +70,7 @@ def test_served_document_has_every_route_with_the_contracts_schemas_and_examples
     }
     assert documented == SERVED, "the document describes operations the app does not serve"
     ours = {name for name, schema in document["components"]["schemas"].items() if "x-railbook" in schema}
-    assert ours == {"Error413", "Error429", "Error503"}
+    assert ours == {"Error413", "Error429", "Error503", *RAILBOOK_SCHEMAS}
     for name, schema in document["components"]["schemas"].items():
         if name not in ours:
             assert schema == official["components"]["schemas"][name], name

@@ -14,6 +14,7 @@ from referencing.jsonschema import DRAFT202012
 
 from railbook import API_PREFIX
 from railbook.contract_pieces import merged
+from railbook.openapi_additions import RAILBOOK_PATHS, RAILBOOK_SCHEMAS
 from tests.support.documents import LATER_PIECES, REFERENCE
 
 SPEC_URI = "urn:railbook:grid-accounts"
@@ -22,6 +23,8 @@ SPEC_URI = "urn:railbook:grid-accounts"
 CURRENT = "grid-accounts.openapi.yaml"
 LATER = "grid-accounts-later.openapi.yaml"
 LEGACY = "grid-accounts-legacy.openapi.yaml"
+# The current spec with the operations Railbook adds (`x-railbook`): the contract their answers are held to.
+WITH_ADDITIONS = "railbook-additions"
 
 
 @functools.cache
@@ -39,6 +42,10 @@ def spec(name: str = CURRENT) -> dict[str, Any]:
     """An official Grid accounts spec: the current one (with Grid's later pieces) unless named."""
     if name == CURRENT:
         return merged(reference(CURRENT), reference(LATER))
+    if name == WITH_ADDITIONS:
+        current = spec(CURRENT)
+        components = {**current["components"], "schemas": {**current["components"]["schemas"], **RAILBOOK_SCHEMAS}}
+        return {**current, "paths": {**current["paths"], **RAILBOOK_PATHS}, "components": components}
     return reference(name)
 
 
@@ -71,21 +78,22 @@ def assert_schema(body: Any, schema_name: str, name: str = CURRENT) -> None:
     assert not errors, f"{schema_name} violations: " + "; ".join(e.message for e in errors[:5])
 
 
-def _template_for(path: str) -> str:
-    """The spec path template that matches a concrete request path."""
+def _template_for(path: str) -> tuple[str, str]:
+    """The path template that matches a concrete request path, and the spec to hold the answer to."""
     relative = path.removeprefix(API_PREFIX)
-    for template in spec()["paths"]:
+    # Exact paths first: /platform/external-accounts/validate is not /platform/external-accounts/{id}.
+    for template in sorted(spec(WITH_ADDITIONS)["paths"], key=lambda template: "{" in template):
         pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
         if re.match(pattern, relative):
-            return template
-    raise AssertionError(f"{relative} is not a path of the contract")
+            return template, CURRENT if template in spec(CURRENT)["paths"] else WITH_ADDITIONS
+    raise AssertionError(f"{relative} is not a path of the contract or of Railbook's additions")
 
 
 def conform(response: httpx.Response) -> Any:
     """Check status, content type and body against the operation's declared responses; return the body."""
     request = response.request
-    template = _template_for(request.url.path)
-    operation = spec()["paths"][template][request.method.lower()]
+    template, name = _template_for(request.url.path)
+    operation = spec(name)["paths"][template][request.method.lower()]
     declared = operation["responses"]
     status = str(response.status_code)
     assert status in declared, f"{request.method} {template} answered {status}, not declared ({list(declared)})"
@@ -95,7 +103,7 @@ def conform(response: httpx.Response) -> Any:
         return None
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
-    errors = sorted(validator(content["application/json"]["schema"]).iter_errors(body), key=str)
+    errors = sorted(validator(content["application/json"]["schema"], name).iter_errors(body), key=str)
     assert not errors, f"{request.method} {template} {status}: " + "; ".join(e.message for e in errors[:5])
     return body
 

@@ -31,6 +31,8 @@ class ParsedCreate:
     envelope: PlatformAccountCreate
     info: AccountInfo
     crypto_network: str | None
+    # Sandbox only: check digits that failed and were accepted (`{field, message}`), which production refuses.
+    soft_failures: tuple[dict[str, str], ...] = ()
 
 
 def parse_create(raw: Any, principal: Principal, directory: Directory, *, customer_path: bool) -> ParsedCreate:
@@ -80,7 +82,7 @@ def parse_create(raw: Any, principal: Principal, directory: Directory, *, custom
                 [{"field": "cryptoNetwork", "message": f"the address is on {named}"}],
             )
         crypto_network = named
-    return ParsedCreate(envelope, info, crypto_network)
+    return ParsedCreate(envelope, info, crypto_network, tuple(context.soft_failures))
 
 
 def _hoist_platform_account_id(raw: dict[str, Any]) -> dict[str, Any]:

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from railbook.context import app_context
 from railbook.db import Database
-from railbook.external_accounts import parsing, repository, service
+from railbook.external_accounts import dry_run, parsing, repository, service
 from railbook.external_accounts.models import ExternalAccount
 from railbook.idempotency.route import answer_of, idempotent_post
 from railbook.kit.pagination import Position, keyset_page, list_scope
@@ -72,6 +73,28 @@ Currency = Annotated[str | None, Query(min_length=1, max_length=10)]
 async def create_customer_account(request: Request) -> JSONBody:
     """Add an external account for a customer (or, without customerId, for the platform)."""
     return await _create(request, customer_path=True)
+
+
+async def _validate(request: Request, *, customer_path: bool) -> JSONBody:
+    caller = await authenticate(request)
+    context = app_context(request)
+    raw = await read_json(request)
+    body = await run_in_threadpool(
+        dry_run.validate, context.database, caller, raw, context.directory, customer_path=customer_path
+    )
+    return JSONBody(body)
+
+
+@router.post("/customers/external-accounts/validate")
+async def validate_customer_account(request: Request) -> JSONBody:
+    """What creating this customer external account would decide, with nothing created."""
+    return await _validate(request, customer_path=True)
+
+
+@router.post("/platform/external-accounts/validate")
+async def validate_platform_account(request: Request) -> JSONBody:
+    """What creating this platform external account would decide, with nothing created."""
+    return await _validate(request, customer_path=False)
 
 
 @router.get("/customers/external-accounts")

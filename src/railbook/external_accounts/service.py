@@ -96,13 +96,32 @@ def create(
 
     A sandbox name check that starts PENDING settles after `sandbox_pending_seconds`, in a job.
     """
-    envelope = parsed.envelope
-    customer_id = getattr(envelope, "customer_id", None) if customer_path else None
-    wants_default = bool(getattr(envelope, "default_uma_deposit_account", False))
+    wants_default = bool(getattr(parsed.envelope, "default_uma_deposit_account", False))
     # Taking the default flag locks the customer, so concurrent creates take it one after another.
     # Otherwise a shared lock: a concurrent customer deletion then waits for this create (and
     # deletes its account too) or this create waits for it (and finds the customer gone).
-    lock: customers.RowLock = "update" if wants_default else "share"
+    account = prepare(
+        connection, principal, parsed, customer_path=customer_path, lock="update" if wants_default else "share"
+    )
+    store_new(connection, account, reason="created", actor=f"token:{principal.token_id}")
+    if principal.is_sandbox and account.verification_status == "PENDING":
+        payload = {"externalAccountId": account.id}
+        enqueue(connection, SETTLE_SANDBOX_CHECK_KIND, payload, delay_seconds=sandbox_pending_seconds)
+    return account
+
+
+def prepare(
+    connection: Connection,
+    principal: Principal,
+    parsed: ParsedCreate,
+    *,
+    customer_path: bool,
+    lock: customers.RowLock | None,
+) -> NewAccount:
+    """The account a create would insert (400 naming customerId when the customer does not exist)."""
+    envelope = parsed.envelope
+    customer_id = getattr(envelope, "customer_id", None) if customer_path else None
+    wants_default = bool(getattr(envelope, "default_uma_deposit_account", False))
     if customer_id is not None and not customers.is_live(connection, principal, customer_id, lock=lock):
         # A missing object named in the body is a bad request; 404 is for the resource in the path,
         # and the contract lists no 404 for the creates.
@@ -111,7 +130,7 @@ def create(
             [{"field": "customerId", "message": "names no customer of this platform and mode"}],
         )
     stored = parsed.info.stored()
-    account = new_account_row(
+    return new_account_row(
         platform_id=principal.platform_id,
         mode=principal.mode.value,
         customer_id=customer_id,
@@ -124,11 +143,6 @@ def create(
         crypto_network=parsed.crypto_network,
         is_default=wants_default and customer_id is not None,
     )
-    store_new(connection, account, reason="created", actor=f"token:{principal.token_id}")
-    if principal.is_sandbox and account.verification_status == "PENDING":
-        payload = {"externalAccountId": account.id}
-        enqueue(connection, SETTLE_SANDBOX_CHECK_KIND, payload, delay_seconds=sandbox_pending_seconds)
-    return account
 
 
 def store_new(connection: Connection, account: NewAccount, *, reason: str, actor: str) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import AfterValidator, ValidationInfo
+from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from railbook.kit.identifiers import CheckDigitError, FormatError
@@ -21,7 +22,8 @@ class RuleContext:
 
     enforce_check_digits: bool = True
     allow_test_networks: bool = False
-    soft_failures: list[str] = field(default_factory=list)
+    # Check-digit failures sandbox let through, as `{field, message}` (validate-only warns of them).
+    soft_failures: list[dict[str, str]] = field(default_factory=list)
 
 
 def context_of(info: ValidationInfo) -> RuleContext:
@@ -42,7 +44,8 @@ def run_check(check: Callable[[str], Any], value: str, info: ValidationInfo) -> 
         context = context_of(info)
         if context.enforce_check_digits:
             raise PydanticCustomError("check_digit", str(exc)) from exc
-        context.soft_failures.append(f"{info.field_name}: {exc}")
+        # Check digits sit on accountInfo's own fields (IBAN, routing number, CLABE...), never deeper.
+        context.soft_failures.append({"field": f"accountInfo.{to_camel(info.field_name or '')}", "message": str(exc)})
         return value
     except FormatError as exc:
         raise rule_error(str(exc)) from exc
