@@ -234,3 +234,20 @@ def test_normalizers_are_the_functions_the_api_applies() -> None:
     assert NORMALIZERS["phone-compact"]("+44 (20) 7946-0958") == "+442079460958"
     assert NORMALIZERS["sort-code-hyphens"]("60-16-13") == "601613"
     assert NORMALIZERS["flatten-business-info"]({"businessInfo": {"legalName": "Acme"}}) == {"legalName": "Acme"}
+    seed = {"currency": "USD", "accountInfo": {"accountType": "US_ACCOUNT", "platformAccountId": "ext-1"}}
+    hoisted = {"currency": "USD", "accountInfo": {"accountType": "US_ACCOUNT"}, "platformAccountId": "ext-1"}
+    assert NORMALIZERS["hoist-platform-account-id"](seed) == hoisted
+    assert NORMALIZERS["hoist-platform-account-id"]("not a body") == "not a body"
+
+
+def test_every_validator_of_a_field_is_marked_where_it_sits() -> None:
+    schema = create_body_schema("BRL_ACCOUNT", beneficiary_type="INDIVIDUAL", sandbox=False, customer_path=False)
+    assert server_checks(schema, "accountInfo.taxId") == ["cpf-cnpj-check-digits"]
+    assert server_checks(schema, "accountInfo.pixKey") == ["pix-key"]
+    assert server_checks(schema, "accountInfo.beneficiary.phoneNumber") == ["phone-number"]
+    assert server_checks(schema, "accountInfo.pixKeyType") == []
+    cop = create_body_schema("COP_ACCOUNT", beneficiary_type=None, sandbox=False, customer_path=False)
+    assert server_checks(cop, "accountInfo.bankName") == ["cop-account-rules"]
+    (phone,) = [node for node in field_schemas(cop, "accountInfo.phoneNumber") if CHECK in node]
+    assert phone["x-railbook-check-args"] == {"country": "CO"}
+    assert phone["x-railbook-normalize"] == "phone-compact"

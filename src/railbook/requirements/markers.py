@@ -35,13 +35,14 @@ from railbook.external_accounts.rails.uk import drop_sort_code_hyphens
 from railbook.kit.countries import ALPHA_2, check_country
 from railbook.kit.identifiers.aba import check_routing_number
 from railbook.kit.identifiers.base58 import check_solana_address, check_tron_address
+from railbook.kit.identifiers.bech32 import check_spark_address
 from railbook.kit.identifiers.bic import check_bic
 from railbook.kit.identifiers.clabe import check_clabe
 from railbook.kit.identifiers.cpf_cnpj import check_cpf_or_cnpj
 from railbook.kit.identifiers.evm import check_evm_address
 from railbook.kit.identifiers.iban import check_iban, check_sepa_iban
 from railbook.kit.identifiers.ifsc import check_ifsc
-from railbook.kit.identifiers.lightning import check_lightning_address, check_offer
+from railbook.kit.identifiers.lightning import check_invoice, check_lightning_address, check_offer
 from railbook.kit.identifiers.phone import check_phone
 from railbook.kit.wire import iso_text, plausible_birth_date
 
@@ -90,6 +91,12 @@ class Silent:
 
 Meaning = Check | Normalize | Expressed | Silent
 
+
+def hoist_seed_platform_account_id(body: Any) -> Any:
+    """parse_create's first step: a seed's accountInfo.platformAccountId moved up (anything but an object as is)."""
+    return hoist_platform_account_id(body) if isinstance(body, dict) else body
+
+
 # Normalisation name -> the function the API applies (pure, exported so clients and tests apply the same).
 NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "compact-uppercase": compact_iban,
@@ -97,7 +104,7 @@ NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "phone-compact": compact_phone,
     "sort-code-hyphens": drop_sort_code_hyphens,
     "flatten-business-info": flatten_business_info,
-    BODY_NORMALIZATION: hoist_platform_account_id,
+    BODY_NORMALIZATION: hoist_seed_platform_account_id,
 }
 
 # Check function (the one `checked(...)` wraps, partials unwrapped) -> its stable name.
@@ -118,8 +125,13 @@ CHECK_NAMES: dict[Callable[..., Any], str] = {
     check_lightning_address: "lightning-address",
 }
 
-# The other way round: the function behind a check name (examples are run through it).
-CHECK_FUNCTIONS: dict[str, Callable[..., Any]] = {name: function for function, name in CHECK_NAMES.items()}
+# The other way round: the function behind a check name, which contract examples must pass to be shown.
+CHECK_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    **{name: function for function, name in CHECK_NAMES.items()},
+    # The kit checks inside the field validators named below.
+    "spark-address": check_spark_address,
+    "bolt11-invoice": check_invoice,
+}
 
 
 def _underlying(function: Any) -> Any:
@@ -127,6 +139,8 @@ def _underlying(function: Any) -> Any:
     return getattr(function, "__func__", function)
 
 
+# Pydantic's own constraint validators live here (min_length on a Literal, say).
+PYDANTIC_CONSTRAINTS = "pydantic._internal._validators"
 # Every other validator, by the function itself.
 OTHER_VALIDATORS: dict[Any, Meaning] = {
     _underlying(BrlAccount._key_matches_type): Check("pix-key"),
@@ -142,7 +156,6 @@ OTHER_VALIDATORS: dict[Any, Meaning] = {
     _underlying(CnyAccount._wallet_spelling): Silent("spells AliPay/WechatPay as the contract does; refuses nothing"),
     _underlying(BusinessBeneficiary._flatten_business_info): Normalize("flatten-business-info"),
 }
-PYDANTIC_CONSTRAINTS = "pydantic._internal._validators"
 # Normalisations by the BeforeValidator function that performs them.
 NORMALIZER_NAMES: dict[Any, str] = {function: name for name, function in NORMALIZERS.items()}
 

@@ -89,7 +89,7 @@ def create_body_schema(
     info = _copy(_account_info(account_type))
     body: Schema = {
         "$schema": DRAFT_2020_12,
-        "title": f"Create a {account_type} external account",
+        "title": f"Create an external account: {account_type}",
         **envelope,
         "$defs": info["$defs"],
     }
