@@ -39,7 +39,7 @@ def parse_create(raw: Any, principal: Principal, directory: Directory, *, custom
     """Validate everything, list every failure at once, or return the typed request."""
     if not isinstance(raw, dict):
         raise InvalidInput("Request body must be a JSON object", [{"field": "body", "message": "expected an object"}])
-    body = _hoist_platform_account_id(raw)
+    body = hoist_platform_account_id(raw)
     errors: list[FieldError] = []
     envelope_model = CustomerAccountCreate if customer_path else PlatformAccountCreate
     envelope: PlatformAccountCreate | None = None
@@ -85,7 +85,7 @@ def parse_create(raw: Any, principal: Principal, directory: Directory, *, custom
     return ParsedCreate(envelope, info, crypto_network, tuple(context.soft_failures))
 
 
-def _hoist_platform_account_id(raw: dict[str, Any]) -> dict[str, Any]:
+def hoist_platform_account_id(raw: dict[str, Any]) -> dict[str, Any]:
     """Seeds put platformAccountId inside accountInfo; the top-level one wins when both are sent."""
     info = raw.get("accountInfo")
     if not isinstance(info, dict) or "platformAccountId" not in info:

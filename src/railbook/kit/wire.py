@@ -29,7 +29,8 @@ class WireModel(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _iso_text(value: Any) -> Any:
+def iso_text(value: Any) -> Any:
+    """Let a string (or a date) through to date parsing; refuse anything else."""
     # JSON carries dates as strings: a number (a Unix time, say) is not a date of this API.
     if not isinstance(value, str | date):
         raise ValueError("must be a string in ISO 8601 form")
@@ -37,13 +38,14 @@ def _iso_text(value: Any) -> Any:
 
 
 # A date or date-time sent as its ISO 8601 string; nothing else converts into one.
-WireDate = Annotated[date, Strict(False), BeforeValidator(_iso_text)]
-WireDateTime = Annotated[datetime, Strict(False), BeforeValidator(_iso_text)]
+WireDate = Annotated[date, Strict(False), BeforeValidator(iso_text)]
+WireDateTime = Annotated[datetime, Strict(False), BeforeValidator(iso_text)]
 # The oldest person living was born about 120 years ago; older is a typing error (1896 for 1996).
 OLDEST_AGE_YEARS = 130
 
 
-def _plausible_birth_date(value: date) -> date:
+def plausible_birth_date(value: date) -> date:
+    """Refuse a birth date in the future or more than OLDEST_AGE_YEARS ago."""
     today = date.today()
     if value > today:
         raise ValueError("a birth date cannot be in the future")
@@ -52,7 +54,7 @@ def _plausible_birth_date(value: date) -> date:
     return value
 
 
-BirthDate = Annotated[WireDate, AfterValidator(_plausible_birth_date)]
+BirthDate = Annotated[WireDate, AfterValidator(plausible_birth_date)]
 
 
 def drop_none(value: Any) -> Any:

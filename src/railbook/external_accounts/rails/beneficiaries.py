@@ -86,6 +86,18 @@ class LegacyIndividualBeneficiary(IndividualBeneficiary):
     nationality: CountryCode
 
 
+def flatten_business_info(data: Any) -> Any:
+    """The guides' `businessInfo {legalName, taxId, registrationNumber}` moved up beside beneficiaryType."""
+    if isinstance(data, dict) and isinstance(data.get("businessInfo"), dict):
+        nested = data["businessInfo"]
+        flat = {key: value for key, value in data.items() if key != "businessInfo"}
+        for key in ("legalName", "taxId", "registrationNumber"):
+            if key in nested and key not in flat:
+                flat[key] = nested[key]
+        return flat
+    return data
+
+
 class BusinessBeneficiary(WireModel):
     """`BusinessBeneficiary` (shared, and `<Ccy>BusinessBeneficiary` of the same requirements), flat.
 
@@ -104,14 +116,7 @@ class BusinessBeneficiary(WireModel):
     @model_validator(mode="before")
     @classmethod
     def _flatten_business_info(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("businessInfo"), dict):
-            nested = data["businessInfo"]
-            flat = {key: value for key, value in data.items() if key != "businessInfo"}
-            for key in ("legalName", "taxId", "registrationNumber"):
-                if key in nested and key not in flat:
-                    flat[key] = nested[key]
-            return flat
-        return data
+        return flatten_business_info(data)
 
 
 class AddressedBusinessBeneficiary(BusinessBeneficiary):

@@ -17,12 +17,14 @@ from railbook.kit.identifiers.phone import check_phone
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 
 
-def _compact_iban(value: Any) -> Any:
+def compact_iban(value: Any) -> Any:
+    """An IBAN without whitespace, in upper case (anything but a string is left as it is)."""
     # An IBAN is printed in groups of four and often in lower case; it is the same account.
     return normalise_iban(value) if isinstance(value, str) else value
 
 
-def _compact_phone(value: Any) -> Any:
+def compact_phone(value: Any) -> Any:
+    """A phone number without whitespace, hyphens, parentheses or dots."""
     # "+44 20 7946-0958" is the E.164 number +442079460958 written for people.
     return _PHONE_SEPARATORS.sub("", value) if isinstance(value, str) else value
 
@@ -31,12 +33,14 @@ _ACCOUNT_SEPARATORS = re.compile(r"[\s\-]")
 _ACCOUNT_CHARACTERS = re.compile(r"[A-Za-z0-9]+")
 
 
-def _compact_account_number(value: Any) -> Any:
+def compact_account_number(value: Any) -> Any:
+    """An account number without whitespace or hyphens."""
     # "0123 4567-89" as printed on a statement is the account 012345678 9.
     return _ACCOUNT_SEPARATORS.sub("", value) if isinstance(value, str) else value
 
 
-def _latin_letters_and_digits(value: str) -> str:
+def latin_letters_and_digits(value: str) -> str:
+    """Refuse anything but ASCII letters and digits."""
     # The schema sets only a length; a bank account number is ASCII letters and digits (Arabic-Indic
     # digits, right-to-left text, markup or SQL are not an account anywhere Railbook pays).
     if not _ACCOUNT_CHARACTERS.fullmatch(value):
@@ -45,16 +49,16 @@ def _latin_letters_and_digits(value: str) -> str:
 
 
 # Before the contract's pattern is checked: one stored form for a value written several ways.
-COMPACT_IBAN = BeforeValidator(_compact_iban)
-COMPACT_PHONE = BeforeValidator(_compact_phone)
+COMPACT_IBAN = BeforeValidator(compact_iban)
+COMPACT_PHONE = BeforeValidator(compact_phone)
 
 SWIFT_PATTERN = r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$"
 PHONE_PATTERN = r"^\+[0-9]{6,14}$"
 
 BankName = Annotated[str, Field(min_length=1, max_length=255)]
 AccountNumber = Annotated[
-    str, Field(min_length=1, max_length=34), AfterValidator(_latin_letters_and_digits),
-    BeforeValidator(_compact_account_number),
+    str, Field(min_length=1, max_length=34), AfterValidator(latin_letters_and_digits),
+    BeforeValidator(compact_account_number),
 ]  # fmt: skip
 SwiftCode = Annotated[str, Field(min_length=8, max_length=11, pattern=SWIFT_PATTERN), checked(check_bic)]
 RoutingNumber = Annotated[str, Field(min_length=9, max_length=9, pattern=r"^[0-9]{9}$"), checked(check_routing_number)]
