@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -40,6 +41,8 @@ from railbook.providers.issuers import build_issuer_clients
 from railbook.providers.plaid import build as build_plaid
 from railbook.providers.plaid import create_simulator
 from railbook.ratelimit import RateLimiter
+from railbook.requirements.catalogue import catalogue
+from railbook.requirements.router import router as requirements_router
 from railbook.simulator_guard import ControlGuard, is_loopback
 from railbook.stablecoin_links.router import router as stablecoin_links_router
 from railbook.tasks import build_registry, build_worker
@@ -82,6 +85,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = request_threads(settings, database)
+        # Every requirements answer is rendered once per process, beside start-up rather than in its way.
+        threading.Thread(target=catalogue, name="requirements-catalogue", daemon=True).start()
         worker = None
         if settings.embedded_worker:
             worker = build_worker(
@@ -116,7 +121,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     # included routers, and one level fewer was a tenth of the event loop's time per create.
     for router in (
         external_accounts_router, customers_router, config_router, sandbox_webhooks_router, plaid_router,
-        stablecoin_links_router, directory_router,
+        stablecoin_links_router, directory_router, requirements_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.plaid_env == "simulator" and not settings.plaid_simulator_url:

@@ -65,12 +65,109 @@ _NOTE = {
     },
 }
 
+_WHY_REQUIREMENTS = (
+    "Railbook's addition (rules as data): the rules the create applies, as JSON Schema generated from the same "
+    "rail models, so a client can ask before it sends."
+)
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+_REQUIREMENTS = {
+    "get": {
+        "summary": "What a corridor's external accounts need",
+        "description": (
+            "The accountTypes that pay `currency` into `country` (every filter optional), each with a JSON Schema "
+            "(draft 2020-12) of the whole create body: required and optional fields, patterns, enums, lengths, "
+            "the beneficiary variant, a label (`title`) and contract examples per field. Checks only the server "
+            "can make are marked `x-railbook-check` (check digits, registries, directory names), cross-field "
+            "rules `x-railbook-checks` on accountInfo, and normalisations applied before the patterns "
+            "`x-railbook-normalize`. A corridor no accountType serves is an empty list."
+        ),
+        "operationId": "getExternalAccountRequirements",
+        "tags": ["External Accounts"],
+        "security": [{"BasicAuth": []}],
+        "parameters": [
+            _query(
+                "currency", "ISO 4217 code, or a currency an accountType takes (BTC, USDC, USDT)", {"type": "string"}
+            ),
+            _query("country", "ISO 3166-1 alpha-2 code of the country paid into", {"type": "string"}),
+            _query(
+                "beneficiaryType",
+                "Only this beneficiary variant",
+                {"type": "string", "enum": ["INDIVIDUAL", "BUSINESS"]},
+            ),
+            _query("accountType", "Only this accountType", {"type": "string"}),
+            _query(
+                "path",
+                "The create the schema describes: POST /customers/external-accounts or /platform/external-accounts",
+                {"type": "string", "enum": ["customer", "platform"], "default": "customer"},
+            ),
+        ],
+        "responses": {
+            "200": {
+                "description": "The accountTypes serving the corridor",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ExternalAccountRequirements"}}
+                },
+            },
+            "400": {
+                "description": "An unknown currency, country or accountType, named",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error400"}}},
+            },
+            "500": {
+                "description": "Internal service error",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error500"}}},
+            },
+        },
+        "x-railbook": _WHY_REQUIREMENTS,
+    }
+}
+
 RAILBOOK_PATHS: dict[str, dict[str, Any]] = {
+    "/external-accounts/requirements": _REQUIREMENTS,
     "/customers/external-accounts/validate": _validate("ExternalAccountCreateRequest", "customer"),
     "/platform/external-accounts/validate": _validate("PlatformExternalAccountCreateRequest", "platform"),
 }
 
+_NULLABLE_CODES = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]}
+
 RAILBOOK_SCHEMAS: dict[str, Any] = {
+    "ExternalAccountRequirements": {
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "data": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "accountType",
+                        "currencies",
+                        "countries",
+                        "paymentRails",
+                        "beneficiaryTypes",
+                        "schema",
+                    ],
+                    "properties": {
+                        "accountType": {"type": "string"},
+                        "currencies": {**_NULLABLE_CODES, "description": "null: any ISO 4217 currency"},
+                        "countries": {**_NULLABLE_CODES, "description": "null: any country"},
+                        "paymentRails": {"type": "array", "items": {"type": "string"}},
+                        "beneficiaryTypes": {"type": "array", "items": {"type": "string"}},
+                        "schema": {
+                            "type": "object",
+                            "additionalProperties": True,
+                            "description": "JSON Schema (draft 2020-12) of the create body",
+                        },
+                    },
+                },
+            }
+        },
+        "x-railbook": _WHY_REQUIREMENTS,
+    },
     "ExternalAccountValidation": {
         "type": "object",
         "required": ["valid", "errors", "warnings", "derived"],

@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from railbook.config import Mode
 from railbook.errors import GridError
+from railbook.external_accounts.discovered import build_directory
 from railbook.external_accounts.parsing import parse_create
 from railbook.external_accounts.rails.registry import MODELS
 from railbook.principal import Principal
@@ -37,6 +38,8 @@ from railbook.requirements.shape import names_of
 CASES = Path(__file__).parents[1] / "rail_cases"
 TABLES = [*sorted(CASES.glob("*.json")), CASES / "legacy" / "cases.json"]
 PRODUCTION = Principal("token", "platform", Mode.PRODUCTION)
+# The directory a default deployment has (no operator files).
+DIRECTORY = build_directory(None, None)
 Case = dict[str, Any]
 
 
@@ -142,7 +145,7 @@ def judge_invalid(schema: dict[str, Any], case: Case) -> str | None:
 def api_fields(case: Case) -> set[str]:
     """The fields parse_create (production) reports for a row."""
     try:
-        parse_create(body_of(case), PRODUCTION, customer_path=False)
+        parse_create(body_of(case), PRODUCTION, DIRECTORY, customer_path=False)
     except GridError as exc:
         return {error["field"] for error in (exc.details or {}).get("errors", [])}
     return set()

@@ -56,6 +56,9 @@ COUNTRY_CODES = sorted(ALPHA_2)
 # Checks parse_create makes outside the models: a currency of no fixed list, a wallet address naming its network.
 ISO_4217_CHECK = "iso-4217"
 ADDRESS_NETWORK_CHECK = "address-network"
+# Names the server compares with its directory: a discovered bankName, a listed vaspName.
+DISCOVERED_BANK_NAME_CHECK = "discovered-bank-name"
+LISTED_VASP_CHECK = "listed-vasp"
 # The normalisation of the whole body (parse_create hoists a seed's accountInfo.platformAccountId).
 BODY_NORMALIZATION = "hoist-platform-account-id"
 

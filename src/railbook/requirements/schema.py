@@ -25,7 +25,9 @@ from railbook.requirements.markers import (
     BODY_NORMALIZATION,
     CHECK,
     CROSS_CHECKS,
+    DISCOVERED_BANK_NAME_CHECK,
     ISO_4217_CHECK,
+    LISTED_VASP_CHECK,
     NORMALIZE,
 )
 from railbook.requirements.shape import Schema, finish, narrow_union, prune_definitions, union_tags
@@ -120,6 +122,7 @@ def _account_info(account_type: str) -> Schema:
     cross_checks = _cross_checks(model)
     if cross_checks:
         generated[CROSS_CHECKS] = cross_checks
+    _mark_directory_names(model, generated)
     attach_examples(root, generated, contract_account_info(account_type))
     return root
 
@@ -155,6 +158,17 @@ def _cross_checks(model: type[AccountInfo]) -> list[Schema]:
     if owner is AccountInfo:
         return []
     return [{"name": f"{_kebab(owner.__name__)}-rules", "description": inspect.getdoc(model.cross_rules) or ""}]
+
+
+def _mark_directory_names(model: type[AccountInfo], generated: Schema) -> None:
+    """Names checked against GET /discoveries or GET /vasps (external_accounts/discovered.py): the server decides."""
+    properties = generated.get("properties", {})
+    if model.discovered_bank_name and "bankName" in properties:
+        properties["bankName"][CHECK] = DISCOVERED_BANK_NAME_CHECK
+        properties["bankName"]["description"] = "One of the bankName values GET /discoveries returns for the corridor"
+    if "vaspName" in properties:
+        properties["vaspName"][CHECK] = LISTED_VASP_CHECK
+        properties["vaspName"]["description"] = "One of the vaspName values GET /vasps returns"
 
 
 def _currency(model: type[AccountInfo], generated: Schema) -> Schema:

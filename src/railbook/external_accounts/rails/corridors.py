@@ -5,10 +5,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
+import pycountry
 from babel.core import get_global
 
 from railbook.external_accounts.rails.base import AccountInfo
 from railbook.kit.countries import ALPHA_2
+
+# The currencies a type with no list of its own (SWIFT) takes: ISO 4217's, so not BTC or USDC.
+ISO_4217: frozenset[str] = frozenset(currency.alpha_3 for currency in pycountry.currencies)
 
 
 @functools.cache
@@ -36,7 +40,7 @@ def countries_of(model: type[AccountInfo]) -> frozenset[str] | None:
 def serves(model: type[AccountInfo], *, currency: str | None, country: str | None) -> bool:
     """Whether `model` pays `currency` into `country` (a None filter matches anything)."""
     currencies = model.rail.currencies
-    if currency is not None and currencies is not None and currency not in currencies:
+    if currency is not None and currency not in (currencies if currencies is not None else ISO_4217):
         return False
     if country is None:
         return True

@@ -1,0 +1,68 @@
+"""Every requirements answer's parts, serialised once at start-up: a request only picks and joins them."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import orjson
+
+from railbook.external_accounts.rails.corridors import countries_of, serves
+from railbook.external_accounts.rails.legacy import LegacyAccount
+from railbook.external_accounts.rails.registry import MODELS
+from railbook.requirements.schema import all_schemas, beneficiary_types
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One accountType of the current generation, and its schemas as JSON bytes."""
+
+    account_type: str
+    # (beneficiaryType or None, sandbox, customer path) -> the entry's JSON with that schema.
+    rendered: dict[tuple[str | None, bool, bool], bytes]
+
+
+@functools.cache
+def catalogue() -> tuple[Entry, ...]:
+    """The current generation's accountTypes with every schema variant rendered (built once per process)."""
+    schemas = all_schemas()
+    entries = []
+    for account_type, model in MODELS.items():
+        if issubclass(model, LegacyAccount):
+            continue  # the older generation is accepted, not offered
+        countries = countries_of(model)
+        facts = {
+            "accountType": account_type,
+            "currencies": sorted(model.rail.currencies) if model.rail.currencies is not None else None,
+            "countries": sorted(countries) if countries is not None else None,
+            "paymentRails": list(model.rail.payment_rails),
+            "beneficiaryTypes": beneficiary_types(account_type),
+        }
+        rendered = {
+            (variant.beneficiary_type, variant.sandbox, variant.customer_path): orjson.dumps(
+                {**facts, "schema": schema}
+            )
+            for variant, schema in schemas.items()
+            if variant.account_type == account_type
+        }
+        entries.append(Entry(account_type, rendered))
+    return tuple(entries)
+
+
+def answer(
+    *, currency: str | None, country: str | None, beneficiary_type: str | None, account_type: str | None,
+    sandbox: bool, customer_path: bool,
+) -> bytes:  # fmt: skip
+    """`{"data": [...]}`: the accountTypes serving the corridor, each with its create-body schema."""
+    parts = []
+    for entry in catalogue():
+        model = MODELS[entry.account_type]
+        if account_type is not None and entry.account_type != account_type:
+            continue
+        if not serves(model, currency=currency, country=country):
+            continue
+        key = (beneficiary_type, sandbox, customer_path)
+        if beneficiary_type is not None and key not in entry.rendered:
+            continue  # the type takes no beneficiary of that kind (CNY bank transfers are business only, say)
+        parts.append(entry.rendered.get(key, entry.rendered[(None, sandbox, customer_path)]))
+    return b'{"data":[' + b",".join(parts) + b"]}"
