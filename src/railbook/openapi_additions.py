@@ -10,6 +10,13 @@ _WHY_VALIDATE = (
 )
 
 
+def _json(description: str, schema: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
 def _validate(create_request: str, path_kind: str) -> dict[str, Any]:
     return {
         "post": {
@@ -31,20 +38,9 @@ def _validate(create_request: str, path_kind: str) -> dict[str, Any]:
                 "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{create_request}"}}},
             },
             "responses": {
-                "200": {
-                    "description": "The verdict; nothing was stored",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/ExternalAccountValidation"}}
-                    },
-                },
-                "400": {
-                    "description": "The body is not a JSON object",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error400"}}},
-                },
-                "500": {
-                    "description": "Internal service error",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error500"}}},
-                },
+                "200": _json("The verdict; nothing was stored", "ExternalAccountValidation"),
+                "400": _json("The body is not a JSON object", "Error400"),
+                "500": _json("Internal service error", "Error500"),
             },
             "x-railbook": _WHY_VALIDATE,
         }
@@ -107,20 +103,9 @@ _REQUIREMENTS = {
             ),
         ],
         "responses": {
-            "200": {
-                "description": "The accountTypes serving the corridor",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/ExternalAccountRequirements"}}
-                },
-            },
-            "400": {
-                "description": "An unknown currency, country or accountType, named",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error400"}}},
-            },
-            "500": {
-                "description": "Internal service error",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error500"}}},
-            },
+            "200": _json("The accountTypes serving the corridor", "ExternalAccountRequirements"),
+            "400": _json("An unknown currency, country or accountType, named", "Error400"),
+            "500": _json("Internal service error", "Error500"),
         },
         "x-railbook": _WHY_REQUIREMENTS,
     }
