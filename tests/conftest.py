@@ -38,6 +38,9 @@ NO_SUBPROCESSES = os.environ.get("RAILBOOK_TEST_NO_SUBPROCESSES") == "1"
 TEST_SECRET_KEYS = "test1:" + base64.b64encode(bytes(range(32))).decode()
 TEST_KEYS = MasterKeys.parse(TEST_SECRET_KEYS)
 
+# Fixtures shared by the browser tests of the pages people use.
+pytest_plugins = ["tests.support.browser"]
+
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:

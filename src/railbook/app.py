@@ -46,6 +46,7 @@ from railbook.requirements.router import router as requirements_router
 from railbook.simulator_guard import ControlGuard, is_loopback
 from railbook.stablecoin_links.router import router as stablecoin_links_router
 from railbook.tasks import build_registry, build_worker
+from railbook.tools.account_form import router as account_form_router
 from railbook.webhooks.router import router as sandbox_webhooks_router
 
 # SQLite statements are short calls inside the process, each letting go of the GIL and taking it
@@ -124,6 +125,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         stablecoin_links_router, directory_router, requirements_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(account_form_router)
     if settings.plaid_env == "simulator" and not settings.plaid_simulator_url:
         # `make serve` needs no Plaid account: the simulator answers on this same server.
         simulator = create_simulator(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from railbook import API_PREFIX
 from railbook.app import create_app
@@ -20,21 +18,6 @@ from tests.conftest import Token
 from tests.support.plaid_link import DECIDED, wait_status
 from tests.support.screenshots import screenshot
 from tests.support.servers import bound_socket, serving
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    """Debian's chromium driven by Playwright; skipped where it is not installed, except in CI (which installs it)."""
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: .ci/run should have installed it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        # Chromium's sandbox needs user namespaces that a root CI container rarely has.
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

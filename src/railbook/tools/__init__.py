@@ -1,0 +1,1 @@
+"""Pages for people, served beside the API: the self-building account form."""
