@@ -10,6 +10,8 @@ LIST_GROWTH = 1.5
 PLAID_P50_MS = 250.0
 WEBHOOKS_PER_SECOND = 500.0
 MEMORY_MB = 200.0
+# Issue 19: requirements are served from memory; validate is a create without its writes.
+REQUIREMENTS_RATIO = 0.8
 
 
 def _get(tree: dict[str, Any], *path: str) -> Any:
@@ -50,6 +52,17 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     checks.append(
         ("webhook deliveries/s", f">= {WEBHOOKS_PER_SECOND:g}", rate, rate is not None and rate >= WEBHOOKS_PER_SECOND)
     )
+    ratio = _ratio(_get(ours, "requirements", "rps"), _get(base, "get", "rps"))
+    checks.append(
+        ("requirements req/s vs baseline get", f">= {REQUIREMENTS_RATIO}x", ratio,
+         ratio is not None and ratio >= REQUIREMENTS_RATIO)
+    )  # fmt: skip
+    validate_cpu = _get(ours, "validate", "cpu_ms_per_request")
+    create_cpu = _get(ours, "create", "cpu_ms_per_request")
+    checks.append(
+        ("validate CPU ms/request (create's in goal)", f"<= {create_cpu}", validate_cpu,
+         validate_cpu is not None and create_cpu is not None and validate_cpu <= create_cpu)
+    )  # fmt: skip
     memory = _get(ours, "memory", "rss_mb")
     creates = _get(ours, "memory", "creates") or 0
     checks.append(
@@ -95,6 +108,8 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
     rows = [
         _row("create, 32 conn", ours.get("create"), base.get("create")),
         _row("create + Idempotency-Key", ours.get("create_idempotent"), base.get("create")),
+        _row("validate (nothing stored)", ours.get("validate"), base.get("create")),
+        _row("requirements (5 corridors)", ours.get("requirements"), base.get("get")),
         _row(
             f"create, sustained to {_size(str(_get(ours, 'memory', 'creates') or 0))}",
             _get(ours, "memory", "sustained_create"),

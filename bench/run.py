@@ -152,7 +152,18 @@ def run(plan: Plan, db: str, workdir: Path, wrk: str) -> dict[str, Any]:
         results["baseline"] = _baseline(plan, wrk, workdir, token, seeder, database, warm, measured)
 
         log("railbook: create")
-        ours["create"] = scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create)
+        ours["create"] = scenarios.with_cpu(
+            server,
+            lambda: scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create),
+        )
+        log("railbook: validate (the create's checks, nothing stored)")
+        warm_checked = bodies.pool("validate-warm", round(plan.create.warm_seconds * plan.max_create_rps))
+        checked = bodies.pool("validate", round(plan.create.seconds * plan.max_create_rps))
+        ours["validate"] = scenarios.measure_validate(
+            wrk, server, token.authorization, warm_checked, checked, plan.create
+        )
+        log("railbook: requirements")
+        ours["requirements"] = scenarios.measure_requirements(wrk, server, token.authorization, workdir, plan.reads)
         log("railbook: create with Idempotency-Key")
         warm_keyed = bodies.pool("create-keyed-warm", round(plan.create.warm_seconds * plan.max_create_rps))
         keyed = bodies.pool("create-keyed", round(plan.create.seconds * plan.max_create_rps))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,16 @@ from railbook.external_accounts.service import render
 from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, emit
 
 ACCOUNTS_PATH = f"{API_PREFIX}/customers/external-accounts"
+VALIDATE_PATH = f"{ACCOUNTS_PATH}/validate"
+REQUIREMENTS_PATH = f"{API_PREFIX}/external-accounts/requirements"
+# Corridors a form would ask for: one accountType, a few, and (no filter) every one of them.
+REQUIREMENT_QUERIES = (
+    "?currency=EUR&country=DE&beneficiaryType=INDIVIDUAL",
+    "?currency=MXN&country=MX",
+    "?currency=USDC",
+    "?accountType=GBP_ACCOUNT&beneficiaryType=BUSINESS",
+    "?currency=NGN&country=NG&beneficiaryType=BUSINESS",
+)
 CONNECTIONS = 32
 LIST_ALL_CONNECTIONS = 4
 # The Plaid simulator's sandbox credentials and institution, and a name its identity data matches.
@@ -92,6 +102,34 @@ def measure_creates(
         seconds=timing.seconds,
         connections=CONNECTIONS,
     )
+
+
+def with_cpu(server: Server, figures_of: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The figures of a run plus the server's CPU milliseconds per request (warm-up included in neither)."""
+    before = server.cpu_seconds()
+    figures = figures_of()
+    spent = server.cpu_seconds() - before
+    if figures.get("requests"):
+        figures["cpu_ms_per_request"] = round(spent * 1000 / figures["requests"], 3)
+    return figures
+
+
+def measure_validate(
+    wrk: str, server: Server, authorization: str, warm: Path, measured: Path, timing: Timing
+) -> dict[str, Any]:
+    """POST create bodies to validate (nothing is stored), warm-up then measured, CPU per request."""
+    run_wrk(wrk, server.url, Load("post", warm, authorization, VALIDATE_PATH), seconds=timing.warm_seconds,
+            connections=CONNECTIONS)  # fmt: skip
+    load = Load("post", measured, authorization, VALIDATE_PATH)
+    return with_cpu(server, lambda: run_wrk(wrk, server.url, load, seconds=timing.seconds, connections=CONNECTIONS))
+
+
+def measure_requirements(wrk: str, server: Server, authorization: str, workdir: Path, timing: Timing) -> dict[str, Any]:
+    """GET the requirements of a few corridors (random order), CPU per request."""
+    paths = write_lines(workdir / "requirements.txt", [REQUIREMENTS_PATH + query for query in REQUIREMENT_QUERIES])
+    load = Load("get", paths, authorization)
+    run_wrk(wrk, server.url, load, seconds=timing.warm_seconds, connections=CONNECTIONS)
+    return with_cpu(server, lambda: run_wrk(wrk, server.url, load, seconds=timing.seconds, connections=CONNECTIONS))
 
 
 def create_until_exhausted(wrk: str, server: Server, authorization: str, pool: Path) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from railbook.config import Mode
 from railbook.customers.models import Customer
 from railbook.db import Database
 from railbook.external_accounts.models import ExternalAccount, StatusChange
+from railbook.external_accounts.discovered import build_directory
 from railbook.external_accounts.parsing import parse_create
 from railbook.external_accounts.rows import new_account_row
 from railbook.external_accounts.service import review_at_creation
@@ -30,6 +31,9 @@ from railbook.principal import Principal
 
 ACCOUNTS_PER_CUSTOMER = 25
 BATCH = 5000
+
+# The directory of a default deployment, which is what the benchmark serves.
+DIRECTORY = build_directory(None, None)
 
 
 @dataclass
@@ -102,7 +106,7 @@ class Seeder:
 
     def _account_row(self, customer_id: str, created_at: datetime) -> dict[str, Any]:
         body = {**self.factory.body(), "customerId": customer_id}
-        parsed = parse_create(body, self.principal, customer_path=True)
+        parsed = parse_create(body, self.principal, DIRECTORY, customer_path=True)
         stored = parsed.info.stored()
         row = new_account_row(
             platform_id=self.principal.platform_id,

@@ -136,6 +136,11 @@ class Server:
                 figures[key] = round(int(value.split()[0]) / 1024, 1)
         return figures
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the process has used so far (/proc/PID/stat, fields 14 and 15)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """SIGTERM (graceful: uvicorn stops the embedded worker), then SIGKILL after 15 s."""
         if self.process.poll() is None:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 
 from railbook.context import app_context
 from railbook.db import Database
@@ -79,9 +78,7 @@ async def _validate(request: Request, *, customer_path: bool) -> JSONBody:
     caller = await authenticate(request)
     context = app_context(request)
     raw = await read_json(request)
-    body = await run_in_threadpool(
-        dry_run.validate, context.database, caller, raw, context.directory, customer_path=customer_path
-    )
+    body = await dry_run.validate(context.database, caller, raw, context.directory, customer_path=customer_path)
     return JSONBody(body)
 
 

@@ -10,7 +10,7 @@ import orjson
 from railbook.external_accounts.rails.corridors import countries_of, serves
 from railbook.external_accounts.rails.legacy import LegacyAccount
 from railbook.external_accounts.rails.registry import MODELS
-from railbook.requirements.schema import all_schemas, beneficiary_types
+from railbook.requirements.schema import beneficiary_types, create_body_schema, variants
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,9 @@ class Entry:
 @functools.cache
 def catalogue() -> tuple[Entry, ...]:
     """The current generation's accountTypes with every schema variant rendered (built once per process)."""
-    schemas = all_schemas()
     entries = []
+    # Many variants render alike (sandbox and production of a bank account): one copy of each text.
+    texts: dict[bytes, bytes] = {}
     for account_type, model in MODELS.items():
         if issubclass(model, LegacyAccount):
             continue  # the older generation is accepted, not offered
@@ -38,15 +39,25 @@ def catalogue() -> tuple[Entry, ...]:
             "paymentRails": list(model.rail.payment_rails),
             "beneficiaryTypes": beneficiary_types(account_type),
         }
-        rendered = {
-            (variant.beneficiary_type, variant.sandbox, variant.customer_path): orjson.dumps(
-                {**facts, "schema": schema}
-            )
-            for variant, schema in schemas.items()
-            if variant.account_type == account_type
-        }
+        # One schema at a time, rendered and dropped: building all of them first left ~15 MB of freed
+        # but unreturnable heap behind (VmRSS, measured).
+        rendered = {}
+        for variant in variants():
+            if variant.account_type == account_type:
+                schema = create_body_schema(
+                    account_type, beneficiary_type=variant.beneficiary_type, sandbox=variant.sandbox,
+                    customer_path=variant.customer_path,
+                )  # fmt: skip
+                key = (variant.beneficiary_type, variant.sandbox, variant.customer_path)
+                text = _exact(orjson.dumps({**facts, "schema": schema}))
+                rendered[key] = texts.setdefault(text, text)
         entries.append(Entry(account_type, rendered))
     return tuple(entries)
+
+
+def _exact(rendered: bytes) -> bytes:
+    # orjson's bytes keep the capacity they grew to (about twice the text); a copy holds the text alone.
+    return bytes(bytearray(rendered))
 
 
 def answer(

@@ -24,7 +24,7 @@ KNOWN_CURRENCIES = ISO_4217 | {
 
 
 @router.get("/external-accounts/requirements", tags=["External Accounts"])
-def get_requirements(
+async def get_requirements(
     caller: Caller,
     currency: Annotated[str | None, Query(min_length=1, max_length=8)] = None,
     country: Annotated[str | None, Query(min_length=1, max_length=8)] = None,
@@ -33,6 +33,8 @@ def get_requirements(
     path: Annotated[Literal["customer", "platform"], Query()] = "customer",
 ) -> Response:
     """The accountTypes that pay `currency` into `country`, each with a JSON Schema of its create body."""
+    # async: memory only, so no thread hop (the catalogue is rendered at start-up; a request before
+    # that finishes waits for it, on the loop, once).
     errors = []
     if currency is not None and currency not in KNOWN_CURRENCIES:
         errors.append({"field": "currency", "message": "must be an ISO 4217 code or a currency an accountType takes"})
