@@ -12,7 +12,7 @@ from railbook.config import Mode
 from railbook.db import Database
 from railbook.external_accounts.rails.legacy import LegacyAccount
 from railbook.external_accounts.rails.registry import MODELS
-from railbook.requirements import normalize
+from railbook.requirements import create_body_schema, normalize
 from tests.conftest import make_token
 from tests.support.spec import conform
 
@@ -90,3 +90,11 @@ def test_unknown_filters_are_named(api: TestClient) -> None:
     assert response.status_code == 400
     assert {error["field"] for error in body["details"]["errors"]} == {"currency", "country", "accountType"}
     assert api.get(REQUIREMENTS, params={"beneficiaryType": "ROBOT"}).status_code == 400
+
+
+def test_the_served_schemas_are_the_generated_ones_the_agreement_test_checks(api: TestClient) -> None:
+    # tests/external_accounts/test_requirements_schema.py holds create_body_schema to the API's verdicts;
+    # this ties what clients are served to it, for every accountType (sandbox, customer path).
+    for entry in conform(api.get(REQUIREMENTS, params={"path": "customer"}))["data"]:
+        generated = create_body_schema(entry["accountType"], beneficiary_type=None, sandbox=True, customer_path=True)
+        assert entry["schema"] == generated, entry["accountType"]

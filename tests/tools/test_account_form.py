@@ -121,3 +121,25 @@ def test_the_page_and_its_script_come_with_a_policy_that_allows_this_server_only
     assert f'data-api="{API_PREFIX}"' in page.text
     assert "http://" not in page.text + script.text and "https://" not in page.text + script.text
     assert "localStorage" not in script.text and "cookie" not in script.text
+
+
+def test_changing_the_beneficiary_type_asks_again_and_keeps_what_was_typed(
+    railbook_url: str, token: Token, chromium: Browser
+) -> None:
+    page = chromium.new_page()
+    try:
+        open_form(page, railbook_url, token)
+        page.click("#load")
+        page.wait_for_selector("#f-accountInfo-beneficiary-fullName")
+        page.fill("#f-accountInfo-iban", "DE89 3704 0044 0532 0130 00")
+        page.select_option("#beneficiary-type", "BUSINESS")
+        # No click: the corridor changed, so the page asked for the BUSINESS requirements itself.
+        page.wait_for_selector("#f-accountInfo-beneficiary-legalName")
+        assert page.query_selector("#f-accountInfo-beneficiary-fullName") is None
+        assert page.input_value("#f-accountInfo-iban") == "DE89 3704 0044 0532 0130 00"
+        assert page.is_checked("input[value=EUR_ACCOUNT]")
+        # EUR businesses need more than a name (Grid PR #880): the page lists what is still missing.
+        expect(page.locator("#form-messages")).to_contain_text("accountInfo.beneficiary.registrationNumber")
+        screenshot(page, "account-form-4-business-requirements")
+    finally:
+        page.close()

@@ -66,6 +66,9 @@ def parse_create(raw: Any, principal: Principal, directory: Directory, *, custom
     if model is not None and issubclass(model, Wallet):
         crypto_network, network_errors = _crypto_network(body.get("cryptoNetwork"), model, principal)
         errors += network_errors
+    elif model is not None and body.get("cryptoNetwork") is not None:
+        # Refused, not dropped: a network on a bank account (or an invoice, which names its own) is a mistake.
+        errors.append({"field": "cryptoNetwork", "message": "only wallet accountTypes take cryptoNetwork"})
     if errors:
         only_currency = all(error["field"] == "currency" for error in errors)
         if only_currency:

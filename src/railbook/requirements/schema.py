@@ -100,6 +100,9 @@ def create_body_schema(
     properties["currency"] = _currency(model, properties["currency"])
     if issubclass(model, Wallet):
         properties["cryptoNetwork"] = _crypto_network(model, sandbox)
+    else:
+        # Only wallets name a network; parse_create refuses it on every other type.
+        properties.pop("cryptoNetwork", None)
     if "beneficiary" in account_info["properties"]:
         narrow_union(account_info["properties"]["beneficiary"], BENEFICIARY_TAG, beneficiary_type)
     prune_definitions(body)

@@ -26,6 +26,16 @@
     return { status: response.status, json };
   }
 
+  // A corridor choice changed: ask again (Wise-style), keeping what was typed where the field remains.
+  let reload = null;
+  for (const id of ["currency", "country", "beneficiary-type", "owner"]) {
+    $(id).addEventListener("change", () => {
+      if (!current) return; // before the first "Show requirements" nothing is asked on its own
+      clearTimeout(reload);
+      reload = setTimeout(() => $("load").click(), 300);
+    });
+  }
+
   $("load").addEventListener("click", async () => {
     $("corridor-error").textContent = "";
     const query = new URLSearchParams({
@@ -43,6 +53,7 @@
     const holder = $("account-types");
     holder.replaceChildren();
     if (json.data.length === 0) { holder.textContent = "No account type serves this corridor."; return; }
+    const previous = current && json.data.find((entry) => entry.accountType === current.accountType);
     json.data.forEach((entry, index) => {
       const label = document.createElement("label");
       const radio = document.createElement("input");
@@ -50,7 +61,8 @@
       radio.addEventListener("change", () => choose(entry));
       label.append(radio, " " + entry.accountType + " (" + (entry.paymentRails.join(", ") || "wallet") + ")");
       holder.append(label);
-      if (index === 0) { radio.checked = true; choose(entry); }
+      // The type chosen before stays chosen when the new corridor still offers it.
+      if (previous ? entry === previous : index === 0) { radio.checked = true; choose(entry); }
     });
   });
 
@@ -67,6 +79,8 @@
   function choose(entry) {
     current = entry;
     const form = $("account-form");
+    const typed = {};
+    for (const input of form.querySelectorAll("[data-path]")) typed[input.dataset.path] = input.value;
     form.replaceChildren();
     const schema = entry.schema;
     const top = schema.properties;
@@ -77,6 +91,14 @@
     }
     const info = resolve(schema, top.accountInfo);
     form.append(group(schema, info, ["accountInfo"], "Account"));
+    for (const input of form.querySelectorAll("[data-path]")) {
+      const before = typed[input.dataset.path];
+      // Kept only where the new form can hold it (a select keeps a value it still offers).
+      if (before !== undefined && before !== "" && !input.dataset.fixed) {
+        input.value = before;
+        if (input.value !== before) input.value = "";
+      }
+    }
     $("create").disabled = false;
     $("derived").hidden = true;
     validateSoon();
@@ -115,6 +137,7 @@
       input = document.createElement("select");
       // Blank first, required or not: a select showing its first choice would send it unasked.
       if (node.const === undefined) input.append(new Option("", ""));
+      else input.dataset.fixed = "1"; // accountType, beneficiaryType: set by the corridor, not by a person
       choices.forEach((choice) => input.append(new Option(String(choice), JSON.stringify(choice))));
       input.dataset.json = "1";
     } else if (node.type === "boolean") {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from railbook.kit.bank_facts import fill_missing
 from railbook.kit.wire import WireModel
 
 FieldError = dict[str, Any]
@@ -37,6 +38,9 @@ class AccountInfo(WireModel):
     discovered_bank_name: ClassVar[bool] = False
     # Mobile-money operators named in `bankName` (mixed bank/mobile types), listed by `GET /discoveries`.
     mobile_providers: ClassVar[tuple[str, ...]] = ()
+    # Optional fields the registries fill from the identifier when the client leaves them out
+    # (`swiftCode` from an IBAN, `bankName` from an IBAN or BIC), stored and answered like sent ones.
+    filled_from_identifiers: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
@@ -67,8 +71,11 @@ class AccountInfo(WireModel):
         return ""
 
     def stored(self) -> dict[str, Any]:
-        """The normalised form kept in the database and rendered back."""
-        return self.wire()
+        """The normalised form kept in the database and rendered back (with the registries' fills)."""
+        data = self.wire()
+        if self.filled_from_identifiers:
+            data |= fill_missing(data, fields=self.filled_from_identifiers)
+        return data
 
 
 def normalise_identifier(value: str) -> str:

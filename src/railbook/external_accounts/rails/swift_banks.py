@@ -115,6 +115,7 @@ class SgdAccount(SwiftBankAccount):
         currencies=frozenset({"SGD"}), payment_rails=("PAYNOW", "FAST", "BANK_TRANSFER"), name_check="UNSUPPORTED"
     )
     account_type: Literal["SGD_ACCOUNT"]
+    filled_from_identifiers: ClassVar[tuple[str, ...]] = ("bankName",)
     # The contract resolves an omitted name from swiftCode through the payout partner's directory.
     bank_name: BankName | None = None
 
