@@ -31,7 +31,7 @@ from railbook.requirements import (
     normalize,
     server_checks,
 )
-from railbook.requirements.markers import CHECK, NORMALIZERS
+from railbook.requirements.markers import CHECK, EITHER_OR, NORMALIZERS
 from railbook.requirements.paths import field_schemas
 from railbook.requirements.shape import names_of
 
@@ -99,6 +99,9 @@ def fields_of(error: ValidationError) -> set[str]:
     if error.validator == "additionalProperties":
         known = set(error.schema.get("properties", {}))
         return {f"{prefix}{name}" for name in instance if name not in known}
+    choice = error.schema.get(EITHER_OR) if error.validator in ("oneOf", "anyOf") else None
+    if choice is not None and isinstance(instance, dict):
+        return {f"{prefix}{name}" for name in choice_fields(choice, instance)}
     if error.validator in ("oneOf", "anyOf") and error.context:
         members = error.schema[error.validator]
         discriminator = error.schema.get("discriminator")
@@ -115,6 +118,19 @@ def fields_of(error: ValidationError) -> set[str]:
             if inner:
                 return set().union(*(fields_of(sub) for sub in inner))
     return {path or "body"}
+
+
+def choice_fields(choice: dict[str, Any], instance: dict[str, Any]) -> set[str]:
+    """The fields the API names when an either-or choice fails (null and "" count as absent, as there)."""
+    groups = [tuple(group) for group in choice["groups"]]
+    given = {name for group in groups for name in group if instance.get(name) not in (None, "")}
+    started = [group for group in groups if given & set(group)]
+    if not given:
+        return {name for group in groups for name in group}  # none: every field of the choice
+    if choice["exclusive"] and len(started) > 1:
+        return given  # several shapes: the ones given
+    # One shape begun but not finished: what it still lacks.
+    return {name for group in started for name in group if name not in given}
 
 
 def field_checks(schema: dict[str, Any], field: str) -> list[str]:

@@ -98,3 +98,21 @@ def test_the_served_schemas_are_the_generated_ones_the_agreement_test_checks(api
     for entry in conform(api.get(REQUIREMENTS, params={"path": "customer"}))["data"]:
         generated = create_body_schema(entry["accountType"], beneficiary_type=None, sandbox=True, customer_path=True)
         assert entry["schema"] == generated, entry["accountType"]
+
+
+def test_either_or_groups_are_stated_in_the_served_schema(api: TestClient) -> None:
+    entry = conform(api.get(REQUIREMENTS, params={"accountType": "GHS_ACCOUNT"}))["data"][0]
+    schema = entry["schema"]
+    info = schema["properties"]["accountInfo"]
+    assert info["x-railbook-either-or"] == {"groups": [["accountNumber"], ["phoneNumber"]], "exclusive": True}
+    person = {"beneficiaryType": "INDIVIDUAL", "fullName": "Ama Owusu"}
+    mobile = {"accountType": "GHS_ACCOUNT", "phoneNumber": "+233241234567", "bankName": "MTN", "beneficiary": person}
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+
+    def refused_by(account_info: dict[str, object]) -> set[str]:
+        body = {"currency": "GHS", "accountInfo": account_info}
+        return {str(error.validator) for error in validator.iter_errors(normalize(schema, body))}
+
+    assert refused_by(mobile) == set()
+    assert refused_by({**mobile, "accountNumber": "1441001234567"}) == {"oneOf"}  # both shapes
+    assert refused_by({key: value for key, value in mobile.items() if key != "phoneNumber"}) == {"oneOf"}  # neither

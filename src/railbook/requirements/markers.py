@@ -50,6 +50,8 @@ CHECK = "x-railbook-check"
 CHECK_ARGS = "x-railbook-check-args"
 NORMALIZE = "x-railbook-normalize"
 CROSS_CHECKS = "x-railbook-checks"
+# On accountInfo: the field groups it chooses between (stated as oneOf/anyOf of `required` beside it).
+EITHER_OR = "x-railbook-either-or"
 # check_country is an enum; shape.finish() moves it to $defs/CountryCode, referenced wherever it appears.
 COUNTRY_CODE_DEF = "CountryCode"
 COUNTRY_CODES = sorted(ALPHA_2)

@@ -26,6 +26,7 @@ from railbook.requirements.markers import (
     CHECK,
     CROSS_CHECKS,
     DISCOVERED_BANK_NAME_CHECK,
+    EITHER_OR,
     ISO_4217_CHECK,
     LISTED_VASP_CHECK,
     NORMALIZE,
@@ -126,6 +127,7 @@ def _account_info(account_type: str) -> Schema:
     if cross_checks:
         generated[CROSS_CHECKS] = cross_checks
     _mark_directory_names(model, generated)
+    _state_either_or(model, generated)
     attach_examples(root, generated, contract_account_info(account_type))
     return root
 
@@ -161,6 +163,22 @@ def _cross_checks(model: type[AccountInfo]) -> list[Schema]:
     if owner is AccountInfo:
         return []
     return [{"name": f"{_kebab(owner.__name__)}-rules", "description": inspect.getdoc(model.cross_rules) or ""}]
+
+
+def _state_either_or(model: type[AccountInfo], generated: Schema) -> None:
+    """The model's either-or groups as `oneOf` (exactly one group, none of the others' fields) or `anyOf`."""
+    choice = model.either_or
+    if choice is None:
+        return
+    members: list[Schema] = []
+    for group in choice.groups:
+        member: Schema = {"required": list(group)}
+        others = [name for name in choice.fields if name not in group]
+        if choice.exclusive and others:
+            member["not"] = {"anyOf": [{"required": [name]} for name in others]}
+        members.append(member)
+    generated["oneOf" if choice.exclusive else "anyOf"] = members
+    generated[EITHER_OR] = {"groups": [list(group) for group in choice.groups], "exclusive": choice.exclusive}
 
 
 def _mark_directory_names(model: type[AccountInfo], generated: Schema) -> None:

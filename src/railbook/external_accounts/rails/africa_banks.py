@@ -9,9 +9,11 @@ from pydantic import Field
 
 from railbook.external_accounts.rails.base import (
     AccountInfo,
+    EitherOr,
     FieldError,
     Rail,
     bank_or_mobile,
+    bank_or_mobile_choice,
 )
 from railbook.external_accounts.rails.beneficiaries import (
     AddressedBusinessChoice,
@@ -92,6 +94,7 @@ class GhsAccount(AccountInfo):
     )
 
     account_type: Literal["GHS_ACCOUNT"]
+    either_or: ClassVar[EitherOr | None] = bank_or_mobile_choice()
     mobile_providers: ClassVar[tuple[str, ...]] = ("MTN", "Vodafone")
     account_number: AccountNumber | None = None
     bank_name: BankName
@@ -101,7 +104,7 @@ class GhsAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: accountNumber; mobile money: phoneNumber, with bankName MTN or Vodafone."""
-        return bank_or_mobile(raw, providers=cls.mobile_providers)
+        return bank_or_mobile(raw, cls.either_or, providers=cls.mobile_providers)
 
 
 class EgpAccount(AccountInfo):
@@ -112,6 +115,7 @@ class EgpAccount(AccountInfo):
     )
 
     account_type: Literal["EGP_ACCOUNT"]
+    either_or: ClassVar[EitherOr | None] = bank_or_mobile_choice("iban")
     iban: EgIban | None = None
     bank_name: BankName
     phone_number: EgPhone | None = None
@@ -120,7 +124,7 @@ class EgpAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: a 29-character EG IBAN; mobile money: phoneNumber."""
-        return bank_or_mobile(raw, bank_field="iban")
+        return bank_or_mobile(raw, cls.either_or)
 
 
 MODELS: list[type[AccountInfo]] = [NgnAccount, ZarAccount, GhsAccount, EgpAccount]

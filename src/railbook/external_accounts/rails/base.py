@@ -29,6 +29,27 @@ class Rail:
     countries: frozenset[str] | None = None
 
 
+@dataclass(frozen=True)
+class EitherOr:
+    """The field groups an accountInfo chooses between: exactly one (or, not exclusive, at least one).
+
+    Its cross rules read the groups from here, and the requirements schema states them (`oneOf`/`anyOf`).
+    """
+
+    groups: tuple[tuple[str, ...], ...]
+    exclusive: bool = True
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every field of every group, in order."""
+        return tuple(name for group in self.groups for name in group)
+
+
+def bank_or_mobile_choice(bank_field: str = "accountNumber") -> EitherOr:
+    """A bank transfer (`bank_field`) or a mobile-money wallet (phoneNumber), never both."""
+    return EitherOr(((bank_field,), ("phoneNumber",)))
+
+
 class AccountInfo(WireModel):
     """Base of every accountInfo model; subclasses set `account_type` to a Literal and `rail`."""
 
@@ -41,6 +62,8 @@ class AccountInfo(WireModel):
     # Optional fields the registries fill from the identifier when the client leaves them out
     # (`swiftCode` from an IBAN, `bankName` from an IBAN or BIC), stored and answered like sent ones.
     filled_from_identifiers: ClassVar[tuple[str, ...]] = ()
+    # The either-or shapes of the type (bank transfer or mobile money, UPI or NEFT...), when it has them.
+    either_or: ClassVar[EitherOr | None] = None
 
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
@@ -116,23 +139,25 @@ def _provider_key(name: str) -> str:
 
 def bank_or_mobile(
     raw: dict[str, Any],
+    choice: EitherOr | None,
     *,
-    bank_field: str = "accountNumber",
     bank_needs: tuple[str, ...] = (),
     bank_only: tuple[str, ...] = (),
     providers: tuple[str, ...] = (),
 ) -> list[FieldError]:
-    """Mixed bank/mobile types: `bank_field` (bank transfer) or phoneNumber (mobile money), one of the two.
+    """Mixed bank/mobile types: the bank field or phoneNumber (mobile money) of `choice`, one of the two.
 
     `bank_needs` are also required for a bank transfer, `bank_only` are refused with mobile money, and
     `providers` (when given) are the mobile-money operators `bankName` must name.
     """
-    shapes = (bank_field, "phoneNumber")
-    choice = f"give {bank_field} (bank transfer) or phoneNumber (mobile money)"
+    assert choice is not None, "a bank-or-mobile type declares its either_or"
+    shapes = choice.fields
+    bank_field = shapes[0]
+    message = f"give {bank_field} (bank transfer) or phoneNumber (mobile money)"
     if not any(_present(raw, name) for name in shapes):
-        return require_one_of(raw, shapes, choice)
+        return require_one_of(raw, shapes, message)
     # One external account is one destination: its identity, duplicates and sandbox outcome hang on it.
-    both = only_one_of(raw, shapes, f"{choice}, not both")
+    both = only_one_of(raw, shapes, f"{message}, not both")
     if both:
         return both
     if _present(raw, bank_field):

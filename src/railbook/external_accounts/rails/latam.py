@@ -11,9 +11,11 @@ from stdnum.br import cnpj, cpf
 
 from railbook.external_accounts.rails.base import (
     AccountInfo,
+    EitherOr,
     FieldError,
     Rail,
     bank_or_mobile,
+    bank_or_mobile_choice,
 )
 from railbook.external_accounts.rails.beneficiaries import (
     CopBeneficiaryChoice,
@@ -109,6 +111,7 @@ class CopAccount(AccountInfo):
     )
 
     account_type: Literal["COP_ACCOUNT"]
+    either_or: ClassVar[EitherOr | None] = bank_or_mobile_choice()
     mobile_providers: ClassVar[tuple[str, ...]] = ("Nequi", "Daviplata")
     account_number: AccountNumber | None = None
     bank_account_type: BankAccountType | None = None
@@ -119,7 +122,7 @@ class CopAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: accountNumber + bankAccountType; mobile money: phoneNumber at Nequi or Daviplata."""
-        return bank_or_mobile(raw, bank_needs=("bankAccountType",), providers=cls.mobile_providers)
+        return bank_or_mobile(raw, cls.either_or, bank_needs=("bankAccountType",), providers=cls.mobile_providers)
 
 
 class GtqAccount(AccountInfo):
@@ -170,6 +173,7 @@ class SlvAccount(AccountInfo):
     )
 
     account_type: Literal["SLV_ACCOUNT"]
+    either_or: ClassVar[EitherOr | None] = bank_or_mobile_choice()
     bank_name: BankName | None = None
     account_number: AccountNumber | None = None
     bank_account_type: BankAccountType | None = None
@@ -180,7 +184,7 @@ class SlvAccount(AccountInfo):
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: bankName + accountNumber + bankAccountType; mobile money: phoneNumber alone."""
         bank_fields = ("bankName", "bankAccountType")
-        return bank_or_mobile(raw, bank_needs=bank_fields, bank_only=bank_fields)
+        return bank_or_mobile(raw, cls.either_or, bank_needs=bank_fields, bank_only=bank_fields)
 
 
 MODELS: list[type[AccountInfo]] = [MxnAccount, BrlAccount, CopAccount, GtqAccount, HtgAccount, JmdAccount, SlvAccount]

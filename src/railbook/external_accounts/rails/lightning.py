@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, normalise_identifier
+from railbook.external_accounts.rails.base import AccountInfo, EitherOr, FieldError, Rail, normalise_identifier
 from railbook.external_accounts.rails.checks import checked, context_of, rule_error, run_check
 from railbook.kit.identifiers.lightning import check_invoice, check_lightning_address, check_offer
 
@@ -22,6 +22,7 @@ class Lightning(AccountInfo):
     )
 
     account_type: Literal["LIGHTNING"]
+    either_or: ClassVar[EitherOr | None] = EitherOr(tuple((name,) for name in DESTINATIONS))
     invoice: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
     bolt12: Annotated[str, Field(min_length=1, max_length=4096), checked(check_offer)] | None = None
     lightning_address: Annotated[str, Field(min_length=3, max_length=320), checked(check_lightning_address)] | None = (

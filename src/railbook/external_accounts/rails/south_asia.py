@@ -7,7 +7,14 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, bank_or_mobile
+from railbook.external_accounts.rails.base import (
+    AccountInfo,
+    EitherOr,
+    FieldError,
+    Rail,
+    bank_or_mobile,
+    bank_or_mobile_choice,
+)
 from railbook.external_accounts.rails.beneficiaries import FiatBeneficiary
 from railbook.external_accounts.rails.checks import checked
 from railbook.external_accounts.rails.fields import (
@@ -66,6 +73,7 @@ class InrAccount(AccountInfo):
     )
 
     account_type: Literal["INR_ACCOUNT"]
+    either_or: ClassVar[EitherOr | None] = EitherOr((UPI_FIELDS, BANK_FIELDS))
     vpa: Vpa | None = None
     account_number: InrAccountNumber | None = None
     ifsc: Ifsc | None = None
@@ -107,6 +115,7 @@ class BdtAccount(AccountInfo):
     )
 
     account_type: Literal["BDT_ACCOUNT"]
+    either_or: ClassVar[EitherOr | None] = bank_or_mobile_choice()
     mobile_providers: ClassVar[tuple[str, ...]] = ("bKash", "Nagad")
     account_number: AccountNumber | None = None
     bank_name: BankName
@@ -118,7 +127,7 @@ class BdtAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: accountNumber (+ branchCode, swiftCode); mobile money: phoneNumber at bKash or Nagad."""
-        return bank_or_mobile(raw, providers=cls.mobile_providers)
+        return bank_or_mobile(raw, cls.either_or, providers=cls.mobile_providers)
 
 
 class PkrAccount(AccountInfo):
@@ -129,6 +138,7 @@ class PkrAccount(AccountInfo):
     )
 
     account_type: Literal["PKR_ACCOUNT"]
+    either_or: ClassVar[EitherOr | None] = bank_or_mobile_choice()
     mobile_providers: ClassVar[tuple[str, ...]] = ("JazzCash", "Easypaisa")
     bank_name: BankName
     account_number: AccountNumber | None = None
@@ -139,7 +149,7 @@ class PkrAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer: accountNumber (iban optional); mobile money: phoneNumber at JazzCash or Easypaisa."""
-        return bank_or_mobile(raw, providers=cls.mobile_providers)
+        return bank_or_mobile(raw, cls.either_or, providers=cls.mobile_providers)
 
 
 MODELS: list[type[AccountInfo]] = [InrAccount, BdtAccount, PkrAccount]

@@ -7,7 +7,15 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from railbook.external_accounts.rails.base import AccountInfo, FieldError, Rail, normalise_identifier, require_one_of
+from railbook.external_accounts.rails.base import (
+    AccountInfo,
+    EitherOr,
+    FieldError,
+    Rail,
+    bank_or_mobile_choice,
+    normalise_identifier,
+    require_one_of,
+)
 from railbook.external_accounts.rails.beneficiaries import AddressedBusinessChoice, FiatBeneficiary
 from railbook.external_accounts.rails.fields import (
     COMPACT_PHONE,
@@ -31,6 +39,9 @@ BankCountry = Annotated[str, Field(min_length=2, max_length=2, pattern=r"^[A-Z]{
 # CNY wallet payouts: bankName names the wallet (compared without case, spaces or punctuation).
 CNY_WALLETS = {"alipay": "AliPay", "wechatpay": "WechatPay"}
 BIC_SHAPE = re.compile(SWIFT_PATTERN)
+# CNY: a bank account or a wallet; SWIFT: the account number, the IBAN, or both.
+CNY_CHOICE = bank_or_mobile_choice()
+SWIFT_CHOICE = EitherOr((("accountNumber",), ("iban",)), exclusive=False)
 
 
 def _present(raw: dict[str, Any], name: str) -> bool:
@@ -143,6 +154,7 @@ class CnyAccount(AccountInfo):
     )
 
     account_type: Literal["CNY_ACCOUNT"]
+    either_or: ClassVar[EitherOr | None] = CNY_CHOICE
     mobile_providers: ClassVar[tuple[str, ...]] = tuple(CNY_WALLETS.values())
     account_number: AccountNumber | None = None
     bank_name: BankName
@@ -158,7 +170,7 @@ class CnyAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """Bank transfer (accountNumber) to a business, or a wallet (phoneNumber) named AliPay or WechatPay."""
-        shapes = ("accountNumber", "phoneNumber")
+        shapes = CNY_CHOICE.fields
         message = "give accountNumber (bank transfer) or phoneNumber (AliPay/WechatPay wallet)"
         if not any(_present(raw, name) for name in shapes):
             return require_one_of(raw, shapes, message)
@@ -193,6 +205,7 @@ class SwiftAccount(AccountInfo):
     )
 
     account_type: Literal["SWIFT_ACCOUNT"]
+    either_or: ClassVar[EitherOr | None] = SWIFT_CHOICE
     country: BankCountry
     swift_code: SwiftCode
     bank_name: BankName
@@ -203,7 +216,7 @@ class SwiftAccount(AccountInfo):
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:
         """accountNumber or iban (at least one), and a BIC of a bank in `country`."""
-        errors = require_one_of(raw, ("accountNumber", "iban"), "give accountNumber, iban, or both")
+        errors = require_one_of(raw, SWIFT_CHOICE.fields, "give accountNumber, iban, or both")
         swift_code, country = raw.get("swiftCode"), raw.get("country")
         # Compared only when both are well formed; otherwise their own errors say what is wrong.
         if not (isinstance(swift_code, str) and BIC_SHAPE.match(swift_code)):
