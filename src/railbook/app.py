@@ -47,6 +47,7 @@ from railbook.simulator_guard import ControlGuard, is_loopback
 from railbook.stablecoin_links.router import router as stablecoin_links_router
 from railbook.tasks import build_registry, build_worker
 from railbook.tools.account_form import router as account_form_router
+from railbook.webhooks.events_router import router as events_router
 from railbook.webhooks.router import router as sandbox_webhooks_router
 
 # SQLite statements are short calls inside the process, each letting go of the GIL and taking it
@@ -122,7 +123,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     # included routers, and one level fewer was a tenth of the event loop's time per create.
     for router in (
         external_accounts_router, customers_router, config_router, sandbox_webhooks_router, plaid_router,
-        stablecoin_links_router, directory_router, requirements_router,
+        stablecoin_links_router, directory_router, requirements_router, events_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(account_form_router)

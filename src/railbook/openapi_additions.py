@@ -111,7 +111,107 @@ _REQUIREMENTS = {
     }
 }
 
+_WHY_EVENTS = (
+    "Railbook's addition (events you can query and recover): every webhook Railbook sent or would send, "
+    "kept for RAILBOOK_EVENT_RETENTION_DAYS (30 by default), with its delivery state."
+)
+_TIME = {"type": "string", "format": "date-time"}
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": 100}
+_EVENT_ID = {"name": "eventId", "in": "path", "required": True, "schema": {"type": "string"}}
+_ERRORS = {
+    "400": _json("Invalid parameters, each named", "Error400"),
+    "404": _json("No such event for this platform and mode", "Error404"),
+    "500": _json("Internal service error", "Error500"),
+}
+
+
+def _events_operation(operation_id: str, summary: str, description: str, ok: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "description": description,
+        "operationId": operation_id,
+        "tags": ["Events"],
+        "security": [{"BasicAuth": []}],
+        "responses": {**ok, **_ERRORS},
+        "x-railbook": _WHY_EVENTS,
+    }
+
+
+_EVENTS_PATHS: dict[str, dict[str, Any]] = {
+    "/events": {
+        "get": {
+            **_events_operation(
+                "listEvents",
+                "List events",
+                "The platform's events in the caller's mode, newest first, keyset-paginated like every list. Each is "
+                "the envelope as sent (or to be sent) plus `delivery`. `deliveryStatus`: `delivered` (the receiver "
+                "has it), `failed` (the last attempt failed; `willRetry` while the 7-day retry window lasts), "
+                "`pending` (not attempted yet), `skipped` (no endpoint was configured).",
+                {"200": _json("A page of events", "EventList")},
+            ),
+            "parameters": [
+                _query("type", "Only events of this type, e.g. EXTERNAL_ACCOUNT.STATUS_UPDATED", {"type": "string"}),
+                _query("resourceId", "Only events about this resource (an external account id)", {"type": "string"}),
+                _query(
+                    "deliveryStatus",
+                    "Only events in this delivery state",
+                    {"type": "string", "enum": ["delivered", "failed", "pending", "skipped"]},
+                ),
+                _query(
+                    "createdAfter", "Only events created after this time", {"type": "string", "format": "date-time"}
+                ),
+                _query(
+                    "createdBefore", "Only events created before this time", {"type": "string", "format": "date-time"}
+                ),
+                _query(
+                    "limit", "Page size (default 20, at most 100)", {"type": "integer", "minimum": 1, "maximum": 100}
+                ),
+                _query("cursor", "nextCursor of the previous page", {"type": "string"}),
+            ],
+        }
+    },
+    "/events/{eventId}": {
+        "get": {
+            **_events_operation(
+                "getEvent",
+                "Get an event",
+                "The event with every delivery attempt (time, URL, status, duration, error).",
+                {"200": _json("The event and its attempts", "EventWithAttempts")},
+            ),
+            "parameters": [_EVENT_ID],
+        }
+    },
+    "/events/{eventId}/redeliver": {
+        "post": {
+            **_events_operation(
+                "redeliverEvent",
+                "Redeliver an event",
+                "Queues one more delivery of the same envelope: the same id and bytes, a fresh signature over "
+                "them. Sent even when the receiver already has it.",
+                {"202": _json("Queued", "EventsQueued")},
+            ),
+            "parameters": [_EVENT_ID],
+        }
+    },
+    "/events/recover": {
+        "post": {
+            **_events_operation(
+                "recoverEvents",
+                "Recover failed events",
+                "Delivers now every failed or skipped event created in `[since, until)`, once each, with its "
+                "original id and body (an event still being retried runs its own retry now, so it is not sent twice).",
+                {"202": _json("Queued, oldest first", "EventsQueued")},
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventRecoverRequest"}}},
+            },
+        }
+    },
+}
+
 RAILBOOK_PATHS: dict[str, dict[str, Any]] = {
+    **_EVENTS_PATHS,
     "/external-accounts/requirements": _REQUIREMENTS,
     "/customers/external-accounts/validate": _validate("ExternalAccountCreateRequest", "customer"),
     "/platform/external-accounts/validate": _validate("PlatformExternalAccountCreateRequest", "platform"),
@@ -119,7 +219,84 @@ RAILBOOK_PATHS: dict[str, dict[str, Any]] = {
 
 _NULLABLE_CODES = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]}
 
+_DELIVERY = {
+    "type": "object",
+    "required": ["status", "attempts", "willRetry"],
+    "properties": {
+        "status": {"type": "string", "enum": ["delivered", "failed", "pending", "skipped"]},
+        "attempts": {"type": "integer", "minimum": 0},
+        "lastAttemptAt": {"type": "string", "format": "date-time"},
+        "willRetry": {"type": "boolean"},
+    },
+}
+_EVENT = {
+    "type": "object",
+    "required": ["id", "type", "timestamp", "data", "delivery"],
+    "description": "The webhook envelope as sent; `EXTERNAL_ACCOUNT.STATUS_UPDATED` data also carries "
+    "`previousStatus` (Railbook's addition), the status the account left.",
+    "properties": {
+        "id": {"type": "string"},
+        "type": {"type": "string"},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "data": {"type": "object", "additionalProperties": True},
+        "delivery": _DELIVERY,
+    },
+    "x-railbook": _WHY_EVENTS,
+}
+_ATTEMPT = {
+    "type": "object",
+    "required": ["attemptedAt", "outcome", "durationMs"],
+    "properties": {
+        "attemptedAt": {"type": "string", "format": "date-time"},
+        "outcome": {"type": "string", "enum": ["delivered", "duplicate", "failed", "skipped"]},
+        "url": {"type": "string"},
+        "statusCode": {"type": "integer"},
+        "durationMs": {"type": "number"},
+        "error": {"type": "string"},
+    },
+}
+_ATTEMPTS = {"type": "array", "items": _ATTEMPT}
+
 RAILBOOK_SCHEMAS: dict[str, Any] = {
+    "Event": _EVENT,
+    "EventWithAttempts": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Event"},
+            {
+                "type": "object",
+                "required": ["attempts"],
+                "properties": {"attempts": {"type": "array", "items": _ATTEMPT}},
+            },
+        ],
+        "x-railbook": _WHY_EVENTS,
+    },
+    "EventList": {
+        "type": "object",
+        "required": ["data", "hasMore", "totalCount"],
+        "properties": {
+            "data": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+            "hasMore": {"type": "boolean"},
+            "nextCursor": {"type": "string"},
+            "totalCount": {"type": "integer"},
+        },
+        "x-railbook": _WHY_EVENTS,
+    },
+    "EventsQueued": {
+        "type": "object",
+        "required": ["queued"],
+        "properties": {"queued": {"type": "array", "items": {"type": "string"}, "description": "The event ids queued"}},
+        "x-railbook": _WHY_EVENTS,
+    },
+    "EventRecoverRequest": {
+        "type": "object",
+        "required": ["since"],
+        "additionalProperties": False,
+        "properties": {
+            "since": {"type": "string", "format": "date-time"},
+            "until": {"type": "string", "format": "date-time"},
+        },
+        "x-railbook": _WHY_EVENTS,
+    },
     "ExternalAccountRequirements": {
         "type": "object",
         "required": ["data"],

@@ -73,6 +73,9 @@ def valid_writes(client: TestClient) -> dict[tuple[str, str], dict[str, Any]]:
     """A valid body for every write route, keyed by (method, path template)."""
     customer = client.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": "Jane Doe"}).json()["id"]
     link_token = client.post("/plaid/link-tokens", json={"customerId": customer}).json()["linkToken"]
+    # Setting the endpoint stores a TEST event: one for the event routes to name.
+    client.patch("/config", json={"webhookEndpoint": "https://hooks.example.com/railbook"})
+    event = client.get("/events", params={"limit": 1}).json()["data"][0]["id"]
     return {
         ("POST", "/customers"): {"customerType": "INDIVIDUAL", "fullName": "John Doe", "platformCustomerId": "j-1",
                                  "birthDate": "1990-01-15", "nationality": "US", "address": ADDRESS},
@@ -91,7 +94,9 @@ def valid_writes(client: TestClient) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/stablecoin-provider-accounts"): seed_request(),
         ("POST", "/sandbox/webhooks/test"): {},
         ("POST", "/webhooks/test"): {},
-        "ids": {"customerId": customer, "plaid_link_token": link_token},  # type: ignore[dict-item]
+        ("POST", "/events/{eventId}/redeliver"): {},
+        ("POST", "/events/recover"): {"since": "2026-01-01T00:00:00Z", "until": "2026-12-31T00:00:00Z"},
+        "ids": {"customerId": customer, "plaid_link_token": link_token, "eventId": event},  # type: ignore[dict-item]
     }  # fmt: skip
 
 
@@ -155,7 +160,7 @@ WRITE_ROUTES = [
     ("POST", "/customers"), ("PATCH", "/customers/{customerId}"), ("POST", "/customers/external-accounts"),
     ("POST", "/platform/external-accounts"), ("PATCH", "/config"), ("POST", "/plaid/link-tokens"),
     ("POST", "/plaid/callback/{plaid_link_token}"), ("POST", "/stablecoin-provider-accounts"),
-    ("POST", "/platform/external-accounts/validate"),
+    ("POST", "/platform/external-accounts/validate"), ("POST", "/events/recover"),
 ]  # fmt: skip
 
 

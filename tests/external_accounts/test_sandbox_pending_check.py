@@ -90,7 +90,8 @@ def test_a_pending_check_settles_matched_and_active_with_a_webhook(
     delivery = receiver.wait_for(2)[1]
     assert_schema(delivery.json, "ExternalAccountStatusWebhook")
     assert delivery.json["type"] == "EXTERNAL_ACCOUNT.STATUS_UPDATED"
-    assert delivery.json["data"] == account
+    # The account as the API shows it, plus the status it left (Railbook's addition).
+    assert delivery.json["data"] == {**account, "previousStatus": "PENDING"}
     with database.reading() as session:
         changes = session.scalars(select(StatusChange).order_by(StatusChange.seq)).all()
         audit = [(change.from_status, change.to_status, change.reason, change.actor) for change in changes]

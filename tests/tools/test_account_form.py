@@ -42,9 +42,7 @@ def open_form(page: Page, url: str, token: Token) -> list[str]:
 
 
 def test_a_person_fills_the_eur_form_sees_the_bank_and_creates_the_account(
-    railbook_url: str,
-    token: Token,
-    chromium: Browser,
+    railbook_url: str, token: Token, chromium: Browser
 ) -> None:
     page = chromium.new_page()
     try:
@@ -88,9 +86,7 @@ def test_a_person_fills_the_eur_form_sees_the_bank_and_creates_the_account(
 
 
 def test_a_corridor_error_is_shown_and_a_wrong_token_gets_nothing(
-    railbook_url: str,
-    token: Token,
-    chromium: Browser,
+    railbook_url: str, token: Token, chromium: Browser
 ) -> None:
     page = chromium.new_page()
     try:

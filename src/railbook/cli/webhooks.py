@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import select
 
 from railbook.cli.common import database, fail
-from railbook.webhooks.models import AttemptOutcome, EventState, WebhookAttempt, WebhookEvent
+from railbook.webhooks.models import AttemptOutcome, WebhookAttempt, WebhookEvent
 
 app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
 
@@ -59,6 +59,5 @@ def replay(event_id: str) -> None:
         event = session.get(WebhookEvent, event_id)
         if event is None:
             raise fail(f"no event {event_id}")
-        event.state = EventState.PENDING
-        enqueue_delivery(session, StoredEvent(event.id, event.platform_id, event.mode, event.resource_key))
+        enqueue_delivery(session, StoredEvent(event.id, event.platform_id, event.mode, event.resource_key), again=True)
     typer.echo(f"queued {event_id} for delivery")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
@@ -12,19 +12,13 @@ from railbook.customers import repository, service
 from railbook.customers.models import Customer
 from railbook.customers.schemas import CustomerCreate, CustomerType, CustomerUpdate
 from railbook.idempotency.route import IdempotentAnswer, idempotent_post
+from railbook.kit.clock import as_utc
 from railbook.kit.pagination import Position, keyset_page, list_scope
 from railbook.kit.wire import JSONBody
 from railbook.routing import GridRoute
 from railbook.web import DB, AppSettings, Caller, Keys, Paging, list_body
 
 router = APIRouter(tags=["Customers"], route_class=GridRoute)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # A timestamp sent without an offset is read as UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 @idempotent_post(router, "/customers", required=False)
@@ -64,10 +58,10 @@ def list_customers(
     filters = repository.CustomerFilters(
         platform_customer_id=platform_customer_id,
         customer_type=customer_type.value if customer_type else None,
-        created_after=_utc(created_after),
-        created_before=_utc(created_before),
-        updated_after=_utc(updated_after),
-        updated_before=_utc(updated_before),
+        created_after=as_utc(created_after),
+        created_before=as_utc(created_before),
+        updated_after=as_utc(updated_after),
+        updated_before=as_utc(updated_before),
         region=region,
         currency=currency,
         uma_address=uma_address,

@@ -230,7 +230,8 @@ def change_status(
         account.platform_id,
         Mode(account.mode),
         EXTERNAL_ACCOUNT_STATUS_UPDATED,
-        render(account),
+        # previousStatus (Railbook's addition): a receiver that sees events out of order can tell.
+        {**render(account), "previousStatus": from_status},
         resource_key=account.id,
     )
 

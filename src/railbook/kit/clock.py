@@ -20,3 +20,10 @@ def rfc3339(moment: datetime) -> str:
         moment = moment.replace(tzinfo=UTC)
     text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A time without a zone is taken as UTC (the API's zone); None stays None."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment

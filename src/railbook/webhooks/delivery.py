@@ -88,15 +88,22 @@ _EVENT_TO_DELIVER = (
 
 
 def attempt_delivery(
-    database: Database, keys: MasterKeys, sender: httpx.BaseTransport, settings: Settings, event_id: str
+    database: Database,
+    keys: MasterKeys,
+    sender: httpx.BaseTransport,
+    settings: Settings,
+    event_id: str,
+    *,
+    again: bool = False,
 ) -> Attempt | None:
     """Try to deliver `event_id` once, without recording it (see `record`).
 
-    None when there is nothing to try or record: no such event, or one the receiver already has.
+    None when there is nothing to try or record: no such event, or one the receiver already has
+    (unless `again`: a redelivery the platform asked for sends the same body once more).
     """
     with database.reading_connection() as connection:
         event = connection.execute(_EVENT_TO_DELIVER, {"event_id": event_id}).one_or_none()
-    if event is None or event.state in (EventState.DELIVERED, EventState.DUPLICATE):
+    if event is None or (event.state in (EventState.DELIVERED, EventState.DUPLICATE) and not again):
         return None
     url = event.url
     if event.endpoint_id is None or not url:
@@ -134,10 +141,12 @@ def attempt_delivery(
 
 # Compiled once, values as parameters (a `.values(...)` statement is re-keyed on every run).
 _INSERT_ATTEMPT = insert(table_of(WebhookAttempt))
-_SET_STATE = (
-    update(table_of(WebhookEvent))
-    .where(table_of(WebhookEvent).c.id == bindparam("event_id"))
-    .values(state=bindparam("state"))
+_EVENTS = table_of(WebhookEvent)
+_SET_STATE = update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")).values(state=bindparam("state"))
+_COUNT_ATTEMPT = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id"))
+    .values(attempt_count=_EVENTS.c.attempt_count + 1, last_attempt_at=bindparam("attempted_at"))
 )
 _FAIL_PENDING = (
     update(table_of(WebhookEvent))
@@ -148,6 +157,8 @@ _FAIL_PENDING = (
 
 def record(connection: Connection, attempt: Attempt) -> None:
     """Write the attempt and, once the receiver has the event (or there is nowhere to send it), its state."""
+    attempted_at = utcnow()
+    connection.execute(_COUNT_ATTEMPT, {"event_id": attempt.event_id, "attempted_at": attempted_at})
     connection.execute(
         _INSERT_ATTEMPT,
         {
@@ -158,7 +169,7 @@ def record(connection: Connection, attempt: Attempt) -> None:
             "duration_ms": round(attempt.seconds * 1000, 2),
             "error": attempt.error,
             "outcome": attempt.outcome,
-            "created_at": utcnow(),
+            "created_at": attempted_at,
         },
     )
     if attempt.outcome in (AttemptOutcome.DELIVERED, AttemptOutcome.DUPLICATE, AttemptOutcome.SKIPPED):

@@ -62,13 +62,14 @@ def new_event(
     return StoredEvent(event_id, platform_id, mode.value, resource_key)
 
 
-def enqueue_delivery(executor: Session | Connection, event: StoredEvent) -> None:
-    """Queue (or re-queue) delivery of a stored event."""
+def enqueue_delivery(executor: Session | Connection, event: StoredEvent, *, again: bool = False) -> None:
+    """Queue (or re-queue) delivery of a stored event; `again` sends it even if the receiver has it."""
     scope = f"{event.platform_id}:{event.mode}"
+    payload: dict[str, Any] = {"eventId": event.id, "redeliver": True} if again else {"eventId": event.id}
     enqueue(
         executor,
         DELIVER_KIND,
-        {"eventId": event.id},
+        payload,
         # Events about one resource reach the receiver in the order they were emitted.
         ordering_key=f"webhook:{scope}:{event.resource_key}" if event.resource_key else None,
         # A slow receiver holds at most a few worker threads; other platforms keep flowing.

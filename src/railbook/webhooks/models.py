@@ -64,8 +64,14 @@ class WebhookEvent(Base):
     resource_key: Mapped[str | None] = mapped_column(String(128), default=None)
     state: Mapped[str] = mapped_column(String(16), default=EventState.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Kept with each recorded attempt, so the events API filters by delivery without reading attempts.
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
-    __table_args__ = (Index("ix_webhook_events_scope_created", "platform_id", "mode", "created_at"),)
+    __table_args__ = (
+        Index("ix_webhook_events_scope_created", "platform_id", "mode", "created_at"),
+        Index("ix_webhook_events_scope_resource", "platform_id", "mode", "resource_key", "created_at"),
+    )
 
 
 class WebhookAttempt(Base):

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, delete, select
 
 from railbook.config import Settings
 from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, RetryPolicy, TaskContext
+from railbook.kit.clock import utcnow
 from railbook.webhooks.delivery import attempt_delivery, mark_failed, record
 from railbook.webhooks.events import DELIVER_KIND, TEST
+from railbook.webhooks.models import WebhookAttempt, WebhookEvent
 
 RETRY_WINDOW = timedelta(days=7)
 
@@ -21,7 +23,8 @@ def run_delivery(context: TaskContext, payload: dict[str, Any]) -> OutcomeWrites
     The attempt is written with the job's outcome, in one transaction.
     """
     event_id = str(payload["eventId"])
-    attempt = attempt_delivery(context.database, context.keys, context.sender, context.settings, event_id)
+    again = payload.get("redeliver") is True
+    attempt = attempt_delivery(context.database, context.keys, context.sender, context.settings, event_id, again=again)
     if attempt is None:
         return None
 
@@ -40,8 +43,21 @@ def run_delivery(context: TaskContext, payload: dict[str, Any]) -> OutcomeWrites
     raise RetryLater(attempt.error or "delivery failed", writes=write_attempt)
 
 
+PURGE_KIND = "webhooks.purge_events"
+PURGE_EVERY_SECONDS = 3600.0
+
+
+def run_purge(context: TaskContext, payload: dict[str, Any]) -> None:
+    """Delete the events (and their attempts) older than the retention period."""
+    cutoff = utcnow() - timedelta(days=context.settings.event_retention_days)
+    with context.database.writing() as connection:
+        old = select(WebhookEvent.id).where(WebhookEvent.created_at < cutoff).scalar_subquery()
+        connection.execute(delete(WebhookAttempt).where(WebhookAttempt.event_id.in_(old)))
+        connection.execute(delete(WebhookEvent).where(WebhookEvent.created_at < cutoff))
+
+
 def register(registry: Registry, settings: Settings) -> None:
-    """Declare the webhook delivery task."""
+    """Declare the webhook delivery task and the events' retention purge."""
     registry.register(
         DELIVER_KIND,
         run_delivery,
@@ -53,4 +69,7 @@ def register(registry: Registry, settings: Settings) -> None:
         ),
         lease_seconds=max(settings.job_lease_seconds, settings.webhook_timeout_seconds + 1),
         max_concurrent_per_key=settings.webhook_concurrency_per_platform,
+    )
+    registry.register(
+        PURGE_KIND, run_purge, every_seconds=min(PURGE_EVERY_SECONDS, settings.event_retention_days * 86400)
     )
