@@ -18,6 +18,7 @@ import railbook.tables  # noqa: F401 - every table, for foreign keys that span d
 from railbook import API_PREFIX
 from railbook.auth.verifier import TokenVerifier
 from railbook.config import Settings
+from railbook.console.app import create_console
 from railbook.context import AppContext
 from railbook.customers.router import router as customers_router
 from railbook.db import Database
@@ -127,6 +128,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(account_form_router)
+    # Operators' pages: their own sign-in and cookies; API tokens do not open them (nor they the API).
+    secure_cookie = settings.public_url.startswith("https://")
+    app.mount("/console", create_console(database, context.keys, secure_cookie=secure_cookie))
     if settings.plaid_env == "simulator" and not settings.plaid_simulator_url:
         # `make serve` needs no Plaid account: the simulator answers on this same server.
         simulator = create_simulator(

@@ -27,7 +27,9 @@ def clean_env(database_url: str, data_dir: Path, **railbook: str) -> dict[str, s
     return env
 
 
-def railbook(env: dict[str, str], *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def railbook(
+    env: dict[str, str], *args: str, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `railbook ARGS…` to completion, in `cwd` when given: in this process, as the installed command would.
 
     The command's own code runs with `env` as its whole environment and its own stdout and stderr;
@@ -43,7 +45,7 @@ def railbook(env: dict[str, str], *args: str, cwd: Path | None = None) -> subpro
     if cwd is not None:
         os.chdir(cwd)
     try:
-        result = CliRunner().invoke(app, list(args), env=environment, prog_name="railbook")
+        result = CliRunner().invoke(app, list(args), env=environment, prog_name="railbook", input=stdin)
     finally:
         os.chdir(previous)
     stderr = result.stderr
@@ -60,16 +62,16 @@ def in_a_process(env: dict[str, str], *args: str, cwd: Path | None = None) -> su
     )
 
 
-def ok(env: dict[str, str], *args: str) -> str:
-    """Run `railbook ARGS…`, require success, return stdout."""
-    result = railbook(env, *args)
+def ok(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """Run `railbook ARGS…` (with `stdin` as its input), require success, return stdout."""
+    result = railbook(env, *args, stdin=stdin)
     assert result.returncode == 0, f"railbook {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
-def fails(env: dict[str, str], *args: str, cwd: Path | None = None) -> str:
+def fails(env: dict[str, str], *args: str, cwd: Path | None = None, stdin: str | None = None) -> str:
     """Run `railbook ARGS…`, require a clean non-zero exit (no traceback), return stderr."""
-    result = railbook(env, *args, cwd=cwd)
+    result = railbook(env, *args, cwd=cwd, stdin=stdin)
     assert result.returncode != 0, f"railbook {' '.join(args)} unexpectedly succeeded:\n{result.stdout}"
     assert "Traceback" not in result.stderr, result.stderr
     return result.stderr

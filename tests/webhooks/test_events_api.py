@@ -162,8 +162,12 @@ def test_no_platform_or_mode_sees_or_touches_another_ones_events(
     api: TestClient, client: TestClient, database: Database, token: Token
 ) -> None:
     mine = emit_status(database, token, "ExternalAccount:mine", 1)
-    for other in (make_token(database, "globex", Mode.SANDBOX), make_token(database, "acme", Mode.PRODUCTION)):
-        assert client.get("/events", headers=other.headers).json()["data"] == []
+    others = (make_token(database, "globex", Mode.SANDBOX), make_token(database, "acme", Mode.PRODUCTION))
+    theirs = [emit_status(database, other, "ExternalAccount:theirs", 1) for other in others]
+    for other, their_event in zip(others, theirs, strict=True):
+        assert api.get(f"/events/{their_event}").status_code == 404  # and the other way round
+        assert [event["id"] for event in client.get("/events", headers=other.headers).json()["data"]] == [their_event]
+    for other in others:
         assert client.get(f"/events/{mine}", headers=other.headers).status_code == 404
         assert client.post(f"/events/{mine}/redeliver", headers=other.headers).status_code == 404
         since = rfc3339(datetime.now(UTC) - timedelta(days=1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from railbook.cli import accounts, db, platforms, secrets, simulators, stablecoin_links, tokens, webhooks
+from railbook.cli import accounts, db, operators, platforms, secrets, simulators, stablecoin_links, tokens, webhooks
 from railbook.cli.common import begin_command
 from railbook.cli.serve import serve
 from railbook.cli.worker import worker
@@ -25,5 +25,6 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(db.app, name="db")
 app.add_typer(platforms.app, name="platforms")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(operators.app, name="operators")
 app.add_typer(simulators.app, name="simulators")
 app.add_typer(stablecoin_links.app, name="stablecoin-links")
