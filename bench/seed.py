@@ -20,8 +20,8 @@ from bench.pool import BodyFactory
 from railbook.config import Mode
 from railbook.customers.models import Customer
 from railbook.db import Database
-from railbook.external_accounts.models import ExternalAccount, StatusChange
 from railbook.external_accounts.discovered import build_directory
+from railbook.external_accounts.models import ExternalAccount, StatusChange
 from railbook.external_accounts.parsing import parse_create
 from railbook.external_accounts.rows import new_account_row
 from railbook.external_accounts.service import review_at_creation

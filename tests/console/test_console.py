@@ -17,12 +17,16 @@ from railbook.app import create_app
 from railbook.config import Settings
 from railbook.console.models import Operator, OperatorAction
 from railbook.db import Database
-from tests.conftest import TEST_SECRET_KEYS, Token
+from railbook.kit.clock import utcnow
+from railbook.stablecoin_links.models import StablecoinProviderAccount
+from railbook.stablecoin_links.service import seal_credentials
+from railbook.webhooks.models import WebhookEvent
+from tests.conftest import TEST_KEYS, TEST_SECRET_KEYS, Token
 from tests.support.cli_runner import clean_env, fails, ok
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.screenshots import screenshot
 from tests.support.servers import bound_socket, serving
-from tests.webhooks.test_webhooks import cli_public_key
+from tests.webhooks.test_webhooks import cli_public_key, emit_status, wait_for_state
 
 PASSWORD = "correct horse battery staple"
 UNDER_REVIEW_USD = {  # sandbox: an account number ending in 102 fails the name check: UNDER_REVIEW
@@ -176,3 +180,47 @@ def test_operators_are_stored_as_argon2_hashes_and_actions_audited(
     with database.reading() as session:
         actions = session.scalars(select(OperatorAction.action).where(OperatorAction.operator_name == "olivia")).all()
     assert actions == ["sign-in"]
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found[1]
+
+
+def test_the_delivery_log_lists_failed_events_and_redelivers_them(url: str, database: Database, token: Token) -> None:
+    # No endpoint is configured: the worker records the event as skipped.
+    event_id = emit_status(database, token, "ExternalAccount:log", 1)
+    with signed_in(url) as console:
+        wait_for_state(database, event_id, "skipped")
+        failed = console.get("/deliveries", params={"failed": "true"}).text
+        assert event_id in failed and "skipped" in failed
+        answer = console.post(f"/events/{event_id}/redeliver", data={"csrf": _csrf(failed)})
+        assert answer.status_code == 303 and answer.headers["location"] == "/console/deliveries"
+    with database.reading() as session:
+        attempts = session.scalar(select(WebhookEvent.attempt_count).where(WebhookEvent.id == event_id))
+        actions = session.scalars(select(OperatorAction.target).where(OperatorAction.action == "event.redeliver")).all()
+    assert actions == [event_id] and attempts is not None and attempts >= 1
+
+
+def test_revoking_a_stablecoin_link_erases_its_credentials(url: str, database: Database, token: Token) -> None:
+    link_id = "StablecoinProviderAccount:01900000-0000-7000-8000-000000000001"
+    now = utcnow()
+    with database.transaction() as session:
+        session.add(
+            StablecoinProviderAccount(
+                id=link_id, platform_id=token.platform_id, mode=token.mode.value, provider="BRALE",
+                provider_account_id="acct_1", status="ACTIVE", created_at=now, updated_at=now,
+                credentials=seal_credentials(TEST_KEYS, link_id, "client", "client-secret"),
+            )
+        )  # fmt: skip
+    with signed_in(url) as console:
+        page = console.get("/stablecoin-links").text
+        assert link_id in page and "ACTIVE" in page
+        refused = console.post(f"/stablecoin-links/{link_id}/revoke", data={"csrf": _csrf(page), "reason": ""})
+        assert "A%20reason%20is%20required" in refused.headers["location"]
+        revoked = console.post(f"/stablecoin-links/{link_id}/revoke", data={"csrf": _csrf(page), "reason": "leaked"})
+        assert revoked.status_code == 303
+    with database.reading() as session:
+        link = session.get(StablecoinProviderAccount, link_id)
+        assert link is not None and (link.status, link.credentials, link.status_reason) == ("REVOKED", None, "leaked")

@@ -19,9 +19,13 @@ from railbook.external_accounts import operator as decisions
 from railbook.external_accounts.models import ExternalAccount
 from railbook.external_accounts.service import render
 from railbook.instance import load_or_create_key
+from railbook.kit.clock import utcnow
 from railbook.kit.crypto import MasterKeys
 from railbook.platforms import service as platforms
 from railbook.platforms.models import Platform
+from railbook.stablecoin_links.models import StablecoinProviderAccount
+from railbook.stablecoin_links.schemas import LinkStatus
+from railbook.stablecoin_links.service import set_status
 from railbook.webhooks.event_log import redeliver
 from railbook.webhooks.models import WebhookEvent
 
@@ -197,7 +201,46 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
             redeliver(db, event)
             operators.record(db, session.operator_name, "event.redeliver", event_id)
         back = form.get("back")
-        return console.back_to(f"/accounts/{back}?message={quote('redelivery queued')}" if back else "/")
+        done = f"?message={quote('redelivery queued')}"
+        return console.back_to(f"/accounts/{back}{done}" if back else "/deliveries")
+
+    @app.get("/deliveries")
+    def deliveries_page(request: Request, failed: bool = False) -> Response:
+        session = signed_in(request)
+        if session is None:
+            return console.back_to("/sign-in")
+        with database.reading() as db:
+            rows = pages.deliveries(db, failed_only=failed)
+        return console.page("deliveries.html", title="Webhook deliveries", rows=rows, failed=failed,
+                            operator=session.operator_name, csrf=session.csrf)  # fmt: skip
+
+    @app.get("/stablecoin-links")
+    def links_page(request: Request, message: str | None = None) -> Response:
+        session = signed_in(request)
+        if session is None:
+            return console.back_to("/sign-in")
+        with database.reading() as db:
+            links = pages.stablecoin_links(db)
+        return console.page("links.html", title="Stablecoin provider links", links=links, message=message,
+                            operator=session.operator_name, csrf=session.csrf)  # fmt: skip
+
+    @app.post("/stablecoin-links/{link_id}/revoke")
+    async def revoke_link(request: Request, link_id: str) -> Response:
+        checked = await checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        session, form = checked
+        reason = form.get("reason", "").strip()
+        if not reason:
+            return console.back_to(f"/stablecoin-links?message={quote('A reason is required.')}")
+        with database.transaction() as db:
+            link = db.get(StablecoinProviderAccount, link_id)
+            if link is None:
+                return console.refusal(session, 404, "Not found", f"No link {link_id}.")
+            # REVOKED erases the stored credentials: there is no way back but linking again.
+            set_status(link, LinkStatus.REVOKED, reason, utcnow())
+            operators.record(db, session.operator_name, "stablecoin_link.revoke", link_id, reason)
+        return console.back_to(f"/stablecoin-links?message={quote(link_id + ' revoked')}")
 
     @app.get("/tokens")
     def tokens_page(request: Request) -> Response:

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from railbook.external_accounts.models import AccountStatus, ExternalAccount
 from railbook.external_accounts.service import beneficiary_name
 from railbook.kit.clock import rfc3339
+from railbook.plaid.models import PlaidItem
 from railbook.platforms.models import Platform
-from railbook.webhooks.event_log import delivery_status
+from railbook.stablecoin_links.models import StablecoinProviderAccount
+from railbook.webhooks.event_log import delivery_status, status_filter
 from railbook.webhooks.models import WebhookEvent
 
 QUEUE_PAGE = 50
@@ -35,6 +37,8 @@ class QueueRow:
     verification: str | None
     beneficiary: str | None
     verified_name: str | None
+    # Linked through Plaid: the beneficiary is then the holder name Plaid reported.
+    via_plaid: bool
 
 
 def review_queue(
@@ -42,8 +46,9 @@ def review_queue(
 ) -> tuple[list[QueueRow], tuple[datetime, str] | None]:
     """A page of the queue, oldest first (keyset on creation time and id), and where the next one starts."""
     statement = (
-        select(ExternalAccount, Platform.name)
+        select(ExternalAccount, Platform.name, PlaidItem.id.is_not(None))
         .join(Platform, Platform.id == ExternalAccount.platform_id)
+        .outerjoin(PlaidItem, PlaidItem.external_account_id == ExternalAccount.id)
         .where(ExternalAccount.status.in_(WAITING), ExternalAccount.deleted_at.is_(None))
     )
     if after is not None:
@@ -57,12 +62,12 @@ def review_queue(
     found = session.execute(
         statement.order_by(ExternalAccount.created_at, ExternalAccount.id).limit(QUEUE_PAGE + 1)
     ).all()
-    rows = [_row(account, platform) for account, platform in found[:QUEUE_PAGE]]
+    rows = [_row(account, platform, bool(via_plaid)) for account, platform, via_plaid in found[:QUEUE_PAGE]]
     following = (rows[-1].created_at, rows[-1].id) if len(found) > QUEUE_PAGE else None
     return rows, following
 
 
-def _row(account: ExternalAccount, platform: str) -> QueueRow:
+def _row(account: ExternalAccount, platform: str, via_plaid: bool) -> QueueRow:
     return QueueRow(
         id=account.id,
         created=rfc3339(account.created_at),
@@ -75,7 +80,39 @@ def _row(account: ExternalAccount, platform: str) -> QueueRow:
         verification=account.verification_status,
         beneficiary=beneficiary_name(account.account_info),
         verified_name=account.verified_name,
+        via_plaid=via_plaid,
     )
+
+
+DELIVERY_PAGE = 100
+
+
+def deliveries(session: Session, *, failed_only: bool) -> list[dict[str, Any]]:
+    """The newest events of every platform (failed ones only, when asked), with their delivery state."""
+    statement = select(WebhookEvent, Platform.name).join(Platform, Platform.id == WebhookEvent.platform_id)
+    if failed_only:
+        statement = statement.where(or_(status_filter("failed"), status_filter("skipped")))
+    found = session.execute(
+        statement.order_by(WebhookEvent.created_at.desc(), WebhookEvent.id.desc()).limit(DELIVERY_PAGE)
+    )
+    return [
+        {
+            "id": event.id, "created": rfc3339(event.created_at), "platform": platform, "mode": event.mode,
+            "type": event.type, "resource": event.resource_key, "status": delivery_status(event),
+            "attempts": event.attempt_count,
+        }
+        for event, platform in found.all()
+    ]  # fmt: skip
+
+
+def stablecoin_links(session: Session) -> list[tuple[StablecoinProviderAccount, str]]:
+    """Every platform's stablecoin provider links, newest first."""
+    statement = (
+        select(StablecoinProviderAccount, Platform.name)
+        .join(Platform, Platform.id == StablecoinProviderAccount.platform_id)
+        .order_by(StablecoinProviderAccount.created_at.desc())
+    )
+    return [(link, platform) for link, platform in session.execute(statement).all()]
 
 
 def account_events(session: Session, account_id: str) -> list[dict[str, Any]]:

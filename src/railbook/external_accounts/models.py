@@ -56,6 +56,8 @@ class ExternalAccount(Base):
     __table_args__ = (
         Index("ix_external_accounts_scope_created", "platform_id", "mode", "owner_key", "created_at", "id"),
         Index("ix_external_accounts_customer_created", "customer_id", "created_at", "id"),
+        # The operators' review queue (PENDING / UNDER_REVIEW, oldest first) across every platform.
+        Index("ix_external_accounts_status_created", "status", "created_at", "id"),
         Index(
             "uq_external_accounts_default",
             "customer_id",

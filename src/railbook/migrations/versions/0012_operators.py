@@ -1,4 +1,4 @@
-"""Operators of the console (argon2 password hashes) and the actions they take.
+"""Operators of the console (argon2 password hashes), the actions they take, and the review queue's index.
 
 Revision ID: 0012
 Revises: 0011
@@ -37,8 +37,11 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name="pk_operator_actions"),
     )
+    # The console's review queue: the few accounts waiting, oldest first, among every account stored.
+    op.create_index("ix_external_accounts_status_created", "external_accounts", ["status", "created_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_external_accounts_status_created", table_name="external_accounts")
     op.drop_table("operator_actions")
     op.drop_table("operators")
