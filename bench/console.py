@@ -1,6 +1,6 @@
 """`python -m bench.console`: console page times with 100k accounts stored (issue 20: under 50 ms).
 
-Seeds accounts as the API stores them, puts one in fifty in review, signs an operator in and times the
+Seeds accounts as the API stores them, puts about one in eight in review, signs an operator in and times the
 review queue, an account page and the delivery log, sequentially (a person's clicks, not a load test).
 """
 

@@ -96,7 +96,7 @@ def _document(served: frozenset[Operation]) -> dict[str, Any]:
         "servers": [{"url": API_PREFIX}],
         "security": official["security"],
         "paths": paths,
-        "webhooks": official["webhooks"],
+        "webhooks": _webhooks(official["webhooks"]),
         "components": {"securitySchemes": official["components"]["securitySchemes"], "schemas": {}},
     }
     schemas = {**official["components"]["schemas"], **_RAILBOOK_SCHEMAS, **RAILBOOK_SCHEMAS}
@@ -104,6 +104,16 @@ def _document(served: frozenset[Operation]) -> dict[str, Any]:
     used_tags = {tag for item in paths.values() for operation in _operations(item) for tag in operation.get("tags", ())}
     document["tags"] = [tag for tag in official["tags"] if tag["name"] in used_tags]
     return document
+
+
+def _webhooks(official: Mapping[str, Any]) -> dict[str, Any]:
+    """The contract's webhooks, the status one noting the field Railbook adds to its data."""
+    webhooks = copy.deepcopy(dict(official))
+    webhooks["external-account-status"]["post"]["x-railbook"] = (
+        "`data` also carries `previousStatus`, the status the account left (additive: the contract's ExternalAccount "
+        "allows more properties), so a receiver that sees events out of order can tell."
+    )
+    return webhooks
 
 
 def _operations(item: Mapping[str, Any]) -> Iterator[dict[str, Any]]:

@@ -16,6 +16,7 @@ from railbook import API_PREFIX
 from railbook.app import create_app
 from railbook.config import Settings
 from railbook.console.models import Operator, OperatorAction
+from railbook.console.operators import create as create_operator
 from railbook.db import Database
 from railbook.kit.clock import utcnow
 from railbook.stablecoin_links.models import StablecoinProviderAccount
@@ -23,6 +24,7 @@ from railbook.stablecoin_links.service import seal_credentials
 from railbook.webhooks.models import WebhookEvent
 from tests.conftest import TEST_KEYS, TEST_SECRET_KEYS, Token
 from tests.support.cli_runner import clean_env, fails, ok
+from tests.support.clients import api_client
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.screenshots import screenshot
 from tests.support.servers import bound_socket, serving
@@ -224,3 +226,39 @@ def test_revoking_a_stablecoin_link_erases_its_credentials(url: str, database: D
     with database.reading() as session:
         link = session.get(StablecoinProviderAccount, link_id)
         assert link is not None and (link.status, link.credentials, link.status_reason) == ("REVOKED", None, "leaked")
+
+
+def test_behind_an_https_public_url_the_session_cookie_is_secure(settings: Settings, database: Database) -> None:
+    with database.transaction() as session:
+        create_operator(session, "olivia", PASSWORD)
+    public = settings.model_copy(update={"public_url": "https://railbook.example.com"})
+    with api_client(public, database) as client:
+        answer = client.post(
+            "http://testserver/console/sign-in", data={"name": "olivia", "password": PASSWORD}, follow_redirects=False
+        )
+    assert answer.status_code == 303
+    assert "secure" in answer.headers["set-cookie"].lower()
+
+
+def test_signing_out_ends_every_copy_of_the_cookie(url: str) -> None:
+    with signed_in(url) as console:
+        copied = dict(console.cookies)
+        page = console.get("/").text
+        assert console.post("/sign-out", data={"csrf": _csrf(page)}).status_code == 303
+    with httpx.Client(base_url=f"{url}/console", cookies=copied, timeout=10) as thief:
+        answer = thief.get("/")
+        assert answer.status_code == 303 and answer.headers["location"] == "/console/sign-in"
+
+
+def test_a_token_is_minted_only_for_an_existing_platform(url: str, token: Token) -> None:
+    with signed_in(url) as console:
+        page = console.get("/tokens").text
+        refused = console.post("/tokens", data={"csrf": _csrf(page), "platform": "acmee", "mode": "SANDBOX"})
+        assert refused.status_code == 400 and "No platform called acmee" in refused.text
+        minted = console.post("/tokens", data={"csrf": _csrf(page), "platform": "acme", "mode": "SANDBOX"})
+        secret = re.search(r'id="new-token-secret">([^<]+)<', minted.text)
+        token_id = re.search(r'id="new-token-id">([^<]+)<', minted.text)
+        assert secret is not None and token_id is not None
+    fresh = Token(token_id[1], secret[1], token.platform_id, token.mode)
+    with api(url, fresh) as platform:
+        assert platform.get("/customers").status_code == 200

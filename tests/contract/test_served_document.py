@@ -74,7 +74,9 @@ def test_served_document_has_every_route_with_the_contracts_schemas_and_examples
     for name, schema in document["components"]["schemas"].items():
         if name not in ours:
             assert schema == official["components"]["schemas"][name], name
-    assert document["webhooks"] == official["webhooks"]
+    served_webhooks = copy.deepcopy(document["webhooks"])
+    assert "previousStatus" in served_webhooks["external-account-status"]["post"].pop("x-railbook")
+    assert served_webhooks == official["webhooks"]
     assert document["components"]["securitySchemes"] == official["components"]["securitySchemes"]
 
 

@@ -150,21 +150,41 @@ def judge_invalid(schema: dict[str, Any], case: Case) -> str | None:
     named = failing_fields(schema, normalize(schema, body_of(case)))
     stricter = named - expected
     unmarked = sorted(field for field in expected - named if not server_checks(schema, field))
+    # A marker excuses only what a server check decides: a failure of a constraint the schema states
+    # itself (Pydantic's own messages: a missing field, a length, a pattern, an enum) must be refused there.
+    stated = sorted(
+        field for field, messages in api_errors(case).items()
+        if field not in named and any(message.startswith(SCHEMA_STATED) for message in messages)
+    )  # fmt: skip
     if stricter:
         return f"schema refuses {sorted(stricter)} where the API reports {sorted(expected)}"
+    if stated:
+        return f"schema lets {stated} through, though their failure is a constraint it states"
     if unmarked:
         verdict = "accepts the row" if not named else f"refuses only {sorted(named)}"
         return f"schema {verdict}, and {unmarked} carry no server-side check"
     return None
 
 
-def api_fields(case: Case) -> set[str]:
-    """The fields parse_create (production) reports for a row."""
+# How Pydantic words the failure of a constraint JSON Schema also states (required, lengths, patterns, enums).
+SCHEMA_STATED = ("Field required", "String should have at", "String should match pattern", "Input should be")
+
+
+def api_errors(case: Case) -> dict[str, list[str]]:
+    """The messages parse_create (production) gives for a row, by field."""
     try:
         parse_create(body_of(case), PRODUCTION, DIRECTORY, customer_path=False)
     except GridError as exc:
-        return {error["field"] for error in (exc.details or {}).get("errors", [])}
-    return set()
+        found: dict[str, list[str]] = {}
+        for error in (exc.details or {}).get("errors", []):
+            found.setdefault(error["field"], []).append(str(error.get("message", "")))
+        return found
+    return {}
+
+
+def api_fields(case: Case) -> set[str]:
+    """The fields parse_create (production) reports for a row."""
+    return set(api_errors(case))
 
 
 def judge_sandbox_only(label: str, case: Case) -> list[str]:
@@ -218,6 +238,18 @@ def test_a_schema_without_a_pattern_lets_an_invalid_row_through() -> None:
     del schema["properties"]["accountInfo"]["properties"]["sortCode"]["pattern"]
     verdict = judge_invalid(schema, case)
     assert verdict is not None and "accountInfo.sortCode" in verdict
+
+
+def test_a_marked_field_without_its_pattern_and_lengths_is_caught() -> None:
+    # The IBAN carries x-railbook-check, yet its length and shape are the schema's to state.
+    cases = [case for label, case in rows("invalid") if label == "iban.json: 'ILS IBAN one digit short'"]
+    (case,) = cases
+    schema = schema_for(case)
+    assert judge_invalid(schema, case) is None
+    for constraint in ("pattern", "minLength", "maxLength"):
+        schema["properties"]["accountInfo"]["properties"]["iban"].pop(constraint, None)
+    verdict = judge_invalid(schema, case)
+    assert verdict is not None and "accountInfo.iban" in verdict
 
 
 def test_every_schema_is_valid_draft_2020_12_and_json() -> None:

@@ -134,3 +134,38 @@ def test_a_body_that_is_not_a_json_object_is_a_400(api: TestClient, content: str
     response = api.post(VALIDATE, content=content, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert conform(response)["code"] == "INVALID_INPUT"
+
+
+HELD_OUT = [
+    {"currency": "EUR"},  # no accountInfo
+    {"currency": "EUR", "accountInfo": "DE89370400440532013000"},  # accountInfo not an object
+    {"currency": "EUR", "accountInfo": {"accountType": "GOLD_BARS"}},
+    {"currency": 978, "accountInfo": EUR_BODY["accountInfo"]},  # a number is not a currency code
+    {**EUR_BODY, "defaultUmaDepositAccount": "yes"},  # "yes" is not true
+    {**EUR_BODY, "nickname": "savings"},  # a field no generation defines
+    {**EUR_BODY, "accountInfo": {**EUR_BODY["accountInfo"], "iban": "DE89 3704 0044 0532 0130 00 00"}},
+    {**EUR_BODY, "accountInfo": {**EUR_BODY["accountInfo"], "iban": "TR330006100519786457841326"}},  # outside SEPA
+    {**EUR_BODY, "accountInfo": {**EUR_BODY["accountInfo"], "iban": "US00 1234"}},
+    {**EUR_BODY, "accountInfo": {**EUR_BODY["accountInfo"], "beneficiary": {"beneficiaryType": "ROBOT"}}},
+    {**EUR_BODY, "accountInfo": {**EUR_BODY["accountInfo"], "beneficiary": None}},
+    {**EUR_BODY, "accountInfo": {**EUR_BODY["accountInfo"], "swiftCode": "NOTABIC"}},
+    {**EUR_BODY, "accountInfo": {**EUR_BODY["accountInfo"], "iban": "D" * 5000}},
+    {**EUR_BODY, "accountInfo": {**EUR_BODY["accountInfo"], "iban": ["DE89370400440532013000"]}},
+    {"currency": "USDC", "accountInfo": {"accountType": "BASE_WALLET", "address": "0x123"}, "cryptoNetwork": "MARS"},
+    {"currency": "USD", "accountInfo": {  # full-width digits are not an account number
+        "accountType": "USD_ACCOUNT", "accountNumber": "\uff11\uff12\uff13\uff14\uff15", "routingNumber": "011401533",
+        "beneficiary": {"beneficiaryType": "INDIVIDUAL", "fullName": "A"}}},
+]  # fmt: skip
+
+
+def test_held_out_bad_bodies_get_the_create_errors_and_store_nothing(client: TestClient, database: Database) -> None:
+    token = make_token(database, "acme", Mode.PRODUCTION)
+    before = counts(database)
+    for body in HELD_OUT:
+        created = client.post("/platform/external-accounts", json=body, headers=token.headers)
+        verdict = client.post(VALIDATE, json=body, headers=token.headers)
+        assert created.status_code == 400, (body, created.text)
+        assert verdict.status_code == 200, (body, verdict.text)
+        assert verdict.json()["valid"] is False
+        assert verdict.json()["errors"] == created.json()["details"]["errors"], body
+    assert counts(database) == before

@@ -173,3 +173,22 @@ def test_no_platform_or_mode_sees_or_touches_another_ones_events(
         since = rfc3339(datetime.now(UTC) - timedelta(days=1))
         assert client.post("/events/recover", json={"since": since}, headers=other.headers).json() == {"queued": []}
     assert [event["id"] for event in listed(api)["data"]] == [mine]  # type: ignore[index, union-attr]
+
+
+def test_recover_sends_skipped_events_once_the_endpoint_is_set_and_replays_under_its_key(
+    patient: TestClient, receiver: Receiver, database: Database, token: Token, database_url: str, tmp_path: Path
+) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    skipped = [emit_status(database, token, f"ExternalAccount:s{n}", n) for n in range(3)]
+    for event_id in skipped:
+        wait_for_state(database, event_id, "skipped")  # no endpoint yet
+    assert listed(patient, deliveryStatus="skipped")["totalCount"] == 3
+    point_at(patient, receiver, database_url, tmp_path)
+    headers = {"Idempotency-Key": "recover-weekend"}
+    first = patient.post("/events/recover", json={"since": rfc3339(since)}, headers=headers)
+    assert first.json() == {"queued": skipped}
+    again = patient.post("/events/recover", json={"since": rfc3339(since)}, headers=headers)
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.content == first.content
+    receiver.wait_for(3)
+    time.sleep(0.3)
+    assert sorted(receiver.ids()) == sorted(skipped)

@@ -10,10 +10,12 @@ from urllib.parse import quote
 import orjson
 from fastapi import FastAPI, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select, update
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from railbook.config import Mode
 from railbook.console import operators, pages, sessions
+from railbook.console.models import Operator
 from railbook.db import Database
 from railbook.external_accounts import operator as decisions
 from railbook.external_accounts.models import ExternalAccount
@@ -82,7 +84,13 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
     def signed_in(request: Request) -> sessions.ConsoleSession | None:
-        return sessions.read(console.session_key, request.cookies.get(sessions.COOKIE))
+        session = sessions.read(console.session_key, request.cookies.get(sessions.COOKIE))
+        if session is None:
+            return None
+        with database.reading() as db:
+            # The operator still exists and has not signed out since: a copied cookie dies with the sign-out.
+            epoch = db.scalar(select(Operator.session_epoch).where(Operator.id == session.operator_id))
+        return session if epoch == session.epoch else None
 
     async def checked_form(request: Request) -> tuple[sessions.ConsoleSession, dict[str, str]] | Response:
         """The signed-in operator and the form, or the answer that refuses the post."""
@@ -106,6 +114,8 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
             outcome = operators.sign_in(session, name, password)
             if outcome.operator is not None:
                 operators.record(session, outcome.operator.name, "sign-in", outcome.operator.id)
+            elif outcome.known:
+                operators.record(session, name, "sign-in.failed", name)
         if outcome.operator is None:
             message = "Wrong operator name or password."
             status = 401
@@ -116,7 +126,8 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
             if outcome.retry_after_seconds:
                 refused.headers["Retry-After"] = str(outcome.retry_after_seconds)
             return refused
-        cookie, _ = sessions.issue(console.session_key, outcome.operator.id, outcome.operator.name)
+        operator = outcome.operator
+        cookie, _ = sessions.issue(console.session_key, operator.id, operator.name, operator.session_epoch)
         response = console.back_to("/")
         response.set_cookie(
             sessions.COOKIE, cookie, max_age=sessions.LIFETIME_SECONDS, path=root, httponly=True,
@@ -129,6 +140,14 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
         checked = await checked_form(request)
         if isinstance(checked, Response):
             return checked
+        session, _ = checked
+        with database.transaction() as db:
+            db.execute(
+                update(Operator)
+                .where(Operator.id == session.operator_id)
+                .values(session_epoch=Operator.session_epoch + 1)
+            )
+            operators.record(db, session.operator_name, "sign-out", session.operator_id)
         response = console.back_to("/sign-in")
         response.delete_cookie(sessions.COOKIE, path=root)
         return response
@@ -263,7 +282,10 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
         if not name:
             return _tokens(console, session, message="A platform name is required.", status=400)
         with database.transaction() as db:
-            platform = platforms.ensure_platform(db, keys, name)
+            # Existing platforms only: a typo must not create a platform (`railbook tokens create` does that).
+            platform = platforms.find_platform(db, name)
+            if platform is None:
+                return _tokens(console, session, message=f"No platform called {name}.", status=400)
             minted = platforms.mint_token(db, platform, mode)
             operators.record(db, session.operator_name, "token.create", minted.id)
         # Shown in this one answer, never stored or shown again.

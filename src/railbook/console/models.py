@@ -23,6 +23,8 @@ class Operator(Base):
     # Failed sign-ins in a row, and the last one: sign-in slows down after five.
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Raised by signing out: every cookie issued before (a copied one too) stops working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

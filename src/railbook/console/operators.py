@@ -32,6 +32,8 @@ class SignIn:
 
     operator: Operator | None = None
     retry_after_seconds: int = 0
+    # The name is an operator's (a failure then counts against it, and is audited).
+    known: bool = False
 
 
 def create(session: Session, name: str, password: str) -> Operator:
@@ -41,8 +43,9 @@ def create(session: Session, name: str, password: str) -> Operator:
     if session.scalar(select(Operator.id).where(Operator.name == name)) is not None:
         raise OperatorExists(name)
     operator = Operator(
-        id=new_id("Operator"), name=name, password_hash=_HASHER.hash(password), failed_sign_ins=0, created_at=utcnow()
-    )
+        id=new_id("Operator"), name=name, password_hash=_HASHER.hash(password), failed_sign_ins=0, session_epoch=0,
+        created_at=utcnow(),
+    )  # fmt: skip
     session.add(operator)
     session.flush()
     return operator
@@ -66,11 +69,11 @@ def sign_in(session: Session, name: str, password: str) -> SignIn:
         return SignIn()
     wait = wait_before_next(operator.failed_sign_ins, operator.last_failed_at, now)
     if wait:
-        return SignIn(retry_after_seconds=wait)
+        return SignIn(retry_after_seconds=wait, known=True)
     if not _verify(operator.password_hash, password):
         operator.failed_sign_ins += 1
         operator.last_failed_at = now
-        return SignIn(retry_after_seconds=wait_before_next(operator.failed_sign_ins, now, now))
+        return SignIn(retry_after_seconds=wait_before_next(operator.failed_sign_ins, now, now), known=True)
     operator.failed_sign_ins = 0
     operator.last_failed_at = None
     return SignIn(operator=operator)

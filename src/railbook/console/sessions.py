@@ -23,6 +23,8 @@ class ConsoleSession:
     operator_name: str
     csrf: str
     expires: int
+    # The operator's session epoch when signed in: a sign-out raises it, ending every earlier cookie.
+    epoch: int = 0
 
 
 def _b64(raw: bytes) -> str:
@@ -33,12 +35,13 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def issue(key: bytes, operator_id: str, operator_name: str, *, now: float | None = None) -> tuple[str, ConsoleSession]:
+def issue(
+    key: bytes, operator_id: str, operator_name: str, epoch: int, *, now: float | None = None
+) -> tuple[str, ConsoleSession]:
     """A new session and its cookie value (payload.mac)."""
-    session = ConsoleSession(
-        operator_id, operator_name, secrets.token_urlsafe(24), int((now or time.time()) + LIFETIME_SECONDS)
-    )
-    payload = orjson.dumps([session.operator_id, session.operator_name, session.csrf, session.expires])
+    expires = int((now or time.time()) + LIFETIME_SECONDS)
+    session = ConsoleSession(operator_id, operator_name, secrets.token_urlsafe(24), expires, epoch)
+    payload = orjson.dumps([session.operator_id, session.operator_name, session.csrf, session.expires, epoch])
     return f"{_b64(payload)}.{_b64(_mac(key, payload))}", session
 
 
@@ -53,12 +56,12 @@ def read(key: bytes, cookie: str | None, *, now: float | None = None) -> Console
         payload, mac = _unb64(payload_text), _unb64(mac_text)
         if not hmac.compare_digest(mac, _mac(key, payload)):
             return None
-        operator_id, operator_name, csrf, expires = orjson.loads(payload)
+        operator_id, operator_name, csrf, expires, epoch = orjson.loads(payload)
     except (ValueError, TypeError, orjson.JSONDecodeError):
         return None
-    if not isinstance(expires, int) or expires < (now or time.time()):
+    if not isinstance(expires, int) or not isinstance(epoch, int) or expires < (now or time.time()):
         return None
-    return ConsoleSession(str(operator_id), str(operator_name), str(csrf), expires)
+    return ConsoleSession(str(operator_id), str(operator_name), str(csrf), expires, epoch)
 
 
 def csrf_matches(session: ConsoleSession, sent: str | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 import orjson
@@ -22,9 +23,18 @@ class Entry:
     rendered: dict[tuple[str | None, bool, bool], bytes]
 
 
-@functools.cache
+_BUILDING = threading.Lock()
+
+
 def catalogue() -> tuple[Entry, ...]:
     """The current generation's accountTypes with every schema variant rendered (built once per process)."""
+    # The start-up thread and an early request may ask at once: one builds, the other waits for it.
+    with _BUILDING:
+        return _build()
+
+
+@functools.cache
+def _build() -> tuple[Entry, ...]:
     entries = []
     # Many variants render alike (sandbox and production of a bank account): one copy of each text.
     texts: dict[bytes, bytes] = {}

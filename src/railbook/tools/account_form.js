@@ -6,6 +6,8 @@
   let authorization = null; // in memory only: never stored, never put in the page
   let current = null; // the chosen requirements entry
   let timer = null;
+  let asked = 0; // validations sent; only the answer to the latest one is shown
+  let createKey = null; // one Idempotency-Key per body: a double click creates one account
 
   $("use-token").addEventListener("click", () => {
     const id = $("token-id").value.trim();
@@ -15,8 +17,8 @@
     $("token-status").textContent = "token " + id + " in use (kept in memory)";
   });
 
-  async function call(method, path, body) {
-    const headers = { Authorization: authorization || "" };
+  async function call(method, path, body, extra) {
+    const headers = Object.assign({ Authorization: authorization || "" }, extra || {});
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await fetch(api + path, {
       method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit",
@@ -189,7 +191,10 @@
 
   async function validate() {
     if (!current) return;
+    const mine = ++asked;
+    createKey = null; // the body changed: a create of it is a new create
     const { status, json } = await call("POST", target() + "/validate", body());
+    if (mine !== asked) return; // an older answer arriving late must not overwrite a newer one
     for (const element of $("account-form").querySelectorAll(".error")) element.textContent = "";
     const messages = $("form-messages");
     messages.replaceChildren();
@@ -234,7 +239,8 @@
   }
 
   $("create").addEventListener("click", async () => {
-    const { status, json } = await call("POST", target(), body());
+    createKey = createKey || crypto.randomUUID();
+    const { status, json } = await call("POST", target(), body(), { "Idempotency-Key": createKey });
     $("result-status").textContent = String(status);
     $("result-id").textContent = status === 201 ? json.id : "";
     $("result-body").hidden = false;

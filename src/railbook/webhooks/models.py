@@ -71,6 +71,7 @@ class WebhookEvent(Base):
     __table_args__ = (
         Index("ix_webhook_events_scope_created", "platform_id", "mode", "created_at"),
         Index("ix_webhook_events_scope_resource", "platform_id", "mode", "resource_key", "created_at"),
+        Index("ix_webhook_events_resource_created", "resource_key", "created_at"),
     )
 
 

@@ -39,9 +39,14 @@ def upgrade() -> None:
     )
     # The console's review queue: the few accounts waiting, oldest first, among every account stored.
     op.create_index("ix_external_accounts_status_created", "external_accounts", ["status", "created_at", "id"])
+    # An account's page lists its webhook events (any platform: operators act across tenants).
+    op.create_index("ix_webhook_events_resource_created", "webhook_events", ["resource_key", "created_at"])
+    with op.batch_alter_table("operators") as batch:
+        batch.add_column(sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_events_resource_created", table_name="webhook_events")
     op.drop_index("ix_external_accounts_status_created", table_name="external_accounts")
     op.drop_table("operator_actions")
     op.drop_table("operators")
