@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ from railbook.stablecoin_links.schemas import LinkStatus
 from railbook.stablecoin_links.service import set_status
 from railbook.webhooks.event_log import redeliver
 from railbook.webhooks.models import WebhookEvent
+
+# A console post: the operator's session, the form, and the path's parameters.
+FormHandler = Callable[..., Response]
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
@@ -102,6 +106,22 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
             return console.refusal(session, 403, "Refused", "The form's CSRF token is missing or wrong.")
         return session, form
 
+    def form_post(path: str) -> Callable[[FormHandler], FormHandler]:
+        """Register a post that needs a signed-in operator and the form's CSRF token (else it is refused)."""
+
+        def register(handler: FormHandler) -> FormHandler:
+            async def endpoint(request: Request) -> Response:
+                checked = await checked_form(request)
+                if isinstance(checked, Response):
+                    return checked
+                session, form = checked
+                return handler(session, form, **request.path_params)
+
+            app.add_api_route(path, endpoint, methods=["POST"])
+            return handler
+
+        return register
+
     @app.get("/sign-in")
     def sign_in_page() -> HTMLResponse:
         return console.page("sign_in.html", title="Sign in")
@@ -135,12 +155,8 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
         )  # fmt: skip
         return response
 
-    @app.post("/sign-out")
-    async def sign_out(request: Request) -> Response:
-        checked = await checked_form(request)
-        if isinstance(checked, Response):
-            return checked
-        session, _ = checked
+    @form_post("/sign-out")
+    def sign_out(session: sessions.ConsoleSession, form: dict[str, str]) -> Response:
         with database.transaction() as db:
             db.execute(
                 update(Operator)
@@ -185,12 +201,8 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
         return console.page("account.html", title=f"Account {account_id}", decisions=choices, message=message,
                             operator=session.operator_name, csrf=session.csrf, **values)  # fmt: skip
 
-    @app.post("/accounts/{account_id}/decision")
-    async def decide(request: Request, account_id: str) -> Response:
-        checked = await checked_form(request)
-        if isinstance(checked, Response):
-            return checked
-        session, form = checked
+    @form_post("/accounts/{account_id}/decision")
+    def decide(session: sessions.ConsoleSession, form: dict[str, str], account_id: str) -> Response:
         reason = form.get("reason", "").strip()
         try:
             decision = decisions.Decision(form.get("decision", ""))
@@ -207,12 +219,8 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
             return console.back_to(f"/accounts/{account_id}?message={quote(str(refused))}")
         return console.back_to(f"/accounts/{account_id}?message={quote(decision.value + ' applied')}")
 
-    @app.post("/events/{event_id}/redeliver")
-    async def redeliver_event(request: Request, event_id: str) -> Response:
-        checked = await checked_form(request)
-        if isinstance(checked, Response):
-            return checked
-        session, form = checked
+    @form_post("/events/{event_id}/redeliver")
+    def redeliver_event(session: sessions.ConsoleSession, form: dict[str, str], event_id: str) -> Response:
         with database.transaction() as db:
             event = db.get(WebhookEvent, event_id)
             if event is None:
@@ -243,12 +251,8 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
         return console.page("links.html", title="Stablecoin provider links", links=links, message=message,
                             operator=session.operator_name, csrf=session.csrf)  # fmt: skip
 
-    @app.post("/stablecoin-links/{link_id}/revoke")
-    async def revoke_link(request: Request, link_id: str) -> Response:
-        checked = await checked_form(request)
-        if isinstance(checked, Response):
-            return checked
-        session, form = checked
+    @form_post("/stablecoin-links/{link_id}/revoke")
+    def revoke_link(session: sessions.ConsoleSession, form: dict[str, str], link_id: str) -> Response:
         reason = form.get("reason", "").strip()
         if not reason:
             return console.back_to(f"/stablecoin-links?message={quote('A reason is required.')}")
@@ -268,12 +272,8 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
             return console.back_to("/sign-in")
         return _tokens(console, session)
 
-    @app.post("/tokens")
-    async def create_token(request: Request) -> Response:
-        checked = await checked_form(request)
-        if isinstance(checked, Response):
-            return checked
-        session, form = checked
+    @form_post("/tokens")
+    def create_token(session: sessions.ConsoleSession, form: dict[str, str]) -> Response:
         name = form.get("platform", "").strip()
         try:
             mode = Mode(form.get("mode", ""))
@@ -291,12 +291,8 @@ def create_console(database: Database, keys: MasterKeys, *, secure_cookie: bool,
         # Shown in this one answer, never stored or shown again.
         return _tokens(console, session, minted=minted)
 
-    @app.post("/tokens/{token_id}/revoke")
-    async def revoke_token(request: Request, token_id: str) -> Response:
-        checked = await checked_form(request)
-        if isinstance(checked, Response):
-            return checked
-        session, _ = checked
+    @form_post("/tokens/{token_id}/revoke")
+    def revoke_token(session: sessions.ConsoleSession, form: dict[str, str], token_id: str) -> Response:
         with database.transaction() as db:
             revoked = platforms.revoke_token(db, token_id)
             if revoked is not None:
