@@ -105,12 +105,11 @@ def _registry_bank(iban: Any) -> tuple[str, ...] | None:
 
 @dataclass(frozen=True)
 class CorridorNames:
-    """What the accountTypes of one corridor take as `bankName`: operators named by the contract, or banks."""
+    """A corridor whose accountTypes take a `bankName`: its banks, and the operators the contract names there."""
 
     country: str
     currency: str
     operators: tuple[str, ...] = ()
-    banks: bool = False
 
 
 def build_discoveries(corridors: Iterable[CorridorNames], directory_file: Path | None) -> Discoveries:
@@ -121,9 +120,9 @@ def build_discoveries(corridors: Iterable[CorridorNames], directory_file: Path |
     for corridor in corridors:
         country, currency = corridor.country, corridor.currency
         institutions += [Institution(name, name, country, currency, CONTRACT) for name in corridor.operators]
-        if corridor.banks and country in registry_countries:
+        if country in registry_countries:
             institutions += _registry(country, currency)
-        if corridor.banks and country == "MX":
+        if country == "MX":
             institutions += _spei(currency)
             complete.add((country, currency))
     if directory_file is not None:

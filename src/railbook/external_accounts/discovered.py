@@ -22,7 +22,7 @@ def bank_name_corridors() -> list[CorridorNames]:
             continue
         for country in sorted(countries_of(model) or ()):
             for currency in sorted(model.rail.currencies):
-                corridors.append(CorridorNames(country, currency, model.mobile_providers, banks=True))
+                corridors.append(CorridorNames(country, currency, model.mobile_providers))
     return corridors
 
 

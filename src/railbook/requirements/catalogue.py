@@ -23,6 +23,8 @@ class Entry:
     rendered: dict[tuple[str | None, bool, bool], bytes]
 
 
+# The current generation's accountTypes: the older one is accepted, not offered.
+OFFERED: tuple[str, ...] = tuple(name for name, model in MODELS.items() if not issubclass(model, LegacyAccount))
 _BUILDING = threading.Lock()
 
 
@@ -38,9 +40,8 @@ def _build() -> tuple[Entry, ...]:
     entries = []
     # Many variants render alike (sandbox and production of a bank account): one copy of each text.
     texts: dict[bytes, bytes] = {}
-    for account_type, model in MODELS.items():
-        if issubclass(model, LegacyAccount):
-            continue  # the older generation is accepted, not offered
+    for account_type in OFFERED:
+        model = MODELS[account_type]
         countries = countries_of(model)
         facts = {
             "accountType": account_type,

@@ -11,7 +11,7 @@ from railbook.errors import InvalidInput
 from railbook.external_accounts.rails.corridors import ISO_4217
 from railbook.external_accounts.rails.registry import MODELS
 from railbook.kit.countries import ALPHA_2
-from railbook.requirements.catalogue import answer, catalogue
+from railbook.requirements.catalogue import OFFERED, answer
 from railbook.routing import GridRoute
 from railbook.web import Caller
 
@@ -40,7 +40,7 @@ async def get_requirements(
         errors.append({"field": "currency", "message": "must be an ISO 4217 code or a currency an accountType takes"})
     if country is not None and country not in ALPHA_2:
         errors.append({"field": "country", "message": "must be an ISO 3166-1 alpha-2 country code, e.g. DE"})
-    if account_type is not None and account_type not in {entry.account_type for entry in catalogue()}:
+    if account_type is not None and account_type not in OFFERED:
         errors.append({"field": "accountType", "message": "is not an accountType of the current generation"})
     if errors:
         raise InvalidInput("Invalid query parameters", errors)

@@ -27,6 +27,7 @@ def currency_countries(currency: str) -> frozenset[str]:
     )
 
 
+@functools.cache
 def countries_of(model: type[AccountInfo]) -> frozenset[str] | None:
     """The countries `model` pays into; None for any country (wallets, SWIFT)."""
     rail = model.rail
