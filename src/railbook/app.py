@@ -34,6 +34,9 @@ from railbook.kit.pagination import CursorCodec
 from railbook.kit.wire import JSONBody
 from railbook.middleware import RequestContextMiddleware
 from railbook.openapi import build_document
+from railbook.ownership.liveness_page import create_liveness_simulator
+from railbook.ownership.router import router as ownership_router
+from railbook.ownership.service import LIVENESS_PATH
 from railbook.plaid.router import router as plaid_router
 from railbook.platforms.router import router as config_router
 from railbook.providers import brale
@@ -124,7 +127,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     # included routers, and one level fewer was a tenth of the event loop's time per create.
     for router in (
         external_accounts_router, customers_router, config_router, sandbox_webhooks_router, plaid_router,
-        stablecoin_links_router, directory_router, requirements_router, events_router,
+        stablecoin_links_router, directory_router, requirements_router, events_router, ownership_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(account_form_router)
@@ -137,6 +140,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             settings.plaid_client_id, settings.plaid_secret, callback_template=f"{API_PREFIX}/plaid/callback/{{token}}"
         )
         app.mount("/_simulators/plaid", _guarded(simulator, settings, context))
+    # Sandbox LIVENESS challenges link here; production ones are refused (no liveness provider).
+    app.mount(LIVENESS_PATH, create_liveness_simulator(database))
     if settings.brale_env == "simulator" and not (settings.brale_auth_url or settings.brale_api_url):
         app.mount("/_simulators/brale", _guarded(brale.create_simulator(), settings, context))
 

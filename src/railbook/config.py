@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: float = Field(default=86400.0, gt=0)
     # Sandbox: how long a name check that starts PENDING (suffix 104) runs before it settles MATCHED.
     sandbox_pending_seconds: float = Field(default=5.0, ge=0)
+    # How long an ownership challenge (a message to sign, a liveness link) can be answered.
+    ownership_challenge_seconds: float = Field(default=900.0, gt=0)
     # How long events (and their delivery attempts) are kept for the events API, then purged.
     event_retention_days: float = Field(default=30.0, gt=0)
     # The payout partner's institution names (JSON array of {bankName, displayName?, country, currency}):

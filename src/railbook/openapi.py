@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute
 from railbook import API_PREFIX
 from railbook.contract_pieces import merged
 from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, OptionalIdempotencyRoute, RequiredIdempotencyRoute
-from railbook.openapi_additions import RAILBOOK_PATHS, RAILBOOK_SCHEMAS
+from railbook.openapi_additions import RAILBOOK_PATHS, RAILBOOK_SCHEMAS, with_railbook_properties
 
 CONTRACT = Path(__file__).parent / "contract" / "grid-accounts.openapi.json"
 LATER_PIECES = Path(__file__).parent / "contract" / "grid-accounts-later.openapi.json"
@@ -99,7 +99,7 @@ def _document(served: frozenset[Operation]) -> dict[str, Any]:
         "webhooks": _webhooks(official["webhooks"]),
         "components": {"securitySchemes": official["components"]["securitySchemes"], "schemas": {}},
     }
-    schemas = {**official["components"]["schemas"], **_RAILBOOK_SCHEMAS, **RAILBOOK_SCHEMAS}
+    schemas = with_railbook_properties({**official["components"]["schemas"], **_RAILBOOK_SCHEMAS, **RAILBOOK_SCHEMAS})
     document["components"]["schemas"] = {name: schemas[name] for name in _referenced(document, schemas)}
     used_tags = {tag for item in paths.values() for operation in _operations(item) for tag in operation.get("tags", ())}
     document["tags"] = [tag for tag in official["tags"] if tag["name"] in used_tags]

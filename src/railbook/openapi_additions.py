@@ -352,3 +352,34 @@ RAILBOOK_SCHEMAS: dict[str, Any] = {
         "x-railbook": _WHY_VALIDATE,
     },
 }
+
+
+_WHY_OWNERSHIP = (
+    "Railbook's addition: Grid decides per platform whether FIRST_PARTY self-custody wallets must prove their "
+    "ownership (Travel Rule); Railbook lets the platform say so, per mode. Off by default."
+)
+_OWNERSHIP_FLAG = {
+    "type": "boolean",
+    "description": (
+        "When true, external accounts created as self-custody crypto wallets (no `vaspName`) with "
+        "`ownershipType: FIRST_PARTY` start in `PENDING_OWNERSHIP_VERIFICATION` and become `ACTIVE` through "
+        "`POST .../{externalAccountId}/challenge` and `.../verify`. Accounts created before it was set keep "
+        "their status."
+    ),
+    "default": False,
+    "x-railbook": _WHY_OWNERSHIP,
+}
+# Properties Railbook adds to schemas of the contract (additive: those schemas allow more properties).
+RAILBOOK_PROPERTIES: dict[str, dict[str, Any]] = {
+    "PlatformConfig": {"ownershipVerificationRequired": _OWNERSHIP_FLAG},
+    "PlatformConfigUpdateRequest": {"ownershipVerificationRequired": _OWNERSHIP_FLAG},
+}
+
+
+def with_railbook_properties(schemas: dict[str, Any]) -> dict[str, Any]:
+    """The schemas with Railbook's added properties (the schemas given are not changed)."""
+    extended = dict(schemas)
+    for name, properties in RAILBOOK_PROPERTIES.items():
+        schema = extended[name]
+        extended[name] = {**schema, "properties": {**schema["properties"], **properties}}
+    return extended

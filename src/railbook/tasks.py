@@ -14,6 +14,7 @@ from railbook.idempotency import tasks as idempotency_tasks
 from railbook.jobs.registry import Registry, TaskContext
 from railbook.jobs.runner import Worker
 from railbook.kit.crypto import MasterKeys
+from railbook.ownership import tasks as ownership_tasks
 from railbook.plaid import tasks as plaid_tasks
 from railbook.providers.issuer_api import IssuerClient
 from railbook.providers.issuers import build_issuer_clients
@@ -31,6 +32,7 @@ def build_registry(settings: Settings) -> Registry:
     plaid_tasks.register(registry, settings)
     stablecoin_link_tasks.register(registry, settings)
     idempotency_tasks.register(registry, settings)
+    ownership_tasks.register(registry, settings)
     return registry
 
 

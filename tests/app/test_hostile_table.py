@@ -76,6 +76,13 @@ def valid_writes(client: TestClient) -> dict[tuple[str, str], dict[str, Any]]:
     # Setting the endpoint stores a TEST event: one for the event routes to name.
     client.patch("/config", json={"webhookEndpoint": "https://hooks.example.com/railbook"})
     event = client.get("/events", params={"limit": 1}).json()["data"][0]["id"]
+    # A self-custody wallet with a signature challenge open, for the ownership routes.
+    client.patch("/config", json={"ownershipVerificationRequired": True})
+    wallet = {"accountType": "ETHEREUM_WALLET", "address": "0x" + "5a" * 20}
+    body = {"customerId": customer, "currency": "USDC", "ownershipType": "FIRST_PARTY", "accountInfo": wallet}
+    account = client.post("/customers/external-accounts", json=body).json()["id"]
+    client.post(f"/customers/external-accounts/{account}/challenge", json={"method": "WALLET_SIGNATURE"})
+    challenge, verify = {"method": "WALLET_SIGNATURE"}, {"signature": "0x" + "ab" * 65, "signatureScheme": "bip137"}
     return {
         ("POST", "/customers"): {"customerType": "INDIVIDUAL", "fullName": "John Doe", "platformCustomerId": "j-1",
                                  "birthDate": "1990-01-15", "nationality": "US", "address": ADDRESS},
@@ -96,7 +103,12 @@ def valid_writes(client: TestClient) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/webhooks/test"): {},
         ("POST", "/events/{eventId}/redeliver"): {},
         ("POST", "/events/recover"): {"since": "2026-01-01T00:00:00Z", "until": "2026-12-31T00:00:00Z"},
-        "ids": {"customerId": customer, "plaid_link_token": link_token, "eventId": event},  # type: ignore[dict-item]
+        ("POST", "/customers/external-accounts/{externalAccountId}/challenge"): challenge,
+        ("POST", "/customers/external-accounts/{externalAccountId}/verify"): verify,
+        ("POST", "/platform/external-accounts/{externalAccountId}/challenge"): challenge,
+        ("POST", "/platform/external-accounts/{externalAccountId}/verify"): verify,
+        "ids": {"customerId": customer, "plaid_link_token": link_token, "eventId": event,  # type: ignore[dict-item]
+                "externalAccountId": account},
     }  # fmt: skip
 
 
@@ -161,6 +173,8 @@ WRITE_ROUTES = [
     ("POST", "/platform/external-accounts"), ("PATCH", "/config"), ("POST", "/plaid/link-tokens"),
     ("POST", "/plaid/callback/{plaid_link_token}"), ("POST", "/stablecoin-provider-accounts"),
     ("POST", "/platform/external-accounts/validate"), ("POST", "/events/recover"),
+    ("POST", "/customers/external-accounts/{externalAccountId}/challenge"),
+    ("POST", "/customers/external-accounts/{externalAccountId}/verify"),
 ]  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from referencing.jsonschema import DRAFT202012
 
 from railbook import API_PREFIX
 from railbook.contract_pieces import merged
-from railbook.openapi_additions import RAILBOOK_PATHS, RAILBOOK_SCHEMAS
+from railbook.openapi_additions import RAILBOOK_PATHS, RAILBOOK_SCHEMAS, with_railbook_properties
 from tests.support.documents import LATER_PIECES, REFERENCE
 
 SPEC_URI = "urn:railbook:grid-accounts"
@@ -44,7 +44,8 @@ def spec(name: str = CURRENT) -> dict[str, Any]:
         return merged(reference(CURRENT), reference(LATER))
     if name == WITH_ADDITIONS:
         current = spec(CURRENT)
-        components = {**current["components"], "schemas": {**current["components"]["schemas"], **RAILBOOK_SCHEMAS}}
+        schemas = with_railbook_properties({**current["components"]["schemas"], **RAILBOOK_SCHEMAS})
+        components = {**current["components"], "schemas": schemas}
         return {**current, "paths": {**current["paths"], **RAILBOOK_PATHS}, "components": components}
     return reference(name)
 

@@ -49,11 +49,13 @@ def review(
 
 @app.command()
 def audit(account_id: str) -> None:
-    """Show an account's status changes."""
+    """Show an account's status changes, then its ownership proofs (never a signature itself)."""
     from railbook.external_accounts.operator import history
+    from railbook.ownership.service import proofs
 
     with database().reading() as session:
         changes = history(session, account_id)
+        challenges = proofs(session, account_id)
     if not changes:
         raise fail(f"no history for {account_id}")
     for change in changes:
@@ -68,3 +70,11 @@ def audit(account_id: str) -> None:
                 ]
             )
         )
+    if challenges:
+        typer.echo("ownership proofs:")
+    for challenge in challenges:
+        # The signature's digest identifies the proof; the signature is kept nowhere.
+        fingerprint = f"signature sha256:{challenge.signature_digest[:16]}" if challenge.signature_digest else ""
+        completed = challenge.completed_at.isoformat() if challenge.completed_at else "-"
+        fields = [challenge.created_at.isoformat(), challenge.method, challenge.state, completed]
+        typer.echo("\t".join([*fields, challenge.outcome or "", fingerprint, challenge.requested_by]))

@@ -22,6 +22,10 @@ class AccountStatus(StrEnum):
     PENDING = "PENDING"
     UNDER_REVIEW = "UNDER_REVIEW"
     INACTIVE = "INACTIVE"
+    # A FIRST_PARTY self-custody wallet whose ownership is still to be proven (challenge, verify).
+    PENDING_OWNERSHIP_VERIFICATION = "PENDING_OWNERSHIP_VERIFICATION"
+    # The latest ownership proof failed; a later successful one makes the account ACTIVE.
+    UNVERIFIED = "UNVERIFIED"
 
 
 class ExternalAccount(Base):

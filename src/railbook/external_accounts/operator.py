@@ -25,7 +25,10 @@ _REVIEWED = frozenset({AccountStatus.PENDING, AccountStatus.UNDER_REVIEW})
 TRANSITIONS: dict[Decision, tuple[frozenset[str], str]] = {
     Decision.APPROVE: (_REVIEWED, AccountStatus.ACTIVE),
     Decision.REJECT: (_REVIEWED, AccountStatus.INACTIVE),
-    Decision.DEACTIVATE: (_REVIEWED | {AccountStatus.ACTIVE}, AccountStatus.INACTIVE),
+    Decision.DEACTIVATE: (
+        _REVIEWED | {AccountStatus.ACTIVE, AccountStatus.PENDING_OWNERSHIP_VERIFICATION, AccountStatus.UNVERIFIED},
+        AccountStatus.INACTIVE,
+    ),
     Decision.REACTIVATE: (frozenset({AccountStatus.INACTIVE}), AccountStatus.ACTIVE),
 }
 

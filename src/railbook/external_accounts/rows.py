@@ -27,8 +27,12 @@ def new_account_row(
     crypto_network: str | None = None,
     is_default: bool = False,
     created_at: datetime | None = None,
+    status: str | None = None,
 ) -> NewAccount:
-    """Every column of a new account, from its parsed accountInfo (`stored` is `info.stored()`) and review."""
+    """Every column of a new account, from its parsed accountInfo (`stored` is `info.stored()`) and review.
+
+    `status`, when given, overrides the review's (a wallet that must first prove its ownership).
+    """
     account_type = str(stored["accountType"])
     # The type the client sent, when it belongs to the older generation (answered in kind).
     sent_type = str(info.model_dump(include={"account_type"})["account_type"])
@@ -42,7 +46,7 @@ def new_account_row(
         account_type=account_type,
         legacy_type=sent_type if sent_type != account_type else None,
         currency=currency,
-        status=review.status if review else AccountStatus.ACTIVE,
+        status=status or (review.status if review else AccountStatus.ACTIVE),
         platform_account_id=platform_account_id,
         ownership_type=ownership_type,
         crypto_network=crypto_network,

@@ -14,7 +14,8 @@ from railbook.customers import repository as customers
 from railbook.db import table_of
 from railbook.errors import Conflict, InvalidInput, NotFound
 from railbook.external_accounts import repository
-from railbook.external_accounts.models import ExternalAccount, NewAccount, StatusChange
+from railbook.external_accounts.custody import why_not_provable
+from railbook.external_accounts.models import AccountStatus, ExternalAccount, NewAccount, StatusChange
 from railbook.external_accounts.parsing import ParsedCreate
 from railbook.external_accounts.rails.registry import MODELS
 from railbook.external_accounts.review import STATUS_FOR_VERIFICATION, Review, review_new_account
@@ -22,6 +23,7 @@ from railbook.external_accounts.rows import new_account_row
 from railbook.jobs.queue import enqueue
 from railbook.kit.clock import utcnow
 from railbook.kit.driver_sql import DriverStatement
+from railbook.platforms.config import ownership_verification_required
 from railbook.principal import Principal
 from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, emit
 
@@ -130,6 +132,10 @@ def prepare(
             [{"field": "customerId", "message": "names no customer of this platform and mode"}],
         )
     stored = parsed.info.stored()
+    account_type = str(stored["accountType"])
+    proves_ownership = why_not_provable(
+        account_type, envelope.ownership_type, stored
+    ) is None and ownership_verification_required(connection, principal.platform_id, principal.mode)
     return new_account_row(
         platform_id=principal.platform_id,
         mode=principal.mode.value,
@@ -142,6 +148,8 @@ def prepare(
         ownership_type=envelope.ownership_type,
         crypto_network=parsed.crypto_network,
         is_default=wants_default and customer_id is not None,
+        # The platform asks FIRST_PARTY self-custody wallets to prove ownership before unrestricted use.
+        status=AccountStatus.PENDING_OWNERSHIP_VERIFICATION if proves_ownership else None,
     )
 
 

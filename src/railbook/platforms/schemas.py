@@ -134,3 +134,5 @@ class PlatformConfigUpdate(WireModel):
         default=None, alias="cardTokenization2faConfig"
     )
     fee_configs: list[FeeConfig] | None = Field(default=None, max_length=200)
+    # Railbook's addition: FIRST_PARTY self-custody wallets start PENDING_OWNERSHIP_VERIFICATION.
+    ownership_verification_required: bool | None = None

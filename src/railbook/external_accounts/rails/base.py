@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from railbook.kit.bank_facts import fill_missing
+from railbook.kit.signatures import SignatureFamily
 from railbook.kit.wire import WireModel
 
 FieldError = dict[str, Any]
@@ -64,6 +65,8 @@ class AccountInfo(WireModel):
     filled_from_identifiers: ClassVar[tuple[str, ...]] = ()
     # The either-or shapes of the type (bank transfer or mobile money, UPI or NEFT...), when it has them.
     either_or: ClassVar[EitherOr | None] = None
+    # How the wallet signs a message, for self-custody wallets that can prove ownership (None: cannot).
+    signature_family: ClassVar[SignatureFamily | None] = None
 
     @classmethod
     def cross_rules(cls, raw: dict[str, Any]) -> list[FieldError]:

@@ -12,6 +12,7 @@ from railbook.external_accounts.rails.checks import checked, context_of, rule_er
 from railbook.kit.identifiers.base58 import check_solana_address, check_tron_address
 from railbook.kit.identifiers.bech32 import SPARK_NETWORKS, check_spark_address
 from railbook.kit.identifiers.evm import check_evm_address
+from railbook.kit.signatures import SignatureFamily
 
 VaspName = Annotated[str, Field(min_length=1, max_length=255)]
 EvmAddress = Annotated[str, checked(check_evm_address)]
@@ -43,6 +44,7 @@ class SparkWallet(Wallet):
     """`SparkWalletExternalAccountInfo`: a bech32m Spark address whose prefix names its network."""
 
     rail: ClassVar[Rail] = _wallet_rail({"BTC"})
+    signature_family: ClassVar[SignatureFamily | None] = SignatureFamily.SPARK
     # Mainnet first; one cryptoNetwork per Spark address prefix.
     networks: ClassVar[tuple[str, ...]] = tuple(f"SPARK_{network}" for network in SPARK_NETWORKS.values())
     account_type: Literal["SPARK_WALLET"]
@@ -74,6 +76,7 @@ class EthereumWallet(Wallet):
     """`EthereumWalletExternalAccountInfo`."""
 
     rail: ClassVar[Rail] = _wallet_rail({"USDC", "USDT"})
+    signature_family: ClassVar[SignatureFamily | None] = SignatureFamily.EVM
     networks: ClassVar[tuple[str, ...]] = ("ETHEREUM_MAINNET", "ETHEREUM_SEPOLIA")
     account_type: Literal["ETHEREUM_WALLET"]
     address: EvmAddress
@@ -83,6 +86,7 @@ class BaseWallet(Wallet):
     """`BaseWalletExternalAccountInfo`."""
 
     rail: ClassVar[Rail] = _wallet_rail({"USDC"})
+    signature_family: ClassVar[SignatureFamily | None] = SignatureFamily.EVM
     networks: ClassVar[tuple[str, ...]] = ("BASE_MAINNET", "BASE_SEPOLIA")
     account_type: Literal["BASE_WALLET"]
     address: EvmAddress
@@ -92,6 +96,7 @@ class PolygonWallet(Wallet):
     """`PolygonWalletExternalAccountInfo`."""
 
     rail: ClassVar[Rail] = _wallet_rail({"USDC"})
+    signature_family: ClassVar[SignatureFamily | None] = SignatureFamily.EVM
     networks: ClassVar[tuple[str, ...]] = ("POLYGON_MAINNET", "POLYGON_AMOY")
     account_type: Literal["POLYGON_WALLET"]
     address: EvmAddress
@@ -101,6 +106,7 @@ class ArbitrumWallet(Wallet):
     """`ArbitrumWalletExternalAccountInfo` (Grid PR #907, 2026-09): USDC and USDT on Arbitrum One."""
 
     rail: ClassVar[Rail] = _wallet_rail({"USDC", "USDT"})
+    signature_family: ClassVar[SignatureFamily | None] = SignatureFamily.EVM
     networks: ClassVar[tuple[str, ...]] = ("ARBITRUM_MAINNET", "ARBITRUM_SEPOLIA")
     account_type: Literal["ARBITRUM_WALLET"]
     address: EvmAddress
@@ -110,6 +116,7 @@ class PlasmaWallet(Wallet):
     """`PlasmaWalletExternalAccountInfo`."""
 
     rail: ClassVar[Rail] = _wallet_rail({"USDT"})
+    signature_family: ClassVar[SignatureFamily | None] = SignatureFamily.EVM
     networks: ClassVar[tuple[str, ...]] = ("PLASMA_MAINNET", "PLASMA_TESTNET")
     account_type: Literal["PLASMA_WALLET"]
     address: EvmAddress
@@ -119,6 +126,7 @@ class SolanaWallet(Wallet):
     """`SolanaWalletExternalAccountInfo`: a base58 32-byte public key."""
 
     rail: ClassVar[Rail] = _wallet_rail({"USDC"})
+    signature_family: ClassVar[SignatureFamily | None] = SignatureFamily.SOLANA
     networks: ClassVar[tuple[str, ...]] = ("SOLANA_MAINNET", "SOLANA_DEVNET", "SOLANA_TESTNET")
     account_type: Literal["SOLANA_WALLET"]
     address: Annotated[str, checked(check_solana_address)]
@@ -132,6 +140,7 @@ class TronWallet(Wallet):
     """`TronWalletExternalAccountInfo`: a base58check address starting with T."""
 
     rail: ClassVar[Rail] = _wallet_rail({"USDT"})
+    signature_family: ClassVar[SignatureFamily | None] = SignatureFamily.TRON
     networks: ClassVar[tuple[str, ...]] = ("TRON_MAINNET", "TRON_NILE", "TRON_SHASTA")
     account_type: Literal["TRON_WALLET"]
     address: Annotated[str, checked(check_tron_address)]

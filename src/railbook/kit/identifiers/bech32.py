@@ -52,6 +52,12 @@ def check_spark_address(value: str) -> tuple[str, str]:
     network = SPARK_NETWORKS.get(hrp)
     if network is None:
         raise FormatError(f"Spark address must start with spark1 (or a test network prefix), not {hrp}1")
+    spark_identity_key(value)
+    return value.lower(), network
+
+
+def spark_identity_key(value: str) -> bytes:
+    """The 33-byte compressed secp256k1 identity key a Spark address carries (FormatError when it has none)."""
     _, words = decode_bech32m(value)
     payload = convertbits(words, 5, 8, False)
     if payload is None:
@@ -63,4 +69,4 @@ def check_spark_address(value: str) -> tuple[str, str]:
         PublicKey(raw[2:35])
     except ValueError as exc:
         raise FormatError("Spark address identity key is not a valid secp256k1 public key") from exc
-    return value.lower(), network
+    return raw[2:35]

@@ -1,0 +1,1 @@
+"""Ownership proofs of self-custody wallets: challenges, signature checks, the liveness flow."""
