@@ -82,7 +82,10 @@ def valid_writes(client: TestClient) -> dict[tuple[str, str], dict[str, Any]]:
     body = {"customerId": customer, "currency": "USDC", "ownershipType": "FIRST_PARTY", "accountInfo": wallet}
     account = client.post("/customers/external-accounts", json=body).json()["id"]
     client.post(f"/customers/external-accounts/{account}/challenge", json={"method": "WALLET_SIGNATURE"})
-    challenge, verify = {"method": "WALLET_SIGNATURE"}, {"signature": "0x" + "ab" * 65, "signatureScheme": "bip137"}
+    challenge, verify = (
+        {"method": "WALLET_SIGNATURE"},
+        {"signature": "0x" + "ab" * 64 + "1b", "signatureScheme": "bip137"},
+    )
     return {
         ("POST", "/customers"): {"customerType": "INDIVIDUAL", "fullName": "John Doe", "platformCustomerId": "j-1",
                                  "birthDate": "1990-01-15", "nationality": "US", "address": ADDRESS},

@@ -43,8 +43,8 @@ def quick(settings: Settings, database: Database, token: Token) -> Iterator[Test
 
 @pytest.fixture
 def slow(settings: Settings, database: Database, token: Token) -> Iterator[TestClient]:
-    """The app with its embedded worker; PENDING checks settle after 1.5 s, time for a decision first."""
-    with app_with_delay(settings, database, token, 1.5) as client:
+    """The app with its embedded worker; PENDING checks settle after 3 s: time for a decision first, even when busy."""
+    with app_with_delay(settings, database, token, 3.0) as client:
         yield client
 
 

@@ -54,6 +54,14 @@ def test_spark_takes_der_and_compact_and_refuses_other_lengths() -> None:
         check_signature(SignatureFamily.SPARK, der.address, MESSAGE, compact.sign(MESSAGE)[:-2])
 
 
+def test_spark_takes_a_high_s_signature_as_the_same_signature() -> None:
+    wallet = new_wallet("SPARK_WALLET", compact=True)
+    raw = bytes.fromhex(wallet.sign(MESSAGE))
+    order = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    mirrored = raw[:32] + (order - int.from_bytes(raw[32:], "big")).to_bytes(32, "big")
+    check_signature(SignatureFamily.SPARK, wallet.address, MESSAGE, mirrored.hex())
+
+
 @pytest.mark.subprocess
 def test_checking_signatures_leaves_the_recursion_limit_alone() -> None:
     # In a fresh process: a library that raises the limit (py_ecc does) would let deep JSON crash it.
@@ -61,7 +69,7 @@ def test_checking_signatures_leaves_the_recursion_limit_alone() -> None:
         """
         import sys
         before = sys.getrecursionlimit()
-        import railbook.app
+        import railbook.ownership.service
         from railbook.kit.signatures import SignatureFamily, SignatureMismatch, check_signature
         address = "0x" + "5a" * 20
         for family, addr, signature in [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,9 +84,40 @@ def test_the_hosted_liveness_page_settles_the_account_with_a_webhook(
     assert again.status_code == 409
 
 
+def test_a_failed_retry_of_an_unverified_wallet_is_announced(platform: httpx.Client, receiver: Receiver) -> None:
+    wallet = new_wallet("ETHEREUM_WALLET")
+    body = {"currency": "USDC", "ownershipType": "FIRST_PARTY", "accountInfo": wallet.info()}
+    account_id = platform.post("/platform/external-accounts", json=body).json()["id"]
+    proofs = f"/platform/external-accounts/{account_id}"
+    message = platform.post(f"{proofs}/challenge", json={"method": "WALLET_SIGNATURE"}).json()["messageToSign"]
+    impostor = new_wallet("ETHEREUM_WALLET").sign(message)
+    assert platform.post(f"{proofs}/verify", json={"signature": impostor}).status_code == 400
+    link = platform.post(f"{proofs}/challenge", json={"method": "LIVENESS"}).json()["verificationLink"]
+    assert httpx.post(link, data={"outcome": "fail"}).status_code == 200
+    # The platform waits for the outcome: it is sent though the status stays UNVERIFIED.
+    moves = [(d.json["data"]["previousStatus"], d.json["data"]["status"]) for d in receiver.wait_for(3)[1:]]
+    assert moves == [("PENDING_OWNERSHIP_VERIFICATION", "UNVERIFIED"), ("UNVERIFIED", "UNVERIFIED")]
+
+
+def test_an_expired_link_is_refused(settings: Settings, database: Database, token: Token) -> None:
+    served = settings.model_copy(update={"ownership_challenge_seconds": 0.3})
+    with (
+        serving(create_app(served, database), bound_socket(), lifespan="on") as base,
+        httpx.Client(base_url=f"{base}{API_PREFIX}", headers=token.headers, timeout=10) as client,
+    ):
+        client.patch("/config", json={"ownershipVerificationRequired": True})
+        account_id, link = pending_wallet(client)
+        time.sleep(0.4)
+        assert httpx.get(link).status_code == 410
+        assert httpx.post(link, data={"outcome": "pass"}).status_code == 410
+        status = client.get(f"/platform/external-accounts/{account_id}").json()["status"]
+        assert status == "PENDING_OWNERSHIP_VERIFICATION"
+
+
 def test_a_link_no_one_issued_and_a_missing_outcome_are_refused(platform: httpx.Client, url: str) -> None:
     account_id, link = pending_wallet(platform)
     assert httpx.get(f"{url}/_simulators/liveness/forged-token").status_code == 404
+    assert httpx.post(f"{url}/_simulators/liveness/forged-token", data={"outcome": "pass"}).status_code == 404
     assert httpx.post(link, data={"outcome": "maybe"}).status_code == 400
     answer = httpx.get(link)
     assert answer.status_code == 200

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from railbook.config import Mode, Settings
 from railbook.db import Database
 from railbook.external_accounts.models import StatusChange
+from railbook.external_accounts.operator import Decision, DecisionRefused, decide
 from railbook.ownership.models import OwnershipChallenge
 from railbook.webhooks.models import WebhookEvent
 from tests.conftest import Token, make_token
@@ -277,12 +278,13 @@ MALFORMED: dict[str, list[tuple[str, str]]] = {
     "ETHEREUM_WALLET": [
         ("0xnothex" + "0" * 122, "hexadecimal"), (_hex(64), "65 bytes"), (_hex(66), "65 bytes"),
         ("0x" + "ab" * 64 + "05", "recovery byte"), ("0x" + "a" * 129, "odd"), ("0x" + " ab" * 65, "hexadecimal"),
+        ("0x" + "ff" * 64 + "1b", "outside"), ("0x" + "00" * 64 + "1c", "outside"),
     ],
-    "TRON_WALLET": [("zz" * 65, "hexadecimal"), (_hex(32), "65 bytes")],
+    "TRON_WALLET": [("zz" * 65, "hexadecimal"), (_hex(32), "65 bytes"), ("ff" * 64 + "1b", "outside")],
     "SOLANA_WALLET": [("0OIl" * 22, "base58"), ("3" * 40, "64 bytes"), ("0x" + "ab" * 64, "base58")],
     "SPARK_WALLET": [
         ("not hex at all", "hexadecimal"), ("31" * 70, "DER"), ("30" * 80, "DER"), ("3002" + "00" * 2, "DER"),
-        ("ff" * 64, "compact"),
+        ("ff" * 64, "outside"), ("00" * 64, "outside"),
     ],
 }  # fmt: skip
 
@@ -333,3 +335,11 @@ def test_a_bad_body_is_refused_by_name_with_nothing_changed(proving: TestClient,
         assert session.execute(select(OwnershipChallenge.id, OwnershipChallenge.state)).all() == before
         assert session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
     assert challenge(proving, account["id"]).json()["messageToSign"] == message
+
+
+def test_an_operator_cannot_deactivate_a_wallet_awaiting_its_proof(proving: TestClient, database: Database) -> None:
+    # Deactivating and then reactivating would make it ACTIVE without any proof.
+    account = create_wallet(proving, new_wallet("SOLANA_WALLET"))
+    with pytest.raises(DecisionRefused), database.transaction() as session:
+        decide(session, account["id"], Decision.DEACTIVATE, reason="suspicious", actor="operator:olivia")
+    assert status_of(proving, account["id"]) == "PENDING_OWNERSHIP_VERIFICATION"

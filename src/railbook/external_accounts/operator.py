@@ -25,10 +25,8 @@ _REVIEWED = frozenset({AccountStatus.PENDING, AccountStatus.UNDER_REVIEW})
 TRANSITIONS: dict[Decision, tuple[frozenset[str], str]] = {
     Decision.APPROVE: (_REVIEWED, AccountStatus.ACTIVE),
     Decision.REJECT: (_REVIEWED, AccountStatus.INACTIVE),
-    Decision.DEACTIVATE: (
-        _REVIEWED | {AccountStatus.ACTIVE, AccountStatus.PENDING_OWNERSHIP_VERIFICATION, AccountStatus.UNVERIFIED},
-        AccountStatus.INACTIVE,
-    ),
+    # Not a wallet awaiting its ownership proof: reactivating it would make it ACTIVE unproven.
+    Decision.DEACTIVATE: (_REVIEWED | {AccountStatus.ACTIVE}, AccountStatus.INACTIVE),
     Decision.REACTIVATE: (frozenset({AccountStatus.INACTIVE}), AccountStatus.ACTIVE),
 }
 

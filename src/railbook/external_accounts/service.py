@@ -223,11 +223,21 @@ def _soft_delete(session: Session, account: ExternalAccount, now: datetime) -> N
 
 
 def change_status(
-    session: Session, account: ExternalAccount, to_status: str, *, reason: str | None, actor: str
+    session: Session,
+    account: ExternalAccount,
+    to_status: str,
+    *,
+    reason: str | None,
+    actor: str,
+    announce_unchanged: bool = False,
 ) -> None:
-    """Move an account to `to_status`, record it, and tell the platform (same transaction)."""
+    """Move an account to `to_status`, record it, and tell the platform (same transaction).
+
+    Staying in the same status is a no-op, unless `announce_unchanged`: an asynchronous outcome the
+    platform waits for (a failed liveness retry of an UNVERIFIED wallet) is recorded and sent all the same.
+    """
     from_status = account.status
-    if from_status == to_status:
+    if from_status == to_status and not announce_unchanged:
         return
     account.status = to_status
     account.updated_at = utcnow()

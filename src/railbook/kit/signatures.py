@@ -19,10 +19,10 @@ from enum import StrEnum
 
 import base58
 from coincurve import PublicKey
-from coincurve.ecdsa import cdata_to_der, deserialize_compact
 from Crypto.Hash import keccak
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from railbook.kit.identifiers.bech32 import spark_identity_key
 
@@ -31,6 +31,7 @@ ED25519_LENGTH = 64
 COMPACT_LENGTH = 64
 # A DER ECDSA signature on secp256k1: two INTEGERs of at most 33 bytes in a SEQUENCE.
 DER_MAX_LENGTH = 72
+SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _HEX = frozenset(string.hexdigits)
 _BASE58 = frozenset(base58.BITCOIN_ALPHABET.decode())
 # EIP-191 version 0x45 (`personal_sign`) and Tron's TIP-191 counterpart: prefix, then the message's length.
@@ -83,6 +84,7 @@ def _recoverable(signature: str) -> bytes:
     v = raw[-1]
     if v not in (0, 1, 27, 28):
         raise MalformedSignature(f"recovery byte v must be 27 or 28 (or 0 or 1), not {v}")
+    _check_range(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"))
     # Ledger and some libraries write v as 0/1: the same signature.
     return raw[:-1] + bytes([v + 27 if v < 27 else v])
 
@@ -130,20 +132,24 @@ def _check_solana(address: str, message: str, signature: str) -> None:
 def _check_spark(address: str, message: str, signature: str) -> None:
     raw = _hex_bytes(signature, what="a DER or 64-byte compact ECDSA signature")
     if len(raw) == COMPACT_LENGTH:
-        try:
-            der = cdata_to_der(deserialize_compact(raw))
-        except ValueError as exc:
-            raise MalformedSignature("is not a compact ECDSA signature (r or s out of range)") from exc
+        r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
     elif len(raw) <= DER_MAX_LENGTH and raw[:1] == b"\x30":
-        der = raw
+        try:
+            r, s = decode_dss_signature(raw)
+        except ValueError as exc:
+            raise MalformedSignature("is not a DER-encoded ECDSA signature") from exc
     else:
         raise MalformedSignature(f"must be DER (at most {DER_MAX_LENGTH} bytes) or 64 bytes compact, not {len(raw)}")
-    try:
-        valid = PublicKey(spark_identity_key(address)).verify(der, message.encode(), hasher=_sha256)
-    except ValueError as exc:
-        raise MalformedSignature("is not a DER-encoded ECDSA signature") from exc
-    if not valid:
+    _check_range(r, s)
+    # libsecp256k1 verifies low-S signatures only; a high-S one is the same signature, mirrored.
+    der = encode_dss_signature(r, min(s, SECP256K1_ORDER - s))
+    if not PublicKey(spark_identity_key(address)).verify(der, message.encode(), hasher=_sha256):
         raise SignatureMismatch("is not this Spark address's identity key signing the message")
+
+
+def _check_range(r: int, s: int) -> None:
+    if not (0 < r < SECP256K1_ORDER and 0 < s < SECP256K1_ORDER):
+        raise MalformedSignature("has r or s outside 1 .. n-1 of secp256k1")
 
 
 def _sha256(data: bytes) -> bytes:

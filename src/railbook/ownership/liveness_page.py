@@ -17,7 +17,7 @@ from railbook.external_accounts.models import ExternalAccount
 from railbook.jobs.queue import enqueue
 from railbook.kit.clock import rfc3339
 from railbook.ownership import service
-from railbook.ownership.models import ChallengeState, OwnershipChallenge
+from railbook.ownership.models import OwnershipChallenge
 
 # Nothing from elsewhere, no script at all: the form posts to this same page.
 _POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -44,7 +44,7 @@ def _message(text: str, status: int) -> HTMLResponse:
     return _page(f'<p class="error" id="message">{escape(text)}</p>', status)
 
 
-def _submit(database: Database, token: str, passed: bool) -> OwnershipChallenge | str:
+def _submit(database: Database, token: str, passed: bool) -> OwnershipChallenge | tuple[int, str]:
     with database.transaction() as session:
         taken = service.submit_liveness(session, token, passed=passed)
         if isinstance(taken, OwnershipChallenge):
@@ -62,10 +62,10 @@ def create_liveness_simulator(database: Database) -> FastAPI:
         with database.reading() as session:
             challenge = service.liveness_session(session, token)
             account = session.get(ExternalAccount, challenge.external_account_id) if challenge is not None else None
-        if challenge is None or account is None:
-            return _message("This verification link is not known.", 404)
-        if challenge.state != ChallengeState.OPEN:
-            return _message("This verification was already completed or replaced.", 409)
+        refusal = service.liveness_refusal(challenge if account is not None else None)
+        if refusal is not None:
+            return _message(refusal[1], refusal[0])
+        assert challenge is not None and account is not None
         body = (
             "<p>Prove that you hold this wallet:</p>"
             f'<p><code id="address">{escape(str(account.account_info.get("address", "")))}</code></p>'
@@ -82,8 +82,8 @@ def create_liveness_simulator(database: Database) -> FastAPI:
         if outcome not in ("pass", "fail"):
             return _message("Choose pass or fail.", 400)
         taken = await run_in_threadpool(_submit, database, token, outcome == "pass")
-        if isinstance(taken, str):
-            return _message(taken, 409)
+        if isinstance(taken, tuple):
+            return _message(taken[1], taken[0])
         return _page('<p id="message">Thank you. The result is on its way; you can close this page.</p>')
 
     return app

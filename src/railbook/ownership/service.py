@@ -137,34 +137,49 @@ def verify(
     return account
 
 
-def liveness_session(session: Session, token: str, *, lock: bool = False) -> OwnershipChallenge | None:
+def liveness_session(session: Session, token: str) -> OwnershipChallenge | None:
     """The liveness challenge a verification link's token opens."""
     statement = select(OwnershipChallenge).where(OwnershipChallenge.session_digest == session_digest(token))
-    return session.scalar(statement.with_for_update() if lock else statement)
+    return session.scalar(statement)
 
 
-def submit_liveness(session: Session, token: str, *, passed: bool) -> OwnershipChallenge | str:
-    """The person's outcome for a liveness session: the challenge, now SUBMITTED, or why it cannot be taken."""
-    challenge = liveness_session(session, token, lock=True)
+def liveness_refusal(challenge: OwnershipChallenge | None) -> tuple[int, str] | None:
+    """Why a liveness link cannot be answered now (an HTTP status and words), or None when it can."""
     if challenge is None:
-        return "This verification link is not known."
+        return 404, "This verification link is not known."
     if challenge.state != ChallengeState.OPEN:
-        return "This verification was already completed or replaced."
-    now = utcnow()
-    if _expires(challenge) <= now:
-        return f"This verification link expired at {rfc3339(_expires(challenge))}."
-    _settle(challenge, ChallengeState.SUBMITTED, "passed" if passed else "failed", now)
+        return 409, "This verification was already completed or replaced."
+    if _expires(challenge) <= utcnow():
+        return 410, f"This verification link expired at {rfc3339(_expires(challenge))}."
+    return None
+
+
+def submit_liveness(session: Session, token: str, *, passed: bool) -> OwnershipChallenge | tuple[int, str]:
+    """The person's outcome for a liveness session: the challenge, now SUBMITTED, or why it cannot be taken."""
+    challenge = liveness_session(session, token)
+    if challenge is not None:
+        # The account first, then the challenge: the order `start` and `verify` take them in.
+        session.get(ExternalAccount, challenge.external_account_id, with_for_update=True)
+        session.refresh(challenge, with_for_update=True)
+    refusal = liveness_refusal(challenge)
+    if refusal is not None:
+        return refusal
+    assert challenge is not None
+    _settle(challenge, ChallengeState.SUBMITTED, "passed" if passed else "failed", utcnow())
     return challenge
 
 
 def apply_liveness(session: Session, challenge_id: str) -> None:
     """Move the account of a SUBMITTED liveness session to ACTIVE or UNVERIFIED (nothing when it moved on)."""
-    challenge = session.get(OwnershipChallenge, challenge_id, with_for_update=True)
-    if challenge is None or challenge.state != ChallengeState.SUBMITTED:
+    challenge = session.get(OwnershipChallenge, challenge_id)
+    if challenge is None:
+        return
+    account = session.get(ExternalAccount, challenge.external_account_id, with_for_update=True)
+    session.refresh(challenge, with_for_update=True)
+    if challenge.state != ChallengeState.SUBMITTED:
         return
     passed = challenge.outcome == "passed"
     _settle(challenge, ChallengeState.VERIFIED if passed else ChallengeState.FAILED, challenge.outcome or "", utcnow())
-    account = session.get(ExternalAccount, challenge.external_account_id, with_for_update=True)
     if account is None or account.deleted_at is not None or account.status not in OWNERSHIP_STATUSES:
         return
     if passed:
@@ -174,7 +189,8 @@ def apply_liveness(session: Session, challenge_id: str) -> None:
             _settle(other, ChallengeState.ABANDONED, "ownership proven by liveness", utcnow())
     status = AccountStatus.ACTIVE if passed else AccountStatus.UNVERIFIED
     reason = "ownership proven: liveness" if passed else "ownership proof failed: liveness check failed"
-    accounts.change_status(session, account, status, reason=reason, actor="liveness")
+    # The platform waits for this outcome: a failed retry of an UNVERIFIED wallet is sent too.
+    accounts.change_status(session, account, status, reason=reason, actor="liveness", announce_unchanged=True)
 
 
 def session_digest(token: str) -> str:
@@ -203,16 +219,19 @@ def _awaiting_proof(
     if why_not is not None:
         raise Conflict(f"Ownership verification does not apply to this external account: {why_not}")
     if account.status not in OWNERSHIP_STATUSES:
-        state = "its ownership is already verified" if account.status == AccountStatus.ACTIVE else account.status
-        raise Conflict(f"Ownership verification does not apply to this external account now: {state}")
+        raise Conflict(
+            f"Ownership verification does not apply to this external account now: it is {account.status}, "
+            "not awaiting an ownership proof"
+        )
     return account
 
 
 def _open(session: Session, account_id: str) -> OwnershipChallenge | None:
+    # Locked (after the account): a liveness answer arriving meanwhile is seen, not overwritten.
     return session.scalar(
-        select(OwnershipChallenge).where(
-            OwnershipChallenge.external_account_id == account_id, OwnershipChallenge.state == ChallengeState.OPEN
-        )
+        select(OwnershipChallenge)
+        .where(OwnershipChallenge.external_account_id == account_id, OwnershipChallenge.state == ChallengeState.OPEN)
+        .with_for_update()
     )
 
 
@@ -239,7 +258,8 @@ def _expires(challenge: OwnershipChallenge) -> datetime:
 
 def _message_to_sign(session: Session, account: ExternalAccount, expires_at: datetime) -> str:
     platform = session.get(Platform, account.platform_id)
-    platform_name = platform.name if platform is not None else account.platform_id
+    # One line whatever the name holds: no line of the message can be forged through it.
+    platform_name = " ".join((platform.name if platform is not None else account.platform_id).split())
     return (
         "Railbook wallet ownership verification\n"
         f"Platform: {platform_name}\n"
