@@ -74,19 +74,3 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     """Write one item per line (the driver reads them with io.lines)."""
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def warm_then_measure(
-    wrk: str,
-    base_url: str,
-    warm: Load | None,
-    measured: Load,
-    *,
-    warm_seconds: float,
-    seconds: float,
-    connections: int,
-) -> dict[str, Any]:
-    """A warm-up run (figures dropped), then the measured run."""
-    if warm is not None and warm_seconds > 0:
-        run_wrk(wrk, base_url, warm, seconds=warm_seconds, connections=connections)
-    return run_wrk(wrk, base_url, measured, seconds=seconds, connections=connections)

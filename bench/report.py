@@ -89,7 +89,7 @@ def _size(count: str) -> str:
 
 def _row(label: str, figures: dict[str, Any] | None, versus: dict[str, Any] | None = None) -> list[str]:
     if not figures:
-        return [label, "-", "-", "-", "-", ""]
+        return [label, "-", "-", "-", "-", "-", ""]
     errors = int(figures.get("non_2xx", 0)) + int(figures.get("socket_errors", 0))
     ratio = _ratio(figures.get("rps"), (versus or {}).get("rps"))
     return [
@@ -97,13 +97,14 @@ def _row(label: str, figures: dict[str, Any] | None, versus: dict[str, Any] | No
         f"{figures['rps']:,.0f}",
         f"{figures['p50_ms']:.1f}",
         f"{figures['p99_ms']:.1f}",
+        f"{figures['cpu_ms_per_request']:.2f}" if "cpu_ms_per_request" in figures else "",
         f"{ratio:.2f}x" if ratio is not None else "",
         str(errors) if errors else "",
     ]
 
 
 def table_rows(results: dict[str, Any]) -> list[list[str]]:
-    """The load-test rows: scenario, req/s, p50, p99, req/s vs baseline, errors."""
+    """The load-test rows: scenario, req/s, p50, p99, server CPU ms per request, req/s vs baseline, errors."""
     ours, base = results["railbook"], results["baseline"]
     rows = [
         _row("create, 32 conn", ours.get("create"), base.get("create")),
@@ -158,7 +159,7 @@ def print_table(results: dict[str, Any]) -> None:
         f"{meta['machine']['cpus']} CPUs, {meta['total_seconds']} s, commit {meta['commit']}, load average "
         f"{meta['load_average_at_start'][0]} at start and {meta['load_average_at_end'][0]} at the end\n"
     )
-    header = ["scenario", "req/s", "p50 ms", "p99 ms", "vs baseline", "errors"]
+    header = ["scenario", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "vs baseline", "errors"]
     print(_format(table_rows(results), header))
     short = [name for name, figures in _create_runs(results) if figures and figures.get("threads_out_of_bodies")]
     if short:

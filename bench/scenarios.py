@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.load import Load, run_wrk, warm_then_measure, write_lines
+from bench.load import Load, run_wrk, write_lines
 from bench.pool import BodyFactory
 from bench.servers import Server
 from railbook import API_PREFIX
@@ -92,16 +92,23 @@ def measure_creates(
     *,
     idempotency: bool = False,
 ) -> dict[str, Any]:
-    """POST the pool files (warm-up, then measured) with 32 connections."""
-    return warm_then_measure(
+    """POST the pool files (warm-up, then measured) with 32 connections, CPU per request."""
+    return warm_then_measure_cpu(
         wrk,
-        server.url,
+        server,
         Load("post", warm, authorization, ACCOUNTS_PATH, idempotency),
         Load("post", measured, authorization, ACCOUNTS_PATH, idempotency),
-        warm_seconds=timing.warm_seconds,
-        seconds=timing.seconds,
+        timing,
         connections=CONNECTIONS,
     )
+
+
+def warm_then_measure_cpu(
+    wrk: str, server: Server, warm: Load, measured: Load, timing: Timing, *, connections: int
+) -> dict[str, Any]:
+    """A warm-up run, then the measured run with the server's CPU milliseconds per request."""
+    run_wrk(wrk, server.url, warm, seconds=timing.warm_seconds, connections=connections)
+    return with_cpu(server, lambda: run_wrk(wrk, server.url, measured, seconds=timing.seconds, connections=connections))
 
 
 def with_cpu(server: Server, figures_of: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -159,27 +166,22 @@ def measure_reads(
     figures: dict[str, Any] = {}
     for name, paths in (("list", list_paths), ("get", get_paths)):
         load = Load("get", paths, authorization)
-        figures[name] = warm_then_measure(
-            wrk,
-            server.url,
-            load,
-            load,
-            warm_seconds=timing.warm_seconds,
-            seconds=timing.seconds,
-            connections=CONNECTIONS,
-        )
+        figures[name] = warm_then_measure_cpu(wrk, server, load, load, timing, connections=CONNECTIONS)
     if list_all:
         # No customerId: the whole platform's accounts, newest first (informational, no target). Each
         # page counts every match for totalCount, so this gets slow with size: 4 connections, 30 s timeout.
         all_paths = write_lines(workdir / f"list-all-{tag}.txt", [f"{ACCOUNTS_PATH}?limit=20"])
         load = Load("get", all_paths, authorization)
-        figures["list_all"] = run_wrk(
-            wrk,
-            server.url,
-            load,
-            seconds=max(3.0, timing.seconds / 2),
-            connections=LIST_ALL_CONNECTIONS,
-            timeout_seconds=30,
+        figures["list_all"] = with_cpu(
+            server,
+            lambda: run_wrk(
+                wrk,
+                server.url,
+                load,
+                seconds=max(3.0, timing.seconds / 2),
+                connections=LIST_ALL_CONNECTIONS,
+                timeout_seconds=30,
+            ),
         )
     return figures
 

@@ -6,15 +6,18 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from starlette.concurrency import run_in_threadpool
 
 from railbook.group_commit import GroupCommit
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -218,6 +221,21 @@ class Database:
                 # and ROLLBACK round trips, a third of a webhook's event read (docs/decisions.md, Performance).
                 connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
+
+    async def read(self, work: Callable[[Connection], T], *, bounded: bool = False) -> T:
+        """Run `work` on a plain reading connection: the one way a request runs a read.
+
+        A bounded read (one row, or a few, by key) on SQLite runs inline: it takes microseconds, and a
+        thread hand-off costs a request more than the read (docs/performance.md). Everything else, and
+        every read on PostgreSQL (a network round trip), runs in the thread pool, off the event loop.
+        """
+        if bounded and self.is_sqlite:
+            return self._read_with(work)
+        return await run_in_threadpool(self._read_with, work)
+
+    def _read_with(self, work: Callable[[Connection], T]) -> T:
+        with self.reading_connection() as connection:
+            return work(connection)
 
     def dispose(self) -> None:
         """Stop the group commit's thread and close every pooled connection."""

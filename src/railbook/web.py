@@ -90,10 +90,12 @@ class PageRequest:
             ) from exc
 
 
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(min_length=1, max_length=512)]
+
+
 async def page_request(
-    codec: Annotated[CursorCodec, Depends(get_codec)],
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    codec: Annotated[CursorCodec, Depends(get_codec)], limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> PageRequest:
     """FastAPI dependency for list endpoints."""
     return PageRequest(limit=limit, cursor=cursor, codec=codec)

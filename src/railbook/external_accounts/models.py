@@ -85,7 +85,7 @@ class ExternalAccount(Base):
 
 @dataclass(frozen=True, slots=True)
 class NewAccount:
-    """A created account's row as inserted: rendered as an ExternalAccount is, without ORM instrumentation.
+    """An account's row as plain values (a create's insert, a read's result): rendered as an ExternalAccount is.
 
     Building the instrumented object only to read its attributes back cost a sixth of a create's
     database-side CPU (docs/decisions.md, Performance).

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from railbook.db import table_of
 from railbook.external_accounts.models import ExternalAccount, NewAccount
 from railbook.kit.driver_sql import DriverStatement
+from railbook.kit.pagination import CursorCodec, KeysetQuery, Page, Position, keyset_query, run_keyset
 from railbook.principal import Principal
 
 PLATFORM_OWNER = "platform"
@@ -50,6 +51,29 @@ def get_live(
     """A live account by id on the customer side or the platform side."""
     parameters = {**principal.scope_parameters(), "account_id": account_id}
     return session.scalar(_LIVE_BY_ID[platform_owned], parameters)
+
+
+# The same, as a Core statement on a plain connection: a GET by id needs the row's values, not an
+# ORM object and a Session's bookkeeping around it (docs/performance.md).
+_LIVE_ROW_BY_ID = {
+    platform_owned: select(*table_of(ExternalAccount).columns).where(
+        *_VISIBLE,
+        ExternalAccount.id == bindparam("account_id"),
+        (ExternalAccount.owner_key == PLATFORM_OWNER)
+        if platform_owned
+        else (ExternalAccount.owner_key != PLATFORM_OWNER),
+    )
+    for platform_owned in (False, True)
+}
+
+
+def get_live_row(
+    connection: Connection, principal: Principal, account_id: str, *, platform_owned: bool
+) -> NewAccount | None:
+    """A live account's row by id on the customer side or the platform side, as plain values."""
+    parameters = {**principal.scope_parameters(), "account_id": account_id}
+    row = connection.execute(_LIVE_ROW_BY_ID[platform_owned], parameters).one_or_none()
+    return None if row is None else NewAccount(**row._mapping)
 
 
 # Built once with parameters and run on the driver: every create runs it (docs/decisions.md, Performance).
@@ -115,3 +139,53 @@ def listed(
     if currency is not None:
         statement = statement.where(ExternalAccount.currency == currency)
     return statement
+
+
+def _list_query(*, platform_owned: bool, of_customer: bool, of_currency: bool) -> KeysetQuery:
+    statement = select(*table_of(ExternalAccount).columns).where(*_VISIBLE)
+    if platform_owned:
+        statement = statement.where(ExternalAccount.owner_key == PLATFORM_OWNER)
+    elif of_customer:
+        statement = statement.where(ExternalAccount.owner_key == bindparam("customer_id"))
+    else:
+        statement = statement.where(ExternalAccount.owner_key != PLATFORM_OWNER)
+    if of_currency:
+        statement = statement.where(ExternalAccount.currency == bindparam("currency"))
+    return keyset_query(statement, ExternalAccount.created_at, ExternalAccount.id)
+
+
+# Every shape of the list, built once: (platform side, one customer, one currency).
+_LISTS = {
+    (platform_owned, of_customer, of_currency): _list_query(
+        platform_owned=platform_owned, of_customer=of_customer, of_currency=of_currency
+    )
+    for platform_owned in (False, True)
+    for of_customer in (False, True)
+    for of_currency in (False, True)
+    if not (platform_owned and of_customer)
+}
+
+
+def list_page(
+    connection: Connection,
+    principal: Principal,
+    *,
+    platform_owned: bool,
+    customer_id: str | None,
+    currency: str | None,
+    limit: int,
+    after: Position | None,
+    codec: CursorCodec,
+    scope: str,
+) -> Page[NewAccount]:
+    """One page of the caller's live accounts, newest first, with the count of all that match."""
+    query = _LISTS[(platform_owned, customer_id is not None and not platform_owned, currency is not None)]
+    parameters: dict[str, Any] = {**principal.scope_parameters(), "customer_id": customer_id, "currency": currency}
+    page = run_keyset(
+        connection, query, parameters, limit=limit, after=after, codec=codec, scope=scope,
+        position_of=lambda row: Position(row.created_at, row.id),
+    )  # fmt: skip
+    return Page(
+        items=[NewAccount(**row._mapping) for row in page.items],
+        has_more=page.has_more, next_cursor=page.next_cursor, total_count=page.total_count,
+    )  # fmt: skip

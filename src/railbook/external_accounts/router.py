@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from railbook.context import app_context
-from railbook.db import Database
+from railbook.errors import NotFound
 from railbook.external_accounts import dry_run, parsing, repository, service
-from railbook.external_accounts.models import ExternalAccount
 from railbook.idempotency.route import answer_of, idempotent_post
-from railbook.kit.pagination import Position, keyset_page, list_scope
+from railbook.kit.pagination import DEFAULT_LIMIT, list_scope
 from railbook.kit.wire import JSONBody
-from railbook.principal import Principal
 from railbook.routing import GridRoute, read_json
-from railbook.web import DB, Caller, PageRequest, Paging, authenticate, list_body
+from railbook.web import DB, Caller, Cursor, Limit, PageRequest, authenticate, list_body
 
 router = APIRouter(tags=["External Accounts"], route_class=GridRoute)
 
@@ -42,30 +40,31 @@ async def _create(request: Request, *, customer_path: bool) -> JSONBody:
     return await context.database.grouped.run_async(write)
 
 
-def _list(database: Database, caller: Principal, paging: PageRequest, *, platform_owned: bool,
-          customer_id: str | None, currency: str | None) -> JSONBody:  # fmt: skip
+async def _list(request: Request, limit: int, cursor: str | None, *, platform_owned: bool, customer_id: str | None,
+                currency: str | None) -> JSONBody:  # fmt: skip
+    # No dependencies: a list is read all day, and FastAPI's dependency pass was half its event-loop time.
+    caller = await authenticate(request)
+    context = app_context(request)
+    paging = PageRequest(limit=limit, cursor=cursor, codec=context.cursor_codec)
     scope = list_scope(
         "external_accounts", platform=caller.platform_id, mode=caller.mode.value, platform_owned=platform_owned,
         customer=customer_id, currency=currency,
     )  # fmt: skip
     after = paging.position(scope)
-    with database.reading() as session:
-        page = keyset_page(
-            session,
-            repository.listed(caller, platform_owned=platform_owned, customer_id=customer_id, currency=currency),
-            created_at=ExternalAccount.created_at,
-            row_id=ExternalAccount.id,
-            limit=paging.limit,
-            after=after,
-            position_of=lambda account: Position(account.created_at, account.id),
-            codec=paging.codec,
-            scope=scope,
-        )
-        body = list_body(page, service.render)
-    return JSONBody(body)
+
+    def read(connection: Connection) -> JSONBody:
+        page = repository.list_page(
+            connection, caller, platform_owned=platform_owned, customer_id=customer_id, currency=currency,
+            limit=limit, after=after, codec=paging.codec, scope=scope,
+        )  # fmt: skip
+        return JSONBody(list_body(page, service.render))
+
+    # One customer's page and count read a few index entries; the whole platform's count reads them all.
+    return await context.database.read(read, bounded=customer_id is not None)
 
 
 Currency = Annotated[str | None, Query(min_length=1, max_length=10)]
+AccountId = Annotated[str, Path(alias="externalAccountId")]
 
 
 @idempotent_post(router, "/customers/external-accounts", required=False)
@@ -95,23 +94,33 @@ async def validate_platform_account(request: Request) -> JSONBody:
 
 
 @router.get("/customers/external-accounts")
-def list_customer_accounts(
-    caller: Caller,
-    database: DB,
-    paging: Paging,
+async def list_customer_accounts(
+    request: Request,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
     customer_id: Annotated[str | None, Query(alias="customerId", min_length=1, max_length=64)] = None,
     currency: Currency = None,
 ) -> JSONBody:
     """List customers' external accounts, newest first."""
-    return _list(database, caller, paging, platform_owned=False, customer_id=customer_id, currency=currency)
+    return await _list(request, limit, cursor, platform_owned=False, customer_id=customer_id, currency=currency)
+
+
+async def _get(request: Request, account_id: str, *, platform_owned: bool) -> JSONBody:
+    caller = await authenticate(request)
+
+    def read(connection: Connection) -> JSONBody:
+        account = repository.get_live_row(connection, caller, account_id, platform_owned=platform_owned)
+        if account is None:
+            raise NotFound("REFERENCE_NOT_FOUND", f"External account {account_id} not found")
+        return JSONBody(service.render(account))
+
+    return await app_context(request).database.read(read, bounded=True)
 
 
 @router.get("/customers/external-accounts/{externalAccountId}")
-def get_customer_account(caller: Caller, database: DB, externalAccountId: str) -> JSONBody:  # noqa: N803
+async def get_customer_account(request: Request, account_id: AccountId) -> JSONBody:
     """One customer external account."""
-    with database.reading() as session:
-        body = service.render(service.get(session, caller, externalAccountId, platform_owned=False))
-    return JSONBody(body)
+    return await _get(request, account_id, platform_owned=False)
 
 
 @router.delete("/customers/external-accounts/{externalAccountId}", status_code=204)
@@ -129,17 +138,17 @@ async def create_platform_account(request: Request) -> JSONBody:
 
 
 @router.get("/platform/external-accounts")
-def list_platform_accounts(caller: Caller, database: DB, paging: Paging, currency: Currency = None) -> JSONBody:
+async def list_platform_accounts(
+    request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None, currency: Currency = None
+) -> JSONBody:
     """List the platform's own external accounts, newest first."""
-    return _list(database, caller, paging, platform_owned=True, customer_id=None, currency=currency)
+    return await _list(request, limit, cursor, platform_owned=True, customer_id=None, currency=currency)
 
 
 @router.get("/platform/external-accounts/{externalAccountId}")
-def get_platform_account(caller: Caller, database: DB, externalAccountId: str) -> JSONBody:  # noqa: N803
+async def get_platform_account(request: Request, account_id: AccountId) -> JSONBody:
     """One platform external account."""
-    with database.reading() as session:
-        body = service.render(service.get(session, caller, externalAccountId, platform_owned=True))
-    return JSONBody(body)
+    return await _get(request, account_id, platform_owned=True)
 
 
 @router.delete("/platform/external-accounts/{externalAccountId}", status_code=204)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import BindParameter, Connection, Integer, Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 T = TypeVar("T")
@@ -117,6 +117,59 @@ def keyset_page(
     if after is not None:
         paged = paged.where(or_(created_at < after.created_at, and_(created_at == after.created_at, row_id < after.id)))
     rows: Sequence[T] = session.scalars(paged.order_by(created_at.desc(), row_id.desc()).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    items = list(rows[:limit])
+    next_cursor = codec.encode(scope, position_of(items[-1])) if has_more and items else None
+    return Page(items=items, has_more=has_more, next_cursor=next_cursor, total_count=total)
+
+
+@dataclass(frozen=True)
+class KeysetQuery:
+    """A list's statements, built once with bind parameters: its count, its first page, the pages after a position.
+
+    Built per request, a statement costs SQLAlchemy a cache key over its whole tree; built once, a list
+    runs two statements with parameters only (docs/performance.md).
+    """
+
+    count: Select[Any]
+    first: Select[Any]
+    after: Select[Any]
+
+
+def keyset_query(
+    statement: Select[Any], created_at: InstrumentedAttribute[datetime], row_id: InstrumentedAttribute[str]
+) -> KeysetQuery:
+    """The KeysetQuery of a filtered statement; pages take `limit`, later pages `after_created_at` and `after_id`."""
+    after_created_at = bindparam("after_created_at", type_=created_at.type)
+    after_id: BindParameter[str] = bindparam("after_id", type_=row_id.type)
+    newest_first = (created_at.desc(), row_id.desc())
+    limited: BindParameter[int] = bindparam("limit_plus_one", type_=Integer())
+    later = or_(created_at < after_created_at, and_(created_at == after_created_at, row_id < after_id))
+    return KeysetQuery(
+        count=select(func.count()).select_from(statement.order_by(None).subquery()),
+        first=statement.order_by(*newest_first).limit(limited),
+        after=statement.where(later).order_by(*newest_first).limit(limited),
+    )
+
+
+def run_keyset(
+    connection: Connection,
+    query: KeysetQuery,
+    parameters: dict[str, Any],
+    *,
+    limit: int,
+    after: Position | None,
+    codec: CursorCodec,
+    scope: str,
+    position_of: Callable[[Row[Any]], Position],
+) -> Page[Row[Any]]:
+    """One newest-first page of rows after `after` (no OFFSET), and the count of everything that matches."""
+    total = connection.execute(query.count, parameters).scalar_one()
+    if after is None:
+        rows = connection.execute(query.first, {**parameters, "limit_plus_one": limit + 1}).all()
+    else:
+        page_parameters = {"after_created_at": after.created_at, "after_id": after.id, "limit_plus_one": limit + 1}
+        rows = connection.execute(query.after, {**parameters, **page_parameters}).all()
     has_more = len(rows) > limit
     items = list(rows[:limit])
     next_cursor = codec.encode(scope, position_of(items[-1])) if has_more and items else None
