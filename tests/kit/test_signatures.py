@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from railbook.kit.identifiers.bech32 import check_spark_address
 from railbook.kit.signatures import MalformedSignature, SignatureFamily, SignatureMismatch, check_signature
 from tests.support.wallets import new_wallet
 
@@ -85,3 +88,20 @@ def test_checking_signatures_leaves_the_recursion_limit_alone() -> None:
     )
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert output.split() == ["1000", "1000", "False"]
+
+
+VECTORS = json.loads((Path(__file__).parent / "data" / "wallet_signatures.json").read_text(encoding="utf-8"))["vectors"]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[f"{v['family']}-{len(v['message'])}" for v in VECTORS])
+def test_signatures_made_by_the_wallets_own_libraries_pass(vector: dict[str, str]) -> None:
+    # Made by ethers, TronWeb, @solana/web3.js + tweetnacl and the Spark SDK, not by this code base.
+    family = SignatureFamily(vector["family"])
+    if family is SignatureFamily.SPARK:
+        # The SDK's address for the identity key is one Railbook accepts.
+        assert check_spark_address(vector["address"]) == (vector["address"], "REGTEST")
+    signatures = [vector["signature"], vector.get("signature_compact_hex")]
+    for signature in filter(None, signatures):
+        check_signature(family, vector["address"], vector["message"], signature)
+        with pytest.raises(SignatureMismatch):
+            check_signature(family, vector["address"], vector["message"] + ".", signature)
