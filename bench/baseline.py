@@ -1,9 +1,12 @@
-"""The bare baseline: FastAPI + Railbook's Pydantic parse + one SQLite statement, nothing else.
+"""The bare baseline: FastAPI + Railbook's Pydantic parse + one statement, nothing else.
 
 No authentication, no idempotency, no cross-field rules, no duplicate check, no review, no audit row.
-It answers on the same paths as Railbook so the same wrk scripts drive both:
+One SQLite statement (WAL, synchronous=NORMAL, as Railbook), or one PostgreSQL statement through the
+driver Railbook uses (psycopg 3, autocommit: each INSERT its own durable commit). It answers on the
+same paths as Railbook so the same wrk scripts drive both:
 
-    BENCH_BASELINE_DB=/tmp/x.db uvicorn bench.baseline:app --no-access-log --log-level warning
+    BENCH_BASELINE_DB=sqlite:////tmp/x.db uvicorn bench.baseline:app --no-access-log --log-level warning
+    BENCH_BASELINE_DB=postgresql://postgres@127.0.0.1:5432/db uvicorn bench.baseline:app ...
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
+import psycopg
 from fastapi import Body, FastAPI, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -39,46 +43,88 @@ CREATE INDEX IF NOT EXISTS ix_baseline_customer_created ON external_accounts (cu
 """
 
 _local = threading.local()
+Row = tuple[str, str | None, str, str, str, str]
 
 
-def connect(path: str) -> sqlite3.Connection:
-    """A connection with the pragmas Railbook uses (WAL, synchronous=NORMAL, busy timeout)."""
-    connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute("PRAGMA busy_timeout=30000")
-    return connection
+def is_postgres(target: str) -> bool:
+    """Whether the target is a PostgreSQL URL (else a sqlite:/// URL)."""
+    return target.startswith(("postgresql:", "postgres:"))
 
 
-def _connection() -> sqlite3.Connection:
-    connection: sqlite3.Connection | None = getattr(_local, "connection", None)
+class Connection:
+    """One SQLite or psycopg connection, taking `?` placeholders either way."""
+
+    def __init__(self, target: str) -> None:
+        self.postgres = is_postgres(target)
+        if self.postgres:
+            self._raw: Any = psycopg.connect(target, autocommit=True)
+        else:
+            # The pragmas Railbook uses: WAL, synchronous=NORMAL, busy timeout.
+            raw = sqlite3.connect(target.removeprefix("sqlite:///"), timeout=30, isolation_level=None,
+                                  check_same_thread=False)  # fmt: skip
+            raw.execute("PRAGMA journal_mode=WAL")
+            raw.execute("PRAGMA synchronous=NORMAL")
+            raw.execute("PRAGMA busy_timeout=30000")
+            self._raw = raw
+
+    def execute(self, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
+        """Run one statement; the cursor."""
+        return self._raw.execute(sql.replace("?", "%s") if self.postgres else sql, parameters)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._raw.close()
+
+
+def _connection() -> Connection:
+    connection: Connection | None = getattr(_local, "connection", None)
     if connection is None:
-        connection = connect(os.environ["BENCH_BASELINE_DB"])
+        connection = Connection(os.environ["BENCH_BASELINE_DB"])
         _local.connection = connection
     return connection
 
 
-def create_schema(path: str) -> None:
-    """Create the one table."""
-    connection = connect(path)
-    connection.executescript(SCHEMA)
+def create_schema(target: str) -> None:
+    """Create the one table and its index."""
+    connection = Connection(target)
+    for statement in filter(str.strip, SCHEMA.split(";")):
+        connection.execute(statement)
     connection.close()
 
 
-def seed(path: str, rows: Iterable[tuple[str, str | None, str, str, str, str]]) -> None:
+def seed(target: str, rows: Iterable[Row]) -> None:
     """Insert (id, customer_id, account_type, currency, account_info JSON, created_at) rows."""
-    connection = connect(path)
+    if is_postgres(target):
+        with (
+            psycopg.connect(target) as raw,
+            raw.cursor() as cursor,
+            cursor.copy("COPY external_accounts FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    connection = Connection(target)
     connection.execute("BEGIN")
-    connection.executemany("INSERT INTO external_accounts VALUES (?, ?, ?, ?, ?, ?)", rows)
+    connection._raw.executemany("INSERT INTO external_accounts VALUES (?, ?, ?, ?, ?, ?)", rows)
     connection.execute("COMMIT")
     connection.close()
+
+
+def count(target: str) -> int:
+    """How many rows the table holds."""
+    connection = Connection(target)
+    try:
+        found: int = connection.execute("SELECT count(*) FROM external_accounts").fetchone()[0]
+    finally:
+        connection.close()
+    return found
 
 
 def _json(body: Any, status_code: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
-def _render(row: tuple[str, str | None, str, str, str, str]) -> dict[str, Any]:
+def _render(row: Row) -> dict[str, Any]:
     return {"id": row[0], "customerId": row[1], "currency": row[3], "accountInfo": orjson.loads(row[4])}
 
 

@@ -10,7 +10,6 @@ import os
 import platform
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from bench.servers import (
     Server,
     Token,
     baseline_server,
+    database_url,
     ensure_wrk,
     railbook_stack,
 )
@@ -149,7 +149,7 @@ def run(plan: Plan, db: str, workdir: Path, wrk: str) -> dict[str, Any]:
         bodies = Bodies(workdir, scenarios.create_customers(client, plan.api_customers))
         warm = bodies.pool("create-warm", round(plan.create.warm_seconds * plan.max_create_rps))
         measured = bodies.pool("create", round(plan.create.seconds * plan.max_create_rps))
-        results["baseline"] = _baseline(plan, wrk, workdir, token, seeder, database, warm, measured)
+        results["baseline"] = _baseline(plan, wrk, workdir, token, seeder, database, warm, measured, db)
 
         log("railbook: create")
         ours["create"] = scenarios.with_cpu(
@@ -235,44 +235,46 @@ def _baseline(
     database: Database,
     warm: Path,
     measured: Path,
+    db: str,
 ) -> dict[str, Any]:
-    """The bare baseline, on its own SQLite file holding the same seeded rows: reads, then creates."""
-    path = workdir / "baseline.db"
-    baseline.create_schema(str(path))
-    with database.reading() as session:
-        rows = session.execute(
-            select(
-                ExternalAccount.id,
-                ExternalAccount.customer_id,
-                ExternalAccount.account_type,
-                ExternalAccount.currency,
-                ExternalAccount.account_info,
-                ExternalAccount.created_at,
-            ).where(ExternalAccount.platform_id == token.platform_id)
-        ).all()
-    baseline.seed(
-        str(path), [(row[0], row[1], row[2], row[3], orjson.dumps(row[4]).decode(), row[5].isoformat()) for row in rows]
-    )
-    figures: dict[str, Any] = {"database": "sqlite", "stored": len(rows)}
-    with baseline_server(path, workdir / "baseline.log") as server:
-        log("baseline: reads")
-        reads = scenarios.measure_reads(
-            wrk,
-            server,
-            token.authorization,
-            workdir,
-            "baseline",
-            _spread(seeder.customers, plan.sample_customers),
-            [row[0] for row in rows][: plan.sample_ids],
-            plan.reads,
-            list_all=False,
+    """The bare baseline, on its own database of the same kind holding the same seeded rows: reads, then creates."""
+    (workdir / "baseline" / "data").mkdir(parents=True, exist_ok=True)
+    with database_url(db, workdir / "baseline") as target:
+        baseline.create_schema(target)
+        with database.reading() as session:
+            rows = session.execute(
+                select(
+                    ExternalAccount.id,
+                    ExternalAccount.customer_id,
+                    ExternalAccount.account_type,
+                    ExternalAccount.currency,
+                    ExternalAccount.account_info,
+                    ExternalAccount.created_at,
+                ).where(ExternalAccount.platform_id == token.platform_id)
+            ).all()
+        baseline.seed(
+            target,
+            [(row[0], row[1], row[2], row[3], orjson.dumps(row[4]).decode(), row[5].isoformat()) for row in rows],
         )
-        figures.update(reads)
-        log("baseline: create")
-        figures["create"] = scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create)
-        figures["rss_mb"] = server.rss_mb()["VmRSS"]
-    with sqlite3.connect(path) as check:
-        figures["rows_after"] = check.execute("SELECT count(*) FROM external_accounts").fetchone()[0]
+        figures: dict[str, Any] = {"database": db, "stored": len(rows)}
+        with baseline_server(target, workdir / "baseline.log") as server:
+            log("baseline: reads")
+            reads = scenarios.measure_reads(
+                wrk,
+                server,
+                token.authorization,
+                workdir,
+                "baseline",
+                _spread(seeder.customers, plan.sample_customers),
+                [row[0] for row in rows][: plan.sample_ids],
+                plan.reads,
+                list_all=False,
+            )
+            figures.update(reads)
+            log("baseline: create")
+            figures["create"] = scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create)
+            figures["rss_mb"] = server.rss_mb()["VmRSS"]
+        figures["rows_after"] = baseline.count(target)
     return figures
 
 

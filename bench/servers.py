@@ -165,10 +165,10 @@ def railbook_server(env: dict[str, str], log: Path) -> Iterator[Server]:
 
 
 @contextmanager
-def baseline_server(database: Path, log: Path) -> Iterator[Server]:
-    """bench/baseline.py under the uvicorn settings `railbook serve` uses."""
+def baseline_server(target: str, log: Path) -> Iterator[Server]:
+    """bench/baseline.py on `target` (a sqlite:/// or postgresql:// URL), under `railbook serve`'s uvicorn settings."""
     port = free_port()
-    env = {**os.environ, "BENCH_BASELINE_DB": str(database)}
+    env = {**os.environ, "BENCH_BASELINE_DB": target}
     command = [
         str(BIN / "uvicorn"),
         "bench.baseline:app",
