@@ -109,10 +109,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def _truncate(url: str) -> None:
     """Empty every table; rebuild the schema when a test broke it on purpose."""
     engine = create_engine(normalise_url(url))
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    # DELETE, children first: a test leaves a few rows, and TRUNCATE's new files and fsyncs cost
+    # 95 ms a test against 15 ms for DELETE (the PostgreSQL half of the suite ran 30 s longer).
+    emptied = "; ".join(f'DELETE FROM "{table.name}"' for table in reversed(Base.metadata.sorted_tables))
     try:
         with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+            connection.exec_driver_sql(emptied)
     except ProgrammingError:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))

@@ -72,7 +72,6 @@ def test_checking_signatures_leaves_the_recursion_limit_alone() -> None:
         """
         import sys
         before = sys.getrecursionlimit()
-        import railbook.ownership.service
         from railbook.kit.signatures import SignatureFamily, SignatureMismatch, check_signature
         address = "0x" + "5a" * 20
         for family, addr, signature in [
