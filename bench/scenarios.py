@@ -168,8 +168,8 @@ def measure_reads(
         load = Load("get", paths, authorization)
         figures[name] = warm_then_measure_cpu(wrk, server, load, load, timing, connections=CONNECTIONS)
     if list_all:
-        # No customerId: the whole platform's accounts, newest first (informational, no target). Each
-        # page counts every match for totalCount, so this gets slow with size: 4 connections, 30 s timeout.
+        # No customerId: the whole platform's accounts, newest first. totalCount comes from the kept
+        # counts and the page from an index in creation order (issue 22); 4 connections, 30 s timeout.
         all_paths = write_lines(workdir / f"list-all-{tag}.txt", [f"{ACCOUNTS_PATH}?limit=20"])
         load = Load("get", all_paths, authorization)
         figures["list_all"] = with_cpu(

@@ -9,6 +9,7 @@ request each. Customers are copies of one created through the API.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from railbook.db import Database
 from railbook.external_accounts.discovered import build_directory
 from railbook.external_accounts.models import ExternalAccount, StatusChange
 from railbook.external_accounts.parsing import parse_create
+from railbook.external_accounts.repository import count_changes, side_of
 from railbook.external_accounts.rows import new_account_row
 from railbook.external_accounts.service import review_at_creation
 from railbook.kit.clock import utcnow
@@ -84,6 +86,12 @@ class Seeder:
             session.execute(insert(Customer), [self._customer_row(template, customer_id) for customer_id in fresh])
             session.execute(insert(ExternalAccount), accounts)
             session.execute(insert(StatusChange), audits)
+            # Counted as the API's inserts are, so list totals stay exact.
+            per_count = Counter(
+                (row["platform_id"], row["mode"], side_of(row["owner_key"]), row["currency"]) for row in accounts
+            )
+            for (platform_id, mode, side, currency), added in per_count.items():
+                count_changes(session.connection(), platform_id, mode, side, currency, added)
         self.customers += fresh
         self.accounts += count
 

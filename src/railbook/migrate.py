@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration's revision; tests/cli/test_cli_database.py fails when it is not Alembic's head.
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 
 
 def alembic_config(url: str) -> Config:

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from railbook.db import Base, JSONDocument, UTCDateTime
@@ -60,6 +60,8 @@ class ExternalAccount(Base):
     __table_args__ = (
         Index("ix_external_accounts_scope_created", "platform_id", "mode", "owner_key", "created_at", "id"),
         Index("ix_external_accounts_customer_created", "customer_id", "created_at", "id"),
+        # A whole side's list in creation order, stopping at a page (its totalCount is kept in AccountCount).
+        Index("ix_external_accounts_platform_created", "platform_id", "mode", "created_at", "id"),
         # The operators' review queue (PENDING / UNDER_REVIEW, oldest first) across every platform.
         Index("ix_external_accounts_status_created", "status", "created_at", "id"),
         Index(
@@ -125,3 +127,21 @@ class StatusChange(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     actor: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AccountCount(Base):
+    """Live accounts per platform, mode, side and currency: a list's exact totalCount without counting rows.
+
+    Changed in the transaction of every insert and soft delete (`repository.count_change`), spread
+    over shards so that concurrent creates of one platform on PostgreSQL do not queue on one row.
+    """
+
+    __tablename__ = "external_account_counts"
+
+    platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # "customer" or "platform": the two lists.
+    side: Mapped[str] = mapped_column(String(16), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(10), primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    live: Mapped[int] = mapped_column(AuditSeq)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from railbook.db import table_of
-from railbook.external_accounts.models import ExternalAccount, NewAccount
+from railbook.external_accounts.models import AccountCount, ExternalAccount, NewAccount
 from railbook.kit.driver_sql import DriverStatement
 from railbook.kit.pagination import CursorCodec, KeysetQuery, Page, Position, keyset_query, run_keyset
 from railbook.principal import Principal
@@ -109,8 +110,58 @@ _INSERT = DriverStatement(insert(table_of(ExternalAccount)), column_keys=_COLUMN
 
 
 def insert_account(connection: Connection, account: NewAccount) -> None:
-    """INSERT the new account's row."""
+    """INSERT the new account's row (and count it)."""
     _INSERT.execute(connection, {name: getattr(account, name) for name in _COLUMNS})
+    count_change(connection, account, 1)
+
+
+# Concurrent creates of one platform add to one of these rows each, not all to the same one.
+COUNT_SHARDS = 8
+# The same text on SQLite and PostgreSQL (both take ON CONFLICT ... DO UPDATE).
+_COUNT_CHANGE = DriverStatement(
+    text(
+        "INSERT INTO external_account_counts (platform_id, mode, side, currency, shard, live) "
+        "VALUES (:platform_id, :mode, :side, :currency, :shard, :delta) "
+        "ON CONFLICT (platform_id, mode, side, currency, shard) "
+        "DO UPDATE SET live = external_account_counts.live + excluded.live"
+    )
+)
+
+
+def side_of(owner_key: str) -> str:
+    """Which list an account is on: "platform" or "customer"."""
+    return "platform" if owner_key == PLATFORM_OWNER else "customer"
+
+
+def count_change(connection: Connection, account: NewAccount | ExternalAccount, delta: int) -> None:
+    """Add `delta` live accounts to the account's count, in the caller's transaction (exact with the rows)."""
+    count_changes(connection, account.platform_id, account.mode, side_of(account.owner_key), account.currency, delta)
+
+
+def count_changes(connection: Connection, platform_id: str, mode: str, side: str, currency: str, delta: int) -> None:
+    """Add `delta` to one count (bulk inserts add a batch at once)."""
+    parameters = {"platform_id": platform_id, "mode": mode, "side": side, "currency": currency, "delta": delta,
+                  "shard": random.randrange(COUNT_SHARDS)}  # fmt: skip
+    _COUNT_CHANGE.execute(connection, parameters)
+
+
+_COUNTS = table_of(AccountCount)
+_LIVE_COUNT = {
+    of_currency: select(func.coalesce(func.sum(_COUNTS.c.live), 0)).where(
+        _COUNTS.c.platform_id == bindparam("platform_id"),
+        _COUNTS.c.mode == bindparam("mode"),
+        _COUNTS.c.side == bindparam("side"),
+        *([_COUNTS.c.currency == bindparam("currency")] if of_currency else []),
+    )
+    for of_currency in (False, True)
+}
+
+
+def live_count(connection: Connection, principal: Principal, *, platform_owned: bool, currency: str | None) -> int:
+    """How many live accounts one side of the caller's lists holds (optionally of one currency), from the counts."""
+    parameters = {**principal.scope_parameters(), "side": "platform" if platform_owned else "customer",
+                  "currency": currency}  # fmt: skip
+    return int(connection.execute(_LIVE_COUNT[currency is not None], parameters).scalar_one())
 
 
 _CLEAR_DEFAULT = (
@@ -179,11 +230,14 @@ def list_page(
     scope: str,
 ) -> Page[NewAccount]:
     """One page of the caller's live accounts, newest first, with the count of all that match."""
-    query = _LISTS[(platform_owned, customer_id is not None and not platform_owned, currency is not None)]
+    of_customer = customer_id is not None and not platform_owned
+    query = _LISTS[(platform_owned, of_customer, currency is not None)]
     parameters: dict[str, Any] = {**principal.scope_parameters(), "customer_id": customer_id, "currency": currency}
+    # One customer's accounts are counted from its index entries; a whole side from the kept counts.
+    total = None if of_customer else live_count(connection, principal, platform_owned=platform_owned, currency=currency)
     page = run_keyset(
         connection, query, parameters, limit=limit, after=after, codec=codec, scope=scope,
-        position_of=lambda row: Position(row.created_at, row.id),
+        position_of=lambda row: Position(row.created_at, row.id), total=total,
     )  # fmt: skip
     return Page(
         items=[NewAccount(**row._mapping) for row in page.items],

@@ -59,8 +59,8 @@ async def _list(request: Request, limit: int, cursor: str | None, *, platform_ow
         )  # fmt: skip
         return JSONBody(list_body(page, service.render))
 
-    # One customer's page and count read a few index entries; the whole platform's count reads them all.
-    return await context.database.read(read, bounded=customer_id is not None)
+    # A page and its count read a few index entries (one customer's), or the kept counts (a whole side).
+    return await context.database.read(read, bounded=True)
 
 
 Currency = Annotated[str | None, Query(min_length=1, max_length=10)]

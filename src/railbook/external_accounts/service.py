@@ -219,6 +219,7 @@ def _soft_delete(session: Session, account: ExternalAccount, now: datetime) -> N
     account.updated_at = now
     account.is_default = None
     session.flush()
+    repository.count_change(session.connection(), account, -1)
     enqueue(session, DELETED_KIND, {"externalAccountId": account.id})
 
 

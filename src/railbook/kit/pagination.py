@@ -162,9 +162,14 @@ def run_keyset(
     codec: CursorCodec,
     scope: str,
     position_of: Callable[[Row[Any]], Position],
+    total: int | None = None,
 ) -> Page[Row[Any]]:
-    """One newest-first page of rows after `after` (no OFFSET), and the count of everything that matches."""
-    total = connection.execute(query.count, parameters).scalar_one()
+    """One newest-first page of rows after `after` (no OFFSET), and the count of everything that matches.
+
+    `total`, when the caller knows it exactly (kept counts), spares the count statement.
+    """
+    if total is None:
+        total = connection.execute(query.count, parameters).scalar_one()
     if after is None:
         rows = connection.execute(query.first, {**parameters, "limit_plus_one": limit + 1}).all()
     else:
