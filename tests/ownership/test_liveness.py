@@ -19,7 +19,7 @@ from tests.support.cli_runner import clean_env, ok
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.screenshots import screenshot
 from tests.support.servers import bound_socket, serving
-from tests.support.wallets import new_wallet
+from tests.support.wallets import Wallet, new_wallet
 
 
 @pytest.fixture
@@ -84,14 +84,19 @@ def test_the_hosted_liveness_page_settles_the_account_with_a_webhook(
     assert again.status_code == 409
 
 
-def test_a_failed_retry_of_an_unverified_wallet_is_announced(platform: httpx.Client, receiver: Receiver) -> None:
+def failed_once(platform: httpx.Client) -> tuple[Wallet, str, str]:
+    """A wallet whose first proof failed (another key signed): the wallet, its account path, that signature."""
     wallet = new_wallet("ETHEREUM_WALLET")
     body = {"currency": "USDC", "ownershipType": "FIRST_PARTY", "accountInfo": wallet.info()}
-    account_id = platform.post("/platform/external-accounts", json=body).json()["id"]
-    proofs = f"/platform/external-accounts/{account_id}"
+    proofs = f"/platform/external-accounts/{platform.post('/platform/external-accounts', json=body).json()['id']}"
     message = platform.post(f"{proofs}/challenge", json={"method": "WALLET_SIGNATURE"}).json()["messageToSign"]
     impostor = new_wallet("ETHEREUM_WALLET").sign(message)
     assert platform.post(f"{proofs}/verify", json={"signature": impostor}).status_code == 400
+    return wallet, proofs, impostor
+
+
+def test_a_failed_retry_of_an_unverified_wallet_is_announced(platform: httpx.Client, receiver: Receiver) -> None:
+    _, proofs, _ = failed_once(platform)
     link = platform.post(f"{proofs}/challenge", json={"method": "LIVENESS"}).json()["verificationLink"]
     assert httpx.post(link, data={"outcome": "fail"}).status_code == 200
     # The platform waits for the outcome: it is sent though the status stays UNVERIFIED.
@@ -130,13 +135,8 @@ def test_a_link_no_one_issued_and_a_missing_outcome_are_refused(platform: httpx.
 def test_the_audit_command_shows_the_proofs_without_the_signatures(
     platform: httpx.Client, database_url: str, tmp_path: Path
 ) -> None:
-    wallet = new_wallet("ETHEREUM_WALLET")
-    body = {"currency": "USDC", "ownershipType": "FIRST_PARTY", "accountInfo": wallet.info()}
-    account_id = platform.post("/platform/external-accounts", json=body).json()["id"]
-    proofs = f"/platform/external-accounts/{account_id}"
-    first = platform.post(f"{proofs}/challenge", json={"method": "WALLET_SIGNATURE"}).json()["messageToSign"]
-    wrong = new_wallet("ETHEREUM_WALLET").sign(first)
-    assert platform.post(f"{proofs}/verify", json={"signature": wrong}).status_code == 400
+    wallet, proofs, wrong = failed_once(platform)
+    account_id = proofs.rsplit("/", 1)[1]
     second = platform.post(f"{proofs}/challenge", json={"method": "WALLET_SIGNATURE"}).json()["messageToSign"]
     right = wallet.sign(second)
     assert platform.post(f"{proofs}/verify", json={"signature": right}).json()["status"] == "ACTIVE"
