@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import timedelta
 
@@ -31,7 +30,7 @@ def claim_for_alice(api: TestClient, database: Database, token: Token, key: str,
     principal = Principal(token.id, token.platform_id, token.mode)
     body = api.build_request("POST", "/customers", json=ALICE).content
     print_ = store.fingerprint("POST", "/grid/2025-10-13/customers", body)
-    return asyncio.run(store.claim(database, principal, key, print_, timedelta(days=1), lock))
+    return store.claim(database, principal, key, print_, timedelta(days=1), lock)
 
 
 def test_a_dead_requests_key_is_taken_over_once_its_lease_ends(

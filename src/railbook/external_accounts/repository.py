@@ -176,20 +176,9 @@ def clear_default(connection: Connection, customer_id: str) -> None:
     connection.execute(_CLEAR_DEFAULT, {"of_customer": customer_id})
 
 
-def listed(
-    principal: Principal, *, platform_owned: bool, customer_id: str | None, currency: str | None
-) -> Select[ExternalAccount]:
-    """The list query: customer accounts (optionally of one customer) or platform accounts."""
-    statement = live(principal)
-    if platform_owned:
-        statement = statement.where(ExternalAccount.owner_key == PLATFORM_OWNER)
-    elif customer_id is not None:
-        statement = statement.where(ExternalAccount.owner_key == customer_id)
-    else:
-        statement = statement.where(ExternalAccount.owner_key != PLATFORM_OWNER)
-    if currency is not None:
-        statement = statement.where(ExternalAccount.currency == currency)
-    return statement
+def of_customer(principal: Principal, customer_id: str) -> Select[ExternalAccount]:
+    """A customer's live accounts, as ORM rows (a customer's deletion soft-deletes each)."""
+    return live(principal).where(ExternalAccount.owner_key == customer_id)
 
 
 def _list_query(*, platform_owned: bool, of_customer: bool, of_currency: bool) -> KeysetQuery:

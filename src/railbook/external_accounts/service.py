@@ -208,7 +208,7 @@ def delete(session: Session, principal: Principal, account_id: str, *, platform_
 
 def delete_customer_accounts(session: Session, principal: Principal, customer_id: str) -> None:
     """Soft-delete every live account of a customer, in the transaction that deletes the customer."""
-    statement = repository.listed(principal, platform_owned=False, customer_id=customer_id, currency=None)
+    statement = repository.of_customer(principal, customer_id)
     now = utcnow()
     for account in session.scalars(statement).all():
         _soft_delete(session, account, now)

@@ -142,7 +142,7 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
     print_ = store.fingerprint(request.method, request.url.path, await request.body())
     ttl = timedelta(seconds=settings.idempotency_ttl_seconds)
     lock = store.running_lock(settings)
-    outcome = await store.claim(database, principal, key, print_, ttl, lock)
+    outcome = await run_in_threadpool(store.claim, database, principal, key, print_, ttl, lock)
     if isinstance(outcome, store.Replay):
         return Response(
             outcome.body, outcome.status_code, media_type="application/json", headers={REPLAYED_HEADER: "true"}

@@ -11,7 +11,6 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Executable, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 
 from railbook.config import Settings
 from railbook.db import Database, table_of
@@ -98,47 +97,34 @@ def _one_statement(statement: Executable, parameters: dict[str, Any]) -> Callabl
     return write
 
 
-def _new_claim(principal: Principal, key: str, print_: str, ttl: timedelta, lock: timedelta) -> dict[str, Any]:
-    now = utcnow()
-    return {
-        **principal.scope_parameters(),
-        "key": key,
-        "id": new_uuid(),
-        "fingerprint": print_,
-        "state": KeyState.RUNNING,
-        "locked_until": now + lock,
-        "created_at": now,
-        "expires_at": now + ttl,
-    }
-
-
-async def claim(
-    database: Database, principal: Principal, key: str, print_: str, ttl: timedelta, lock: timedelta
-) -> Outcome:
+def claim(database: Database, principal: Principal, key: str, print_: str, ttl: timedelta, lock: timedelta) -> Outcome:
     """Write the key (committed) before any work, or say what the existing key means for this request."""
-    # Most keys are new: write the key at once, on the group commit from the event loop (committed
-    # with whatever else this process is writing right now, no thread waiting for it), and look at
-    # the stored key only when the unique index says there is one.
-    row = _new_claim(principal, key, print_, ttl, lock)
-    try:
-        await database.grouped.run_async(_one_statement(_INSERT, row))
-        return Claimed(row["id"])
-    except IntegrityError:
-        return await run_in_threadpool(_claim_existing, database, principal, key, print_, ttl, lock)
-
-
-def _claim_existing(
-    database: Database, principal: Principal, key: str, print_: str, ttl: timedelta, lock: timedelta
-) -> Outcome:
-    """What a stored key means for this request (writing it again if it went away meanwhile)."""
     scope = {**principal.scope_parameters(), "key": key}
     for _ in range(3):
         now = utcnow()
+        record_id = new_uuid()
+        row = {
+            **scope,
+            "id": record_id,
+            "fingerprint": print_,
+            "state": KeyState.RUNNING,
+            "locked_until": now + lock,
+            "created_at": now,
+            "expires_at": now + ttl,
+        }
+        try:
+            # Most keys are new: write the key at once (committed with whatever else this process
+            # is writing right now), and look at the stored key only when the unique index says
+            # there is one.
+            database.grouped.run(_one_statement(_INSERT, row))
+            return Claimed(record_id)
+        except IntegrityError:
+            pass
         with database.transaction() as session:
             existing = session.scalar(_EXISTING, scope)
             if existing is None:
-                pass  # deleted meanwhile (released or expired): try to write it again, below
-            elif existing.expires_at > now:
+                continue  # deleted meanwhile (released or expired): try to write it again
+            if existing.expires_at > now:
                 if existing.fingerprint != print_:
                     return Mismatch()
                 if existing.state == KeyState.DONE and existing.status_code is not None:
@@ -148,14 +134,7 @@ def _claim_existing(
                 # Its request died mid-way: this one takes the key over.
                 existing.locked_until = now + lock
                 return Claimed(existing.id)
-            else:
-                session.delete(existing)  # expired: the key is free again
-        row = _new_claim(principal, key, print_, ttl, lock)
-        try:
-            database.grouped.run(_one_statement(_INSERT, row))
-            return Claimed(row["id"])
-        except IntegrityError:
-            continue
+            session.delete(existing)  # expired: the key is free again
     return Busy()
 
 
