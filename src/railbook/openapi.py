@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute
 
 from railbook import API_PREFIX
 from railbook.contract_pieces import merged
-from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, OptionalIdempotencyRoute, RequiredIdempotencyRoute
+from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, IdempotentRoute
 from railbook.openapi_additions import RAILBOOK_PATHS, RAILBOOK_SCHEMAS, with_railbook_properties
 
 CONTRACT = Path(__file__).parent / "contract" / "grid-accounts.openapi.json"
@@ -49,11 +49,9 @@ def served_operations(routes: Iterable[BaseRoute]) -> frozenset[Operation]:
         path = context.path
         if not (isinstance(route, APIRoute) and route.include_in_schema and path and path.startswith(API_PREFIX)):
             continue
-        idempotency = (
-            "required" if isinstance(route, RequiredIdempotencyRoute)
-            else "optional" if isinstance(route, OptionalIdempotencyRoute)
-            else ""
-        )  # fmt: skip
+        idempotency = ""
+        if isinstance(route, IdempotentRoute):
+            idempotency = "required" if route.required else "optional"
         served.update((method.lower(), path.removeprefix(API_PREFIX), idempotency) for method in context.methods or ())
     return frozenset(served)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import func, select
 
 from railbook.config import Settings
@@ -120,3 +122,41 @@ def test_an_expired_key_is_free_again_and_purged(
         worker.schedule_periodic()
         assert worker.run_once() >= 1
     assert count(database, IdempotencyRecord) == 0
+
+
+def test_concurrent_twins_with_one_key_create_once_and_all_get_its_answer(api: TestClient, database: Database) -> None:
+    customer = conform(api.post("/customers", json=ALICE))
+    body = {**USD_ACCOUNT, "customerId": customer["id"]}
+
+    def send(_: int) -> Response:
+        return api.post("/customers/external-accounts", json=body, headers={"Idempotency-Key": "twins"})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(send, range(8)))
+    # The key is written in the commit of the create itself: a twin meets either nothing (and runs,
+    # to be rolled back when the key turns up) or the answer, never a key "still being processed".
+    assert [answer.status_code for answer in answers] == [201] * 8, [answer.text for answer in answers]
+    assert len({answer.content for answer in answers}) == 1
+    assert sum("Idempotent-Replayed" not in answer.headers for answer in answers) == 1
+    assert count(database, ExternalAccount) == 1
+    assert count(database, IdempotencyRecord) == 1
+
+
+def test_work_done_under_a_key_first_used_for_another_request_is_rolled_back(
+    api: TestClient, database: Database
+) -> None:
+    customer = conform(api.post("/customers", json=ALICE))
+    first = {**USD_ACCOUNT, "customerId": customer["id"]}
+    created = api.post("/customers/external-accounts", json=first, headers={"Idempotency-Key": "reused"})
+    assert created.status_code == 201
+    # A valid create of another account: it runs, meets the key in its commit, and is undone.
+    other_info = {**USD_ACCOUNT["accountInfo"], "accountNumber": "987654321"}
+    other = {**first, "accountInfo": other_info}
+    assert_error(
+        api.post("/customers/external-accounts", json=other, headers={"Idempotency-Key": "reused"}), 409, "CONFLICT"
+    )
+    assert count(database, ExternalAccount) == 1
+    listed = api.get("/customers/external-accounts", params={"customerId": customer["id"]}).json()
+    assert (listed["totalCount"], [item["id"] for item in listed["data"]]) == (1, [created.json()["id"]])
+    # Without the key the same body creates its account: the refusal was the key's, not the body's.
+    assert api.post("/customers/external-accounts", json=other).status_code == 201

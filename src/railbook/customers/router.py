@@ -21,7 +21,7 @@ from railbook.web import DB, AppSettings, Caller, Keys, Paging, list_body
 router = APIRouter(tags=["Customers"], route_class=GridRoute)
 
 
-@idempotent_post(router, "/customers", required=False)
+@idempotent_post(router, "/customers", required=False, one_transaction=True)
 def create_customer(
     caller: Caller,
     database: DB,

@@ -67,7 +67,7 @@ Currency = Annotated[str | None, Query(min_length=1, max_length=10)]
 AccountId = Annotated[str, Path(alias="externalAccountId")]
 
 
-@idempotent_post(router, "/customers/external-accounts", required=False)
+@idempotent_post(router, "/customers/external-accounts", required=False, one_transaction=True)
 async def create_customer_account(request: Request) -> JSONBody:
     """Add an external account for a customer (or, without customerId, for the platform)."""
     return await _create(request, customer_path=True)
@@ -131,7 +131,7 @@ def delete_customer_account(caller: Caller, database: DB, externalAccountId: str
     return Response(status_code=204)
 
 
-@idempotent_post(router, "/platform/external-accounts", required=False)
+@idempotent_post(router, "/platform/external-accounts", required=False, one_transaction=True)
 async def create_platform_account(request: Request) -> JSONBody:
     """Add an external account of the platform itself."""
     return await _create(request, customer_path=False)

@@ -75,14 +75,18 @@ class Answer:
     after it returns, which suits answers that wrote nothing.
     """
 
-    def __init__(self, claimed: store.Claimed | None) -> None:
+    def __init__(self, claimed: store.Claimed | None, new_key: store.NewKey | None = None) -> None:
         self._claimed = claimed
+        self._new_key = new_key
         self.recorded = False
 
     def within(self, connection: Connection, response: Answered) -> Answered:
         """Store `response` under the request's key (if it has one) on the work's `connection`."""
         if self._claimed is not None:
             store.complete_within(connection, self._claimed, response.status_code, bytes(response.body))
+            self.recorded = True
+        elif self._new_key is not None:
+            store.record_within(connection, self._new_key, response.status_code, bytes(response.body))
             self.recorded = True
         return response
 
@@ -128,7 +132,42 @@ async def _release_when_possible(database: Database, claimed: store.Claimed, loc
             continue
 
 
-async def run_idempotently(request: Request, handler: Handler, *, required: bool) -> Response:
+async def _rendered(request: Request, exc: Exception) -> Response | None:
+    """The 2xx/4xx answer a raised error stands for; None for a crash or a 5xx (nothing to store)."""
+    rendered = await _as_response(request, exc)
+    return None if rendered is None or rendered.status_code >= 500 else rendered
+
+
+async def _run_unclaimed(request: Request, handler: Handler, new_key: store.NewKey) -> Response | None:
+    """Run a one-transaction endpoint with its key written only with its answer; None when the key was taken.
+
+    Most keys are new, and an endpoint whose every effect is in the transaction that records its
+    answer needs no claim committed ahead of it: the key and the work commit together, and a request
+    that meets the key in the database (a retry, a concurrent twin, a different body) is rolled back
+    and goes the claiming way, which replays, refuses or takes the key over as usual.
+    """
+    answer = Answer(None, new_key)
+    setattr(request.state, _ANSWER_ATTRIBUTE, answer)
+    try:
+        response = await handler(request)
+    except store.KeyTaken:
+        return None
+    except Exception as exc:
+        rendered = await _rendered(request, exc)
+        if rendered is None:
+            raise  # nothing was claimed, so nothing to free
+        response = rendered
+    if response.status_code >= 500 or answer.recorded:
+        return response
+    database = app_context(request).database
+    try:
+        await database.grouped.run_async(store.recording(new_key, response.status_code, bytes(response.body)))
+    except store.KeyTaken:
+        return None
+    return response
+
+
+async def run_idempotently(request: Request, handler: Handler, *, required: bool, one_transaction: bool) -> Response:
     """Run `handler` at most once per key; replay its stored 2xx/4xx answer for the same request."""
     if not required and HEADER.lower() not in request.headers:
         return await handler(request)
@@ -141,6 +180,10 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
     database, settings = context.database, context.settings
     print_ = store.fingerprint(request.method, request.url.path, await request.body())
     ttl = timedelta(seconds=settings.idempotency_ttl_seconds)
+    if one_transaction:
+        unclaimed = await _run_unclaimed(request, handler, store.NewKey(principal, key, print_, ttl))
+        if unclaimed is not None:
+            return unclaimed
     lock = store.running_lock(settings)
     outcome = await run_in_threadpool(store.claim, database, principal, key, print_, ttl, lock)
     if isinstance(outcome, store.Replay):
@@ -158,8 +201,8 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
     try:
         response = await handler(request)
     except Exception as exc:
-        rendered = await _as_response(request, exc)
-        if rendered is None or rendered.status_code >= 500:
+        rendered = await _rendered(request, exc)
+        if rendered is None:
             await _release(database, outcome, lock)
             raise
         response = rendered
@@ -170,37 +213,35 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
     return response
 
 
-class _IdempotentRoute(GridRoute):
+class IdempotentRoute(GridRoute):
+    """A POST endpoint behind `Idempotency-Key`: `required` or optional, `one_transaction` (see `idempotent_post`)."""
+
     required = False
+    one_transaction = False
 
     def get_route_handler(self) -> Handler:
         """The endpoint's handler wrapped in the key check."""
         handler = super().get_route_handler()
-        required = self.required
+        required, one_transaction = self.required, self.one_transaction
 
         async def idempotent(request: Request) -> Response:
-            return await run_idempotently(request, handler, required=required)
+            return await run_idempotently(request, handler, required=required, one_transaction=one_transaction)
 
         return idempotent
 
 
-class OptionalIdempotencyRoute(_IdempotentRoute):
-    """`Idempotency-Key` accepted: with it, the endpoint runs once per key."""
-
-    required = False
-
-
-class RequiredIdempotencyRoute(_IdempotentRoute):
-    """`Idempotency-Key` required (400 without it)."""
-
-    required = True
-
-
 def idempotent_post(
-    router: APIRouter, path: str, *, required: bool, status_code: int = 201
+    router: APIRouter, path: str, *, required: bool, status_code: int = 201, one_transaction: bool = False
 ) -> Callable[[Endpoint], Endpoint]:
-    """Like `@router.post(path)`, with the endpoint behind `Idempotency-Key` (required or optional)."""
-    route_class = RequiredIdempotencyRoute if required else OptionalIdempotencyRoute
+    """Like `@router.post(path)`, with the endpoint behind `Idempotency-Key` (required or optional).
+
+    `one_transaction`: every effect of the endpoint is in the transaction where it calls
+    `Answer.within` (no provider call, nothing before it), so its key is written in that commit,
+    not claimed in a commit of its own first.
+    """
+    route_class = type(
+        "ConfiguredIdempotentRoute", (IdempotentRoute,), {"required": required, "one_transaction": one_transaction}
+    )
 
     def register(endpoint: Endpoint) -> Endpoint:
         router.add_api_route(

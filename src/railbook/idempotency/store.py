@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Executable, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from railbook.config import Settings
@@ -17,6 +18,7 @@ from railbook.db import Database, table_of
 from railbook.errors import SHOULD_RETRY_HEADER, GridError
 from railbook.idempotency.models import IdempotencyRecord, KeyState
 from railbook.kit.clock import utcnow
+from railbook.kit.driver_sql import DriverStatement
 from railbook.kit.ids import new_uuid
 from railbook.principal import Principal
 
@@ -60,6 +62,36 @@ class Mismatch:
 Outcome = Claimed | Replay | Busy | Mismatch
 
 
+@dataclass(frozen=True)
+class NewKey:
+    """A key no request has claimed yet, to be written with its answer in the commit of the work it answers."""
+
+    principal: Principal
+    key: str
+    fingerprint: str
+    ttl: timedelta
+
+    def answered_row(self, status_code: int, body: bytes) -> dict[str, Any]:
+        """The key's row, already answered."""
+        now = utcnow()
+        return {
+            **self.principal.scope_parameters(),
+            "key": self.key,
+            "id": new_uuid(),
+            "fingerprint": self.fingerprint,
+            "state": KeyState.DONE,
+            "status_code": status_code,
+            "response_body": body,
+            "locked_until": now,
+            "created_at": now,
+            "expires_at": now + self.ttl,
+        }
+
+
+class KeyTaken(Exception):
+    """Another request holds (or held) the key: the work written with this answer is rolled back."""
+
+
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """SHA-256 of method, path and the body as canonical JSON (the raw bytes when it is not JSON)."""
     try:
@@ -86,6 +118,14 @@ _COMPLETE = (
     .values(state=KeyState.DONE, status_code=bindparam("answer_status"), response_body=bindparam("answer_body"))
 )
 _RELEASE = delete(_RECORDS).where(_STILL_RUNNING)
+# A key written with its answer leaves alone a key that is already there (no error that would abort a
+# PostgreSQL transaction); the writer sees it by the row count.
+# Run on the driver's cursor: it joins the create's own statements on the hot path.
+_ANSWERED_COLUMNS = [column.key for column in _RECORDS.columns]
+_INSERT_IF_NEW = {
+    "sqlite": DriverStatement(sqlite.insert(_RECORDS).on_conflict_do_nothing(), column_keys=_ANSWERED_COLUMNS),
+    "postgresql": DriverStatement(postgresql.insert(_RECORDS).on_conflict_do_nothing(), column_keys=_ANSWERED_COLUMNS),
+}
 
 
 def _one_statement(statement: Executable, parameters: dict[str, Any]) -> Callable[[Connection], None]:
@@ -158,6 +198,25 @@ def complete_within(connection: Connection, claimed: Claimed, status_code: int, 
     parameters = {"record_id": claimed.record_id, "answer_status": status_code, "answer_body": body}
     if connection.execute(_COMPLETE, parameters).rowcount != 1:
         raise AnsweredElsewhere()
+
+
+def record_within(connection: Connection, new_key: NewKey, status_code: int, body: bytes) -> None:
+    """Write a new key with its answer in the transaction of the work it answers: both commit, or neither does.
+
+    Raises `KeyTaken` (rolling the work back) when the key exists: the caller then claims it as usual.
+    """
+    statement = _INSERT_IF_NEW[connection.dialect.name]
+    if statement.rowcount(connection, new_key.answered_row(status_code, body)) != 1:
+        raise KeyTaken()
+
+
+def recording(new_key: NewKey, status_code: int, body: bytes) -> Callable[[Connection], None]:
+    """A write for `Database.grouped` that stores an answer that wrote nothing (a refusal) under a new key."""
+
+    def write(connection: Connection) -> None:
+        record_within(connection, new_key, status_code, body)
+
+    return write
 
 
 def complete(database: Database, claimed: Claimed, status_code: int, body: bytes) -> None:

@@ -73,6 +73,14 @@ class DriverStatement:
         """Run the statement with these parameter values, for its effect."""
         self._run(connection, values).close()
 
+    def rowcount(self, connection: Connection, values: Mapping[str, Any]) -> int:
+        """Run the statement for its effect; how many rows it wrote."""
+        cursor = self._run(connection, values)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
     def scalar(self, connection: Connection, values: Mapping[str, Any]) -> Any:
         """Run the query; the first column of its first row as the driver gives it (no type conversion), or None."""
         cursor = self._run(connection, values)

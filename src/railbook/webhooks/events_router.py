@@ -72,7 +72,7 @@ def get_event(caller: Caller, database: DB, eventId: str) -> JSONBody:  # noqa: 
     return JSONBody(body)
 
 
-@idempotent_post(router, "/events/{eventId}/redeliver", required=False, status_code=202)
+@idempotent_post(router, "/events/{eventId}/redeliver", required=False, status_code=202, one_transaction=True)
 def redeliver_event(caller: Caller, database: DB, answer: IdempotentAnswer, eventId: str) -> JSONBody:  # noqa: N803
     """Queue one more delivery of the same envelope (same id and body, a fresh signature)."""
     with database.transaction() as session:
@@ -82,7 +82,7 @@ def redeliver_event(caller: Caller, database: DB, answer: IdempotentAnswer, even
     return response
 
 
-@idempotent_post(router, "/events/recover", required=False, status_code=202)
+@idempotent_post(router, "/events/recover", required=False, status_code=202, one_transaction=True)
 def recover_events(
     caller: Caller, database: DB, answer: IdempotentAnswer, request: Annotated[RecoverRequest, Body()]
 ) -> JSONBody:
