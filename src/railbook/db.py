@@ -80,7 +80,13 @@ def is_sqlite(url: str) -> bool:
 # concurrent requests that churn (connect + PRAGMAs, or a PostgreSQL backend start) cost more than
 # the queries did (docs/decisions.md, Performance).
 SQLITE_POOL_SIZE = 48
-POSTGRES_POOL_SIZE = 20
+# As many as the request threads (40), the group commit's turns and the worker use at once: a
+# connection beyond the pool is opened and closed for each use, and on PostgreSQL that is a server
+# backend started and torn down per request (it was 20, and reads under load churned connections).
+POSTGRES_POOL_SIZE = 52
+# Group-commit transactions running at once on PostgreSQL: a turn spends most of its time waiting on
+# round trips, which other connections' turns fill (docs/performance.md). SQLite has one writer.
+POSTGRES_WRITE_TURNS = 4
 
 
 def create_db_engine(url: str) -> Engine:
@@ -104,12 +110,13 @@ def create_db_engine(url: str) -> Engine:
         url,
         pool_size=POSTGRES_POOL_SIZE,
         max_overflow=10,
-        pool_pre_ping=True,
+        # No ping before each checkout: it was a round trip of its own before every read and write
+        # (a get by id is one statement). A connection the server dropped fails its first statement
+        # instead; SQLAlchemy then recognises the disconnect and discards every connection opened
+        # before it, so after a database restart the requests in flight get a 503 and the next ones
+        # run on new connections (tests/app/test_database_faults.py; docs/decisions.md).
+        pool_pre_ping=False,
         hide_parameters=True,
-        # psycopg prepares a statement on the server after five runs, and PostgreSQL may then keep a
-        # generic plan made while a table was nearly empty: the job claim query took ~1 s per run
-        # with a 3,000-job backlog (webhooks fell to 4/s). Plan each run for its own parameters.
-        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
     )
 
 
@@ -142,6 +149,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
 
+# The connection a write Session's transaction began on (its deferred work runs there).
+_CONNECTION = "railbook_connection"
+
 # Set by enqueue() in the info of the Session or Connection it wrote on; once that transaction
 # commits, the database wakes this process's job workers.
 JOBS_ENQUEUED = "railbook_jobs_enqueued"
@@ -150,6 +160,29 @@ JOBS_ENQUEUED = "railbook_jobs_enqueued"
 def note_jobs_enqueued(executor: Session | Connection) -> None:
     """Remember that the executor's transaction queued jobs, so its commit wakes the workers."""
     executor.info[JOBS_ENQUEUED] = True
+
+
+# Work a write transaction defers to its end, by name: run on its connection, in name order, just
+# before it commits (kept in the pooled connection's info, so cleared whenever a transaction ends).
+BEFORE_COMMIT = "railbook_before_commit"
+
+
+Deferred = TypeVar("Deferred", bound=Callable[[Connection], None])
+
+
+def before_commit(connection: Connection, name: str, make: Callable[[], Deferred]) -> Deferred:
+    """The transaction's deferred work called `name` (made on first use), run on `connection` just before it commits."""
+    registry: dict[str, Callable[[Connection], None]] = connection.info.setdefault(BEFORE_COMMIT, {})
+    work = registry.get(name)
+    if work is None:
+        work = registry[name] = make()
+    return cast(Deferred, work)
+
+
+def _run_before_commit(connection: Connection) -> None:
+    deferred: dict[str, Callable[[Connection], None]] = connection.info.pop(BEFORE_COMMIT, {})
+    for name in sorted(deferred):
+        deferred[name](connection)
 
 
 class Database:
@@ -169,11 +202,17 @@ class Database:
         self._write_lock: AbstractContextManager[Any] = threading.RLock() if self.is_sqlite else nullcontext()
         # Small writes of this process that arrive together (creates, idempotency keys, job
         # outcomes) commit in one transaction.
-        self.grouped = GroupCommit(self.writing)
+        self.grouped = GroupCommit(self.writing, turns=1 if self.is_sqlite else POSTGRES_WRITE_TURNS)
+        event.listen(self._write, "after_begin", self._after_begin)
         event.listen(self._write, "after_commit", self._after_commit)
         event.listen(self._write, "after_rollback", self._after_rollback)
 
+    def _after_begin(self, session: Session, _: Any, connection: Connection) -> None:
+        connection.info.pop(BEFORE_COMMIT, None)  # left by a transaction that failed
+        session.info[_CONNECTION] = connection
+
     def _after_commit(self, session: Session) -> None:
+        session.info.pop(_CONNECTION, None)
         if session.info.pop(JOBS_ENQUEUED, False):
             self._wake_workers()
 
@@ -183,12 +222,18 @@ class Database:
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop(JOBS_ENQUEUED, None)
+        connection = session.info.pop(_CONNECTION, None)
+        if connection is not None:
+            connection.info.pop(BEFORE_COMMIT, None)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         with self._write_lock, self._write() as session, session.begin():
             yield session
+            connection = session.info.pop(_CONNECTION, None)
+            if connection is not None:
+                _run_before_commit(connection)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -203,11 +248,14 @@ class Database:
         """A write transaction on a plain connection: committed when the block ends, rolled back if it raises."""
         with self._write_lock:
             with self._write_engine.begin() as connection:
-                # The flag lives on the pooled driver connection: cleared here whatever happens, so
-                # it never outlives this transaction.
+                # The flags live on the pooled driver connection: cleared here whatever happens, so
+                # they never outlive this transaction.
+                connection.info.pop(BEFORE_COMMIT, None)
                 try:
                     yield connection
+                    _run_before_commit(connection)
                 finally:
+                    connection.info.pop(BEFORE_COMMIT, None)
                     enqueued = connection.info.pop(JOBS_ENQUEUED, False)
             if enqueued:
                 self._wake_workers()

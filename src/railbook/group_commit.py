@@ -19,6 +19,8 @@ T = TypeVar("T")
 class _Queued(Generic[T]):
     write: Callable[[Connection], T]
     done: bool = False
+    # In a turn's batch: its caller waits for that turn instead of taking one of its own.
+    taken: bool = False
     result: T | None = None
     error: BaseException | None = None
     # Set for a caller on an event loop (`run_async`): resolved on that loop once the turn ends.
@@ -28,9 +30,10 @@ class _Queued(Generic[T]):
 class GroupCommit:
     """Runs write functions of many callers in shared write transactions; each caller waits for its own.
 
-    A caller queues its write and waits for the commit turn. Whoever gets the turn commits every
-    write queued by then, its own and those of callers that finished meanwhile, so under load one
-    transaction (one BEGIN, one COMMIT, one fsync on PostgreSQL) serves several creates or job outcomes.
+    A caller queues its write and waits for a commit turn. Whoever gets a turn commits every write
+    queued by then, its own and those of callers that finished meanwhile, so under load one
+    transaction (one BEGIN, one COMMIT, one fsync on PostgreSQL) serves several creates or job
+    outcomes. `turns` transactions may run at once (one on SQLite), each on its own connection.
     Threads call `run` and may take the turn themselves; the event loop calls `run_async`, whose
     writes a committer thread takes turns for. `begin` opens a write transaction (`Database.writing`).
 
@@ -49,17 +52,21 @@ class GroupCommit:
     this process's worker is woken once the transaction commits.
     """
 
-    def __init__(self, begin: Callable[[], AbstractContextManager[Connection]]) -> None:
+    def __init__(self, begin: Callable[[], AbstractContextManager[Connection]], *, turns: int = 1) -> None:
         self._begin = begin
+        # How many write transactions may run at once: one on SQLite (one writer at a time anyway);
+        # several on PostgreSQL, where a turn mostly waits on round trips and another connection's
+        # transaction can use the time (docs/performance.md).
+        self._turns = turns
         self._queue: list[_Queued[Any]] = []
         lock = threading.Lock()
-        # Guards the queue and the turn. A caller whose write another turn committed returns as
+        # Guards the queue and the turns. A caller whose write another turn committed returns as
         # soon as that turn ends, without waiting for a turn of its own.
         self._changed = threading.Condition(lock)
-        # Wakes the committer thread: writes of the event loop are queued and no turn is running.
+        # Wakes a committer thread: writes of the event loop are queued and a turn is free.
         self._pending = threading.Condition(lock)
-        self._committing = False
-        self._committer: threading.Thread | None = None
+        self._active = 0
+        self._committers: list[threading.Thread] = []
         self._closed = False
 
     def run(self, write: Callable[[Connection], T]) -> T:
@@ -67,12 +74,11 @@ class GroupCommit:
         mine = _Queued(write)
         with self._changed:
             self._queue.append(mine)
-            while self._committing and not mine.done:
+            while not mine.done and (mine.taken or self._active >= self._turns):
                 self._changed.wait()
             batch: list[_Queued[Any]] = []
             if not mine.done:
-                self._committing = True
-                batch, self._queue = self._queue, []
+                batch = self._start_turn()
         if batch:
             self._take_turn(batch)
         if mine.error is not None:
@@ -85,33 +91,44 @@ class GroupCommit:
         mine = _Queued(write, future=future)
         with self._changed:
             self._queue.append(mine)
-            if self._committer is None:
-                self._committer = threading.Thread(target=self._commit_queued, name="group-commit", daemon=True)
-                self._committer.start()
+            while len(self._committers) < self._turns:
+                committer = threading.Thread(target=self._commit_queued, name="group-commit", daemon=True)
+                self._committers.append(committer)
+                committer.start()
             self._pending.notify()
         return await future
 
     def close(self) -> None:
-        """Stop the committer thread once the writes queued by now are committed; `run_async` starts another."""
+        """Stop the committer threads once the writes queued by now are committed; `run_async` starts others."""
         with self._changed:
-            committer = self._committer
-            if committer is None:
+            committers = list(self._committers)
+            if not committers:
                 return
             self._closed = True
-            self._pending.notify()
-        committer.join()
+            self._pending.notify_all()
+        for committer in committers:
+            committer.join()
+
+    def _start_turn(self) -> list[_Queued[Any]]:
+        """Take every queued write for a new turn (the lock held, a turn free)."""
+        self._active += 1
+        batch, self._queue = self._queue, []
+        for queued in batch:
+            queued.taken = True
+        return batch
 
     def _commit_queued(self) -> None:
         while True:
             with self._changed:
-                while self._committing or not self._queue:
-                    if self._closed and not self._committing:
-                        # Under the lock: a `run_async` from now on starts a new committer.
-                        self._committer, self._closed = None, False
+                while self._active >= self._turns or not self._queue:
+                    if self._closed and not self._queue:
+                        # Under the lock: once the last one is gone, a `run_async` starts new committers.
+                        self._committers.remove(threading.current_thread())
+                        if not self._committers:
+                            self._closed = False
                         return
                     self._pending.wait()
-                self._committing = True
-                batch, self._queue = self._queue, []
+                batch = self._start_turn()
             # A write that raised a BaseException ends the turn (its callers are told: RuntimeError);
             # the writes queued after it still need this thread.
             with contextlib.suppress(BaseException):
@@ -128,9 +145,11 @@ class GroupCommit:
                         # _commit); its writers must not wait, or report success, forever.
                         queued.error = RuntimeError("the write transaction was interrupted")
                         queued.done = True
-                self._committing = False
+                self._active -= 1
                 self._changed.notify_all()
-                if self._queue or self._closed:
+                if self._closed:
+                    self._pending.notify_all()
+                elif self._queue:
                     self._pending.notify()
             _settle_futures(batch)
 

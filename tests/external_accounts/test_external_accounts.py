@@ -112,16 +112,20 @@ def test_creates_committed_together_each_get_their_own_answer(
         "also-fresh": usd("30000000004", customerId=customer),
         "same-as-fresh": usd("30000000002", customerId=customer),
     }
-    holding, release = threading.Event(), threading.Event()
+    release = threading.Event()
+    holders: list[threading.Thread] = []
+    # Hold every commit turn (PostgreSQL has several), one after the other so that each holder has
+    # a turn of its own, and every create below queues up to commit in one group.
+    for _ in range(database.grouped._turns):
+        holding = threading.Event()
 
-    def hold(_: Any) -> None:
-        holding.set()
-        assert release.wait(timeout=10)
+        def hold(_: Any, holding: threading.Event = holding) -> None:
+            holding.set()
+            assert release.wait(timeout=10)
 
-    # Hold the commit turn so that every create below queues up and they commit as one group.
-    holder = threading.Thread(target=database.grouped.run, args=(hold,))
-    holder.start()
-    assert holding.wait(timeout=10)
+        holders.append(threading.Thread(target=database.grouped.run, args=(hold,)))
+        holders[-1].start()
+        assert holding.wait(timeout=10)
     answers: dict[str, Any] = {}
 
     def post(name: str) -> None:
@@ -134,7 +138,7 @@ def test_creates_committed_together_each_get_their_own_answer(
     while len(database.grouped._queue) < len(requests) and time.monotonic() < deadline:
         time.sleep(0.01)
     release.set()
-    for thread in [holder, *threads]:
+    for thread in [*holders, *threads]:
         thread.join(timeout=20)
     statuses = {name: answer.status_code for name, answer in answers.items()}
     assert statuses["taken"] == 409 and statuses["no-customer"] == 400

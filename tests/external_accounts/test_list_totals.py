@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from railbook.db import Database
-from railbook.external_accounts.models import ExternalAccount
+from railbook.external_accounts import repository
+from railbook.external_accounts.models import AccountCount, ExternalAccount
 from railbook.migrate import alembic_config, upgrade
 
 
@@ -98,3 +101,50 @@ def test_the_migration_counts_what_is_already_stored(api: TestClient, database: 
     upgrade(url)
     assert walked(api, "/customers/external-accounts")[0] == 3
     assert walked(api, "/platform/external-accounts")[0] == 1
+
+
+def test_transactions_changing_the_same_counts_in_opposite_orders_do_not_deadlock(database: Database) -> None:
+    """Count changes are written at commit, in key order: concurrent writers queue on a row, never cross."""
+    if database.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: its transactions never interleave")
+    both_changed = threading.Barrier(2, timeout=10)
+    failures: list[BaseException] = []
+
+    def change(currencies: tuple[str, str]) -> None:
+        repository._shards.shard = 0  # the same count rows for both transactions
+        try:
+            with database.writing() as connection:
+                repository.count_changes(connection, "platform-deadlock", "SANDBOX", "customer", currencies[0], 1)
+                both_changed.wait()  # each has changed one count before the other changes its second
+                repository.count_changes(connection, "platform-deadlock", "SANDBOX", "customer", currencies[1], 1)
+        except BaseException as exc:  # the outcome under test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=change, args=(order,)) for order in (("USD", "EUR"), ("EUR", "USD"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert failures == []
+    with database.reading() as session:
+        counts = session.execute(
+            select(AccountCount.currency, func.sum(AccountCount.live))
+            .where(AccountCount.platform_id == "platform-deadlock")
+            .group_by(AccountCount.currency)
+        ).all()
+    assert sorted(counts) == [("EUR", 2), ("USD", 2)]
+
+
+def test_a_rolled_back_transaction_leaves_no_count_change_behind(database: Database) -> None:
+    with pytest.raises(RuntimeError), database.writing() as connection:
+        repository.count_changes(connection, "platform-rollback", "SANDBOX", "customer", "USD", 5)
+        raise RuntimeError("the work failed")
+    # The next transactions, on whichever pooled connection, commit only their own changes.
+    for _ in range(3):
+        with database.writing() as connection:
+            repository.count_changes(connection, "platform-rollback", "SANDBOX", "customer", "USD", 1)
+    with database.reading() as session:
+        total = session.scalar(
+            select(func.sum(AccountCount.live)).where(AccountCount.platform_id == "platform-rollback")
+        )
+    assert total == 3

@@ -181,9 +181,9 @@ def test_a_caller_that_goes_away_leaves_its_write_committed(database: Database) 
 def test_close_stops_the_committer_and_a_later_write_starts_another(database: Database) -> None:
     group = GroupCommit(database.writing)
     asyncio.run(group.run_async(queue_note("first")))
-    committer = group._committer
+    committers = list(group._committers)
     group.close()
-    assert committer is not None and not committer.is_alive() and group._committer is None
+    assert committers and not any(committer.is_alive() for committer in committers) and not group._committers
     asyncio.run(group.run_async(queue_note("second")))
     assert notes(database) == ["first", "second"]
     group.close()
@@ -208,3 +208,34 @@ def test_an_interrupted_event_loop_write_fails_its_caller_and_the_next_write_goe
     assert isinstance(failure, RuntimeError) and after is not None
     assert notes(database) == ["after"]
     group.close()
+
+
+def test_with_two_turns_a_write_commits_while_another_turn_is_held(database: Database) -> None:
+    if database.is_sqlite:
+        pytest.skip("SQLite has one writer: its group commit has one turn")
+    group = GroupCommit(database.writing, turns=2)
+    hold = Held(then=queue_note("held"))
+    holder = threading.Thread(target=group.run, args=(hold,))
+    holder.start()
+    assert hold.started.wait(timeout=10)
+    # The first turn is still open; the second runs and commits on another connection meanwhile.
+    passing = group.run(queue_note("passing"))
+    assert notes(database) == ["passing"]
+    hold.release.set()
+    holder.join(timeout=10)
+    assert notes(database) == ["held", "passing"] and passing is not None
+    group.close()
+
+
+def test_event_loop_writes_use_every_turn_and_close_stops_every_committer(database: Database) -> None:
+    group = GroupCommit(database.writing, turns=3)
+
+    async def many() -> None:
+        await asyncio.gather(*(group.run_async(queue_note(f"note-{index}")) for index in range(12)))
+
+    asyncio.run(many())
+    assert len(group._committers) == 3
+    committers = list(group._committers)
+    group.close()
+    assert not any(committer.is_alive() for committer in committers) and not group._committers
+    assert notes(database) == sorted(f"note-{index}" for index in range(12))

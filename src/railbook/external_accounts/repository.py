@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import random
-from typing import Any
+import threading
+from collections import Counter
+from dataclasses import fields
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from railbook.db import table_of
+from railbook.db import before_commit, table_of
 from railbook.external_accounts.models import AccountCount, ExternalAccount, NewAccount
 from railbook.kit.driver_sql import DriverStatement
 from railbook.kit.pagination import CursorCodec, KeysetQuery, Page, Position, keyset_query, run_keyset
@@ -139,10 +143,32 @@ def count_change(connection: Connection, account: NewAccount | ExternalAccount, 
 
 
 def count_changes(connection: Connection, platform_id: str, mode: str, side: str, currency: str, delta: int) -> None:
-    """Add `delta` to one count (bulk inserts add a batch at once)."""
-    parameters = {"platform_id": platform_id, "mode": mode, "side": side, "currency": currency, "delta": delta,
-                  "shard": random.randrange(COUNT_SHARDS)}  # fmt: skip
-    _COUNT_CHANGE.execute(connection, parameters)
+    """Add `delta` to one count (bulk inserts add a batch at once), written when the transaction commits."""
+    before_commit(connection, "external_account_counts", _CountChanges)[(platform_id, mode, side, currency)] += delta
+
+
+class _CountChanges(Counter[tuple[str, str, str, str]]):
+    """A transaction's count changes, written just before it commits."""
+
+    def __call__(self, connection: Connection) -> None:
+        """One UPSERT per changed count, in key order, on this thread's shard.
+
+        Deferred to the commit and sorted, so two transactions that change the same counts lock their
+        rows in the same order and one waits for the other instead of deadlocking; one shard per
+        thread, so this process's concurrent write transactions (PostgreSQL) add to different rows.
+        """
+        shard = getattr(_shards, "shard", None)
+        if shard is None:
+            shard = _shards.shard = next(_next_shard) % COUNT_SHARDS
+        for (platform_id, mode, side, currency), delta in sorted(self.items()):
+            if delta:
+                parameters = {"platform_id": platform_id, "mode": mode, "side": side, "currency": currency,
+                              "delta": delta, "shard": shard}  # fmt: skip
+                _COUNT_CHANGE.execute(connection, parameters)
+
+
+_shards = threading.local()
+_next_shard = itertools.count(random.randrange(COUNT_SHARDS))
 
 
 _COUNTS = table_of(AccountCount)
@@ -155,13 +181,6 @@ _LIVE_COUNT = {
     )
     for of_currency in (False, True)
 }
-
-
-def live_count(connection: Connection, principal: Principal, *, platform_owned: bool, currency: str | None) -> int:
-    """How many live accounts one side of the caller's lists holds (optionally of one currency), from the counts."""
-    parameters = {**principal.scope_parameters(), "side": "platform" if platform_owned else "customer",
-                  "currency": currency}  # fmt: skip
-    return int(connection.execute(_LIVE_COUNT[currency is not None], parameters).scalar_one())
 
 
 _CLEAR_DEFAULT = (
@@ -181,8 +200,12 @@ def of_customer(principal: Principal, customer_id: str) -> Select[ExternalAccoun
     return live(principal).where(ExternalAccount.owner_key == customer_id)
 
 
+# The columns in NewAccount's field order: a page's rows become NewAccounts by position.
+_ROW_COLUMNS = [table_of(ExternalAccount).c[field.name] for field in fields(NewAccount)]
+
+
 def _list_query(*, platform_owned: bool, of_customer: bool, of_currency: bool) -> KeysetQuery:
-    statement = select(*table_of(ExternalAccount).columns).where(*_VISIBLE)
+    statement = select(*_ROW_COLUMNS).where(*_VISIBLE)
     if platform_owned:
         statement = statement.where(ExternalAccount.owner_key == PLATFORM_OWNER)
     elif of_customer:
@@ -191,7 +214,9 @@ def _list_query(*, platform_owned: bool, of_customer: bool, of_currency: bool) -
         statement = statement.where(ExternalAccount.owner_key != PLATFORM_OWNER)
     if of_currency:
         statement = statement.where(ExternalAccount.currency == bindparam("currency"))
-    return keyset_query(statement, ExternalAccount.created_at, ExternalAccount.id)
+    # One customer's accounts are counted from its index entries (a few); a whole side from the kept counts.
+    count = None if of_customer else _LIVE_COUNT[of_currency]
+    return keyset_query(statement, ExternalAccount.created_at, ExternalAccount.id, count=count)
 
 
 # Every shape of the list, built once: (platform side, one customer, one currency).
@@ -221,14 +246,13 @@ def list_page(
     """One page of the caller's live accounts, newest first, with the count of all that match."""
     of_customer = customer_id is not None and not platform_owned
     query = _LISTS[(platform_owned, of_customer, currency is not None)]
-    parameters: dict[str, Any] = {**principal.scope_parameters(), "customer_id": customer_id, "currency": currency}
-    # One customer's accounts are counted from its index entries; a whole side from the kept counts.
-    total = None if of_customer else live_count(connection, principal, platform_owned=platform_owned, currency=currency)
+    parameters: dict[str, Any] = {**principal.scope_parameters(), "customer_id": customer_id, "currency": currency,
+                                  "side": "platform" if platform_owned else "customer"}  # fmt: skip
     page = run_keyset(
         connection, query, parameters, limit=limit, after=after, codec=codec, scope=scope,
-        position_of=lambda row: Position(row.created_at, row.id), total=total,
+        position_of=lambda row: Position(row.created_at, row.id),
     )  # fmt: skip
     return Page(
-        items=[NewAccount(**row._mapping) for row in page.items],
+        items=[NewAccount(*cast(Any, row[:-1])) for row in page.items],  # the last column is the total
         has_more=page.has_more, next_cursor=page.next_cursor, total_count=page.total_count,
     )  # fmt: skip

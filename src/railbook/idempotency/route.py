@@ -157,6 +157,8 @@ async def _run_unclaimed(request: Request, handler: Handler, new_key: store.NewK
         if rendered is None:
             raise  # nothing was claimed, so nothing to free
         response = rendered
+        # A write may run twice (group commit): an answer its first run recorded rolled back with it.
+        answer.recorded = False
     if response.status_code >= 500 or answer.recorded:
         return response
     database = app_context(request).database
@@ -206,6 +208,7 @@ async def run_idempotently(request: Request, handler: Handler, *, required: bool
             await _release(database, outcome, lock)
             raise
         response = rendered
+        answer.recorded = False  # as above
     if response.status_code >= 500:
         await _release(database, outcome, lock)
     elif not answer.recorded:

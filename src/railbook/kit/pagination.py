@@ -128,7 +128,8 @@ class KeysetQuery:
     """A list's statements, built once with bind parameters: its count, its first page, the pages after a position.
 
     Built per request, a statement costs SQLAlchemy a cache key over its whole tree; built once, a list
-    runs two statements with parameters only (docs/performance.md).
+    runs with parameters only (docs/performance.md). Each page carries the count as its last column
+    (`TOTAL_COLUMN`, a subquery the database runs once), so a page and its total are one round trip.
     """
 
     count: Select[Any]
@@ -136,19 +137,33 @@ class KeysetQuery:
     after: Select[Any]
 
 
+TOTAL_COLUMN = "total_count"
+
+
 def keyset_query(
-    statement: Select[Any], created_at: InstrumentedAttribute[datetime], row_id: InstrumentedAttribute[str]
+    statement: Select[Any],
+    created_at: InstrumentedAttribute[datetime],
+    row_id: InstrumentedAttribute[str],
+    *,
+    count: Select[Any] | None = None,
 ) -> KeysetQuery:
-    """The KeysetQuery of a filtered statement; pages take `limit`, later pages `after_created_at` and `after_id`."""
+    """The KeysetQuery of a filtered statement; pages take `limit`, later pages `after_created_at` and `after_id`.
+
+    `count` is how the total is found (default: counting what `statement` matches); any one-value query
+    that is exact will do, such as a sum of kept counts.
+    """
     after_created_at = bindparam("after_created_at", type_=created_at.type)
     after_id: BindParameter[str] = bindparam("after_id", type_=row_id.type)
     newest_first = (created_at.desc(), row_id.desc())
     limited: BindParameter[int] = bindparam("limit_plus_one", type_=Integer())
     later = or_(created_at < after_created_at, and_(created_at == after_created_at, row_id < after_id))
+    if count is None:
+        count = select(func.count()).select_from(statement.order_by(None).subquery())
+    counted = statement.add_columns(count.scalar_subquery().label(TOTAL_COLUMN))
     return KeysetQuery(
-        count=select(func.count()).select_from(statement.order_by(None).subquery()),
-        first=statement.order_by(*newest_first).limit(limited),
-        after=statement.where(later).order_by(*newest_first).limit(limited),
+        count=count,
+        first=counted.order_by(*newest_first).limit(limited),
+        after=counted.where(later).order_by(*newest_first).limit(limited),
     )
 
 
@@ -162,20 +177,19 @@ def run_keyset(
     codec: CursorCodec,
     scope: str,
     position_of: Callable[[Row[Any]], Position],
-    total: int | None = None,
 ) -> Page[Row[Any]]:
     """One newest-first page of rows after `after` (no OFFSET), and the count of everything that matches.
 
-    `total`, when the caller knows it exactly (kept counts), spares the count statement.
+    The rows keep the count as their last column. Only a page with no rows (past the end) asks for the
+    count on its own.
     """
-    if total is None:
-        total = connection.execute(query.count, parameters).scalar_one()
     if after is None:
         rows = connection.execute(query.first, {**parameters, "limit_plus_one": limit + 1}).all()
     else:
         page_parameters = {"after_created_at": after.created_at, "after_id": after.id, "limit_plus_one": limit + 1}
         rows = connection.execute(query.after, {**parameters, **page_parameters}).all()
+    total = rows[0][-1] if rows else connection.execute(query.count, parameters).scalar_one()
     has_more = len(rows) > limit
     items = list(rows[:limit])
     next_cursor = codec.encode(scope, position_of(items[-1])) if has_more and items else None
-    return Page(items=items, has_more=has_more, next_cursor=next_cursor, total_count=total)
+    return Page(items=items, has_more=has_more, next_cursor=next_cursor, total_count=int(total or 0))
