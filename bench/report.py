@@ -116,6 +116,8 @@ def table_rows(results: dict[str, Any]) -> list[list[str]]:
             _get(ours, "memory", "sustained_create"),
         ),
     ]
+    if "create_two_processes" in ours:  # PostgreSQL runs; the ratio is against one process's create
+        rows.append(_row("create, 2 processes (vs 1)", ours["create_two_processes"], ours.get("create")))
     for size in sorted(ours.get("reads", {}), key=int):
         reads = ours["reads"][size]
         stored = _size(str(reads["stored"]))

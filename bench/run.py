@@ -34,6 +34,8 @@ from bench.servers import (
     baseline_server,
     database_url,
     ensure_wrk,
+    free_port,
+    railbook_server,
     railbook_stack,
 )
 from railbook import API_PREFIX
@@ -170,6 +172,15 @@ def run(plan: Plan, db: str, workdir: Path, wrk: str) -> dict[str, Any]:
         ours["create_idempotent"] = scenarios.measure_creates(
             wrk, server, token.authorization, warm_keyed, keyed, plan.create, idempotency=True
         )
+        if db == "postgres":
+            log("railbook: create, two API processes (--workers 2)")
+            warm_two = bodies.pool("create-two-warm", round(plan.create.warm_seconds * plan.max_create_rps))
+            two = bodies.pool("create-two", round(plan.create.seconds * plan.max_create_rps))
+            two_env = {**stack.env, "RAILBOOK_PORT": str(free_port()), "RAILBOOK_WORKERS": "2"}
+            with railbook_server(two_env, workdir / "railbook-two.log") as two_processes:
+                ours["create_two_processes"] = scenarios.measure_creates(
+                    wrk, two_processes, token.authorization, warm_two, two, plan.create
+                )
         ours["memory"].update(_memory(plan, wrk, server, token, bodies, database, seeder))
 
         for size in sorted(set(plan.sizes[1:])):

@@ -137,9 +137,8 @@ class Server:
         return figures
 
     def cpu_seconds(self) -> float:
-        """User plus system CPU time the process has used so far (/proc/PID/stat, fields 14 and 15)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User plus system CPU time the process and its live child processes (`--workers N`) have used so far."""
+        return sum(_cpu_seconds(pid) for pid in [self.process.pid, *_children(self.process.pid)])
 
     def stop(self) -> None:
         """SIGTERM (graceful: uvicorn stops the embedded worker), then SIGKILL after 15 s."""
@@ -151,6 +150,26 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self._log.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of one process (/proc/PID/stat, fields 14 and 15); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """The pids of the process's direct children (uvicorn's worker processes)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return children
 
 
 @contextmanager
@@ -221,6 +240,7 @@ class Stack:
     token: Token
     server: Server
     receiver: Server
+    env: dict[str, str]
 
 
 @contextmanager
@@ -235,4 +255,4 @@ def railbook_stack(db: str, workdir: Path) -> Iterator[Stack]:
         ):
             with httpx.Client(base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30) as client:
                 client.patch("/config", json={"webhookEndpoint": f"{receiver.url}/webhooks"}).raise_for_status()
-            yield Stack(url, token, server, receiver)
+            yield Stack(url, token, server, receiver, env)

@@ -64,7 +64,10 @@ function request()
       counter = counter + 1
       headers = {}
       for name, value in pairs(wrk.headers) do headers[name] = value end
-      headers["Idempotency-Key"] = "bench-" .. thread_id .. "-" .. os.time() .. "-" .. counter
+      -- Unique per pool file (each run of the bench has its own), thread and request: a key made
+      -- from the clock's second repeated itself when a measured run began within the second its
+      -- warm-up ended, and the server rightly answered 409 for a key reused with another body.
+      headers["Idempotency-Key"] = "bench-" .. items_file .. "-" .. thread_id .. "-" .. counter
     end
     return wrk.format("POST", path, headers, items[position])
   end
