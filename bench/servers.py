@@ -10,9 +10,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +244,43 @@ class Stack:
     env: dict[str, str]
 
 
+# Autovacuum's analyze rule (PostgreSQL's defaults): a table is analyzed once the rows changed since
+# its last analysis exceed 50 + 10 % of its rows.
+_STALE_TABLES = """
+SELECT relname FROM pg_stat_user_tables
+WHERE n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0)
+"""
+
+
+@contextmanager
+def autoanalyze(url: str, every_seconds: float = 5.0) -> Iterator[None]:
+    """Analyze tables as autovacuum would, while the block runs, when the server's autovacuum is off.
+
+    Some machines run PostgreSQL with autovacuum off; production keeps it on (the default). Without
+    it the planner keeps the statistics of a table's first thousand rows while a run grows it to
+    100k, and picks indexes for a table that no longer exists.
+    """
+    with psycopg.connect(url, autocommit=True) as connection:
+        if connection.execute("SHOW autovacuum").fetchone() == ("on",):
+            yield
+            return
+    stop = threading.Event()
+
+    def run() -> None:
+        with psycopg.connect(url, autocommit=True) as connection:
+            while not stop.wait(every_seconds):
+                for (table,) in connection.execute(_STALE_TABLES).fetchall():
+                    connection.execute(f'ANALYZE "{table}"')
+
+    thread = threading.Thread(target=run, name="bench-autoanalyze", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
 @contextmanager
 def railbook_stack(db: str, workdir: Path) -> Iterator[Stack]:
     """A fresh database of kind `db`, `railbook serve` on it, and the receiver set as the webhook endpoint."""
@@ -250,6 +288,7 @@ def railbook_stack(db: str, workdir: Path) -> Iterator[Stack]:
         env = railbook_env(url, workdir, free_port())
         token = prepare_railbook(env)
         with (
+            autoanalyze(url) if db == "postgres" else nullcontext(),
             webhook_receiver(workdir / "receiver.log") as receiver,
             railbook_server(env, workdir / "railbook.log") as server,
         ):

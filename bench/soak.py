@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import random
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -314,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--output", type=Path, default=None, help="default bench/results/soak[-postgres].json")
     args = parser.parse_args(argv)
+    # A TERM (timeout, an operator) unwinds like an exception, so the server and database are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     output: Path = args.output or (
         DEFAULT_OUTPUT if args.db == "sqlite" else DEFAULT_OUTPUT.with_name(f"soak-{args.db}.json")
     )
