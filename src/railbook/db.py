@@ -214,11 +214,9 @@ class Database:
         event.listen(self._write, "after_rollback", self._after_rollback)
 
     def _after_begin(self, session: Session, _: Any, connection: Connection) -> None:
-        connection.info.pop(BEFORE_COMMIT, None)  # left by a transaction that failed
         session.info[_CONNECTION] = connection
 
     def _after_commit(self, session: Session) -> None:
-        session.info.pop(_CONNECTION, None)
         if session.info.pop(JOBS_ENQUEUED, False):
             self._wake_workers()
 
@@ -228,6 +226,7 @@ class Database:
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop(JOBS_ENQUEUED, None)
+        # Work deferred by a transaction that failed must not run in the next one on this connection.
         connection = session.info.pop(_CONNECTION, None)
         if connection is not None:
             connection.info.pop(BEFORE_COMMIT, None)
@@ -256,7 +255,6 @@ class Database:
             with self._write_engine.begin() as connection:
                 # The flags live on the pooled driver connection: cleared here whatever happens, so
                 # they never outlive this transaction.
-                connection.info.pop(BEFORE_COMMIT, None)
                 try:
                     yield connection
                     _run_before_commit(connection)
