@@ -227,6 +227,9 @@ def test_list_filters_combine(api: TestClient) -> None:
     only = api.get("/customers", params={"platformCustomerId": "ind-9f84e0c2"})
     assert [item["id"] for item in conform(only)["data"]] == [jane["id"]]
     assert api.get("/customers", params={"currency": "USDC"}).json()["totalCount"] == 1
+    # A currency is matched as written: LIKE's wildcards in it match nothing else.
+    for pattern in ("US_C", "US%", "%", "MX/N"):
+        assert api.get("/customers", params={"currency": pattern}).json()["totalCount"] == 0, pattern
     assert api.get("/customers", params={"umaAddress": jane["umaAddress"]}).json()["totalCount"] == 1
     after = api.get("/customers", params={"createdAfter": jane["createdAt"]}).json()["totalCount"]
     before = api.get("/customers", params={"createdBefore": jane["createdAt"]}).json()["totalCount"]

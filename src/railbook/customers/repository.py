@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from railbook.customers.models import Customer
 from railbook.kit.driver_sql import DriverStatement
+from railbook.kit.pagination import CursorCodec, FilteredList, Page, Position, like_containing
 from railbook.principal import Principal
 
 
@@ -79,27 +80,43 @@ class CustomerFilters:
     is_including_deleted: bool = False
 
 
-def filtered(principal: Principal, filters: CustomerFilters) -> Select[Customer]:
-    """The list query for these filters (AND-combined, bounds inclusive)."""
-    statement = scoped(principal)
-    if not filters.is_including_deleted:
-        statement = statement.where(Customer.deleted_at.is_(None))
-    if filters.platform_customer_id is not None:
-        statement = statement.where(Customer.platform_customer_id == filters.platform_customer_id)
-    if filters.customer_type is not None:
-        statement = statement.where(Customer.customer_type == filters.customer_type)
-    if filters.created_after is not None:
-        statement = statement.where(Customer.created_at >= filters.created_after)
-    if filters.created_before is not None:
-        statement = statement.where(Customer.created_at <= filters.created_before)
-    if filters.updated_after is not None:
-        statement = statement.where(Customer.updated_at >= filters.updated_after)
-    if filters.updated_before is not None:
-        statement = statement.where(Customer.updated_at <= filters.updated_before)
-    if filters.region is not None:
-        statement = statement.where(Customer.region == filters.region)
+# Each filter of `GET /customers` as one condition with its value bound by name (AND-combined, bounds
+# inclusive); `live` leaves deleted customers out unless `isIncludingDeleted`.
+_LIST = FilteredList(
+    select(Customer).where(Customer.platform_id == bindparam("platform_id"), Customer.mode == bindparam("mode")),
+    Customer.created_at,
+    Customer.id,
+    {
+        "live": Customer.deleted_at.is_(None),
+        "platform_customer_id": Customer.platform_customer_id == bindparam("platform_customer_id"),
+        "customer_type": Customer.customer_type == bindparam("customer_type"),
+        "created_after": Customer.created_at >= bindparam("created_after"),
+        "created_before": Customer.created_at <= bindparam("created_before"),
+        "updated_after": Customer.updated_at >= bindparam("updated_after"),
+        "updated_before": Customer.updated_at <= bindparam("updated_before"),
+        "region": Customer.region == bindparam("region"),
+        # `currencies` is stored as ",USD,EUR," so one currency is a delimited part of it.
+        "currency": Customer.currencies.like(bindparam("currency"), escape="/"),
+        "uma_address": Customer.uma_address == bindparam("uma_address"),
+    },
+)
+
+
+def list_page(
+    session: Session,
+    principal: Principal,
+    filters: CustomerFilters,
+    *,
+    limit: int,
+    after: Position | None,
+    codec: CursorCodec,
+    scope: str,
+) -> Page[Customer]:
+    """One newest-first page of the caller's customers matching the filters, with the count of all that match."""
+    values = {name: value for name, value in vars(filters).items() if value is not None}
+    del values["is_including_deleted"]  # a choice of rows, not a value to compare
     if filters.currency is not None:
-        statement = statement.where(Customer.currencies.contains(f",{filters.currency},", autoescape=True))
-    if filters.uma_address is not None:
-        statement = statement.where(Customer.uma_address == filters.uma_address)
-    return statement
+        values["currency"] = like_containing(f",{filters.currency},")
+    used = [*values] if filters.is_including_deleted else [*values, "live"]
+    parameters = {**principal.scope_parameters(), **values}
+    return _LIST.page(session, used, parameters, limit=limit, after=after, codec=codec, scope=scope)

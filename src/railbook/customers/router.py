@@ -9,11 +9,10 @@ from fastapi import APIRouter, Body, Query, Request
 
 from railbook.context import app_context
 from railbook.customers import repository, service
-from railbook.customers.models import Customer
 from railbook.customers.schemas import CustomerCreate, CustomerType, CustomerUpdate
 from railbook.idempotency.route import IdempotentAnswer, idempotent_post
 from railbook.kit.clock import as_utc
-from railbook.kit.pagination import Position, keyset_page, list_scope
+from railbook.kit.pagination import list_scope
 from railbook.kit.wire import JSONBody
 from railbook.routing import GridRoute
 from railbook.web import DB, AppSettings, Caller, Keys, Paging, list_body
@@ -70,16 +69,8 @@ def list_customers(
     scope = list_scope("customers", platform=caller.platform_id, mode=caller.mode.value, **vars(filters))
     after = paging.position(scope)
     with database.reading() as session:
-        page = keyset_page(
-            session,
-            repository.filtered(caller, filters),
-            created_at=Customer.created_at,
-            row_id=Customer.id,
-            limit=paging.limit,
-            after=after,
-            position_of=lambda customer: Position(customer.created_at, customer.id),
-            codec=paging.codec,
-            scope=scope,
+        page = repository.list_page(
+            session, caller, filters, limit=paging.limit, after=after, codec=paging.codec, scope=scope
         )
         body = list_body(page, service.render)
     return JSONBody(body)

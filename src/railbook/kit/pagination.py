@@ -6,13 +6,25 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import BindParameter, Connection, Integer, Row, Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 T = TypeVar("T")
@@ -99,30 +111,6 @@ def list_scope(name: str, **filters: Any) -> str:
     return "\x1f".join(parts)
 
 
-def keyset_page(
-    session: Session,
-    statement: Select[T],
-    *,
-    created_at: InstrumentedAttribute[datetime],
-    row_id: InstrumentedAttribute[str],
-    limit: int,
-    after: Position | None,
-    position_of: Any,
-    codec: CursorCodec,
-    scope: str,
-) -> Page[T]:
-    """Fetch one newest-first page after `after` (no OFFSET) and count everything that matches."""
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    paged = statement
-    if after is not None:
-        paged = paged.where(or_(created_at < after.created_at, and_(created_at == after.created_at, row_id < after.id)))
-    rows: Sequence[T] = session.scalars(paged.order_by(created_at.desc(), row_id.desc()).limit(limit + 1)).all()
-    has_more = len(rows) > limit
-    items = list(rows[:limit])
-    next_cursor = codec.encode(scope, position_of(items[-1])) if has_more and items else None
-    return Page(items=items, has_more=has_more, next_cursor=next_cursor, total_count=total)
-
-
 @dataclass(frozen=True)
 class KeysetQuery:
     """A list's statements, built once with bind parameters: its count, its first page, the pages after a position.
@@ -168,7 +156,7 @@ def keyset_query(
 
 
 def run_keyset(
-    connection: Connection,
+    connection: Connection | Session,
     query: KeysetQuery,
     parameters: dict[str, Any],
     *,
@@ -193,3 +181,61 @@ def run_keyset(
     items = list(rows[:limit])
     next_cursor = codec.encode(scope, position_of(items[-1])) if has_more and items else None
     return Page(items=items, has_more=has_more, next_cursor=next_cursor, total_count=int(total or 0))
+
+
+class FilteredList:
+    """A list with optional filters: the KeysetQuery of each combination of filters, built on first use and kept.
+
+    `base` selects the caller's rows with bound parameters (`platform_id`, `mode`), and each named
+    condition is one filter with its values bound by name. A request names the conditions it uses, so
+    a combination's statements are built once per process and every later page runs with parameters
+    only, as the account lists do (docs/performance.md).
+    """
+
+    def __init__(
+        self,
+        base: Select[Any],
+        created_at: InstrumentedAttribute[datetime],
+        row_id: InstrumentedAttribute[str],
+        conditions: Mapping[str, ColumnElement[bool]],
+    ) -> None:
+        self._base = base
+        self._created_at = created_at
+        self._row_id = row_id
+        self._conditions = dict(conditions)
+        # At most one entry per combination of conditions; a race builds one twice and keeps either.
+        self._queries: dict[frozenset[str], KeysetQuery] = {}
+
+    def query(self, used: Iterable[str]) -> KeysetQuery:
+        """The statements of the list filtered by the conditions named in `used`."""
+        key = frozenset(used)
+        found = self._queries.get(key)
+        if found is None:
+            statement = self._base.where(*(self._conditions[name] for name in sorted(key)))
+            found = self._queries[key] = keyset_query(statement, self._created_at, self._row_id)
+        return found
+
+    def page(
+        self,
+        session: Session,
+        used: Iterable[str],
+        parameters: dict[str, Any],
+        *,
+        limit: int,
+        after: Position | None,
+        codec: CursorCodec,
+        scope: str,
+    ) -> Page[Any]:
+        """One newest-first page of the selected objects (the statement's first column) after `after`."""
+        created_at, row_id = self._created_at.key, self._row_id.key
+        page = run_keyset(
+            session, self.query(used), parameters, limit=limit, after=after, codec=codec, scope=scope,
+            position_of=lambda row: Position(getattr(row[0], created_at), getattr(row[0], row_id)),
+        )  # fmt: skip
+        return Page([row[0] for row in page.items], page.has_more, page.next_cursor, page.total_count)
+
+
+def like_containing(text: str) -> str:
+    """A LIKE pattern (escape character `/`) that matches values containing `text` as it is."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"

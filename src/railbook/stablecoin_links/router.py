@@ -11,13 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from railbook.context import app_context
 from railbook.errors import Conflict, GridError, InvalidInput
 from railbook.idempotency.route import HEADER, MAX_KEY_LENGTH, IdempotentAnswer, idempotent_post
-from railbook.kit.pagination import Position, keyset_page, list_scope
+from railbook.kit.pagination import list_scope
 from railbook.kit.wire import JSONBody
 from railbook.providers.issuer_api import IssuerClient, IssuerCredentialsRejected, IssuerUnavailable
 from railbook.providers.issuers import ISSUERS
 from railbook.routing import GridRoute
 from railbook.stablecoin_links import service
-from railbook.stablecoin_links.models import StablecoinProviderAccount
 from railbook.stablecoin_links.schemas import LinkRequest, LinkStatus, StablecoinProvider
 from railbook.web import DB, AppSettings, Caller, Keys, Paging, list_body
 
@@ -92,18 +91,9 @@ def list_stablecoin_provider_accounts(
     """The platform's links, newest first."""
     filters = {"provider": provider.value if provider else None, "status": status.value if status else None}
     scope = list_scope("stablecoin-links", platform=caller.platform_id, mode=caller.mode.value, **filters)
-    statement = service.links_of(caller, **filters)
     with database.reading() as session:
-        page = keyset_page(
-            session,
-            statement,
-            created_at=StablecoinProviderAccount.created_at,
-            row_id=StablecoinProviderAccount.id,
-            limit=paging.limit,
-            after=paging.position(scope),
-            position_of=lambda link: Position(link.created_at, link.id),
-            codec=paging.codec,
-            scope=scope,
+        page = service.list_page(
+            session, caller, filters, limit=paging.limit, after=paging.position(scope), codec=paging.codec, scope=scope
         )
         body = list_body(page, service.render)
     return JSONBody(body)

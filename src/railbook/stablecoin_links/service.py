@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from railbook.errors import InvalidInput, NotFound
 from railbook.kit.clock import rfc3339, utcnow
 from railbook.kit.crypto import MasterKeys
 from railbook.kit.ids import new_id
+from railbook.kit.pagination import CursorCodec, FilteredList, Page, Position
 from railbook.principal import Principal
 from railbook.stablecoin_links.models import StablecoinProviderAccount
 from railbook.stablecoin_links.schemas import LinkRequest, LinkStatus
@@ -131,14 +132,32 @@ def set_status(link: StablecoinProviderAccount, status: LinkStatus, reason: str,
         link.next_check_at = None
 
 
-def links_of(principal: Principal, *, provider: str | None, status: str | None) -> Select[Any]:
-    """The platform's links in this mode, optionally by provider and status."""
-    statement = select(StablecoinProviderAccount).where(
-        StablecoinProviderAccount.platform_id == principal.platform_id,
-        StablecoinProviderAccount.mode == principal.mode.value,
-    )
-    if provider is not None:
-        statement = statement.where(StablecoinProviderAccount.provider == provider)
-    if status is not None:
-        statement = statement.where(StablecoinProviderAccount.status == status)
-    return statement
+# The list's filters, each one condition with its value bound by name.
+_LIST = FilteredList(
+    select(StablecoinProviderAccount).where(
+        StablecoinProviderAccount.platform_id == bindparam("platform_id"),
+        StablecoinProviderAccount.mode == bindparam("mode"),
+    ),
+    StablecoinProviderAccount.created_at,
+    StablecoinProviderAccount.id,
+    {
+        "provider": StablecoinProviderAccount.provider == bindparam("provider"),
+        "status": StablecoinProviderAccount.status == bindparam("status"),
+    },
+)
+
+
+def list_page(
+    session: Session,
+    principal: Principal,
+    filters: dict[str, str | None],
+    *,
+    limit: int,
+    after: Position | None,
+    codec: CursorCodec,
+    scope: str,
+) -> Page[StablecoinProviderAccount]:
+    """One newest-first page of the platform's links in this mode, optionally by provider and status."""
+    values = {name: value for name, value in filters.items() if value is not None}
+    parameters = {**principal.scope_parameters(), **values}
+    return _LIST.page(session, values, parameters, limit=limit, after=after, codec=codec, scope=scope)

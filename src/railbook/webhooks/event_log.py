@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from railbook.errors import NotFound
 from railbook.jobs.models import Job, JobStatus
 from railbook.kit.clock import rfc3339, utcnow
+from railbook.kit.pagination import CursorCodec, FilteredList, Page, Position
 from railbook.principal import Principal
 from railbook.webhooks.events import DELIVER_KIND, StoredEvent, enqueue_delivery
 from railbook.webhooks.models import EventState, WebhookAttempt, WebhookEvent
@@ -58,22 +59,47 @@ class EventFilters:
     created_before: datetime | None = None
 
 
-def listed(principal: Principal, filters: EventFilters) -> Select[WebhookEvent]:
-    """The caller's events (its platform and mode) matching the filters."""
-    statement = select(WebhookEvent).where(
+def _scoped(principal: Principal) -> Select[WebhookEvent]:
+    """The caller's events (its platform and mode)."""
+    return select(WebhookEvent).where(
         WebhookEvent.platform_id == principal.platform_id, WebhookEvent.mode == principal.mode.value
     )
-    if filters.type is not None:
-        statement = statement.where(WebhookEvent.type == filters.type)
-    if filters.resource_id is not None:
-        statement = statement.where(WebhookEvent.resource_key == filters.resource_id)
-    if filters.delivery_status is not None:
-        statement = statement.where(status_filter(filters.delivery_status))
-    if filters.created_after is not None:
-        statement = statement.where(WebhookEvent.created_at > filters.created_after)
-    if filters.created_before is not None:
-        statement = statement.where(WebhookEvent.created_at < filters.created_before)
-    return statement
+
+
+# Each filter of `GET /events` as one condition with its value bound by name; a deliveryStatus is a
+# condition of its own per status.
+_LIST = FilteredList(
+    select(WebhookEvent).where(
+        WebhookEvent.platform_id == bindparam("platform_id"), WebhookEvent.mode == bindparam("mode")
+    ),
+    WebhookEvent.created_at,
+    WebhookEvent.id,
+    {
+        "type": WebhookEvent.type == bindparam("type"),
+        "resource_id": WebhookEvent.resource_key == bindparam("resource_id"),
+        "created_after": WebhookEvent.created_at > bindparam("created_after"),
+        "created_before": WebhookEvent.created_at < bindparam("created_before"),
+        **{f"delivery_status={status}": status_filter(status) for status in DELIVERY_STATUSES},
+    },
+)
+
+
+def list_page(
+    session: Session,
+    principal: Principal,
+    filters: EventFilters,
+    *,
+    limit: int,
+    after: Position | None,
+    codec: CursorCodec,
+    scope: str,
+) -> Page[WebhookEvent]:
+    """One newest-first page of the caller's events matching the filters, with the count of all that match."""
+    values = {name: value for name, value in vars(filters).items() if value is not None}
+    status = values.pop("delivery_status", None)
+    used = [*values, f"delivery_status={status}"] if status is not None else [*values]
+    parameters = {**principal.scope_parameters(), **values}
+    return _LIST.page(session, used, parameters, limit=limit, after=after, codec=codec, scope=scope)
 
 
 def render(event: WebhookEvent) -> dict[str, Any]:
@@ -126,7 +152,7 @@ def recover(session: Session, principal: Principal, since: datetime, until: date
     """Deliver now every failed or skipped event of the window, once each; the answer lists them."""
     window = [WebhookEvent.created_at >= since] + ([WebhookEvent.created_at < until] if until is not None else [])
     failing = session.scalars(
-        listed(principal, EventFilters())
+        _scoped(principal)
         .where(or_(status_filter("failed"), status_filter("skipped")), *window)
         .order_by(WebhookEvent.created_at, WebhookEvent.id)
     ).all()

@@ -9,12 +9,11 @@ from fastapi import APIRouter, Body, Query
 
 from railbook.idempotency.route import IdempotentAnswer, idempotent_post
 from railbook.kit.clock import as_utc
-from railbook.kit.pagination import Position, keyset_page, list_scope
+from railbook.kit.pagination import list_scope
 from railbook.kit.wire import JSONBody, WireDateTime, WireModel
 from railbook.routing import GridRoute
 from railbook.web import DB, Caller, Paging, list_body
 from railbook.webhooks import event_log
-from railbook.webhooks.models import WebhookEvent
 
 router = APIRouter(tags=["Events"], route_class=GridRoute)
 
@@ -49,16 +48,8 @@ def list_events(
         delivery=delivery_status, after=created_after, before=created_before,
     )  # fmt: skip
     with database.reading() as session:
-        page = keyset_page(
-            session,
-            event_log.listed(caller, filters),
-            created_at=WebhookEvent.created_at,
-            row_id=WebhookEvent.id,
-            limit=paging.limit,
-            after=paging.position(scope),
-            position_of=lambda event: Position(event.created_at, event.id),
-            codec=paging.codec,
-            scope=scope,
+        page = event_log.list_page(
+            session, caller, filters, limit=paging.limit, after=paging.position(scope), codec=paging.codec, scope=scope
         )
         body = list_body(page, event_log.render)
     return JSONBody(body)
