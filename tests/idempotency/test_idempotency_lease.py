@@ -19,9 +19,13 @@ ALICE = {"customerType": "INDIVIDUAL", "fullName": "Alice Example", "platformCus
 
 
 def with_short_leases(settings: Settings) -> Settings:
-    """Provider timeouts of 0.3 s: the longest request's lease is 0.9 s (30 s with the defaults)."""
+    """Provider timeouts of 0.5 s: the longest request's lease is 1.5 s (30 s with the defaults).
+
+    Long enough for a request to arrive within it on a busy two-core machine (at 0.9 s, one full run
+    saw the request that should find the key busy arrive after its lease); short enough to wait out.
+    """
     return settings.model_copy(
-        update={"brale_timeout_seconds": 0.3, "plaid_timeout_seconds": 0.3, "embedded_worker": False}
+        update={"brale_timeout_seconds": 0.5, "plaid_timeout_seconds": 0.5, "embedded_worker": False}
     )
 
 
@@ -38,8 +42,9 @@ def test_a_dead_requests_key_is_taken_over_once_its_lease_ends(
 ) -> None:
     quick = with_short_leases(settings)
     lock = store.running_lock(quick)
-    assert lock == timedelta(seconds=0.9) and store.running_lock(settings) == timedelta(seconds=30)
+    assert lock == timedelta(seconds=1.5) and store.running_lock(settings) == timedelta(seconds=30)
     with api_client(quick, database, token) as api:
+        api.get("/customers").raise_for_status()  # the app's first request is not the one timed
         # The request that claimed this key died with its process: the key was written, nothing else.
         assert isinstance(claim_for_alice(api, database, token, "died", lock), store.Claimed)
         busy = api.post("/customers", json=ALICE, headers={"Idempotency-Key": "died"})

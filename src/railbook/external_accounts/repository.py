@@ -58,10 +58,13 @@ def get_live(
     return session.scalar(_LIVE_BY_ID[platform_owned], parameters)
 
 
-# The same, as a Core statement on a plain connection: a GET by id needs the row's values, not an
+# The columns in NewAccount's field order: a row of them becomes a NewAccount by position.
+_ROW_COLUMNS = [table_of(ExternalAccount).c[field.name] for field in fields(NewAccount)]
+
+# A live account by id as a Core statement on a plain connection: a GET by id needs the row's values, not an
 # ORM object and a Session's bookkeeping around it (docs/performance.md).
 _LIVE_ROW_BY_ID = {
-    platform_owned: select(*table_of(ExternalAccount).columns).where(
+    platform_owned: select(*_ROW_COLUMNS).where(
         *_VISIBLE,
         ExternalAccount.id == bindparam("account_id"),
         (ExternalAccount.owner_key == PLATFORM_OWNER)
@@ -78,7 +81,7 @@ def get_live_row(
     """A live account's row by id on the customer side or the platform side, as plain values."""
     parameters = {**principal.scope_parameters(), "account_id": account_id}
     row = connection.execute(_LIVE_ROW_BY_ID[platform_owned], parameters).one_or_none()
-    return None if row is None else NewAccount(**row._mapping)
+    return None if row is None else NewAccount(*row)
 
 
 # Built once with parameters and run on the driver: every create runs it (docs/decisions.md, Performance).
@@ -132,9 +135,14 @@ _COUNT_CHANGE = DriverStatement(
 )
 
 
+def side(*, platform_owned: bool) -> str:
+    """The name of a list's side in the kept counts: "platform" or "customer"."""
+    return "platform" if platform_owned else "customer"
+
+
 def side_of(owner_key: str) -> str:
-    """Which list an account is on: "platform" or "customer"."""
-    return "platform" if owner_key == PLATFORM_OWNER else "customer"
+    """Which list an account is on."""
+    return side(platform_owned=owner_key == PLATFORM_OWNER)
 
 
 def count_change(connection: Connection, account: NewAccount | ExternalAccount, delta: int) -> None:
@@ -200,10 +208,6 @@ def of_customer(principal: Principal, customer_id: str) -> Select[ExternalAccoun
     return live(principal).where(ExternalAccount.owner_key == customer_id)
 
 
-# The columns in NewAccount's field order: a page's rows become NewAccounts by position.
-_ROW_COLUMNS = [table_of(ExternalAccount).c[field.name] for field in fields(NewAccount)]
-
-
 def _list_query(*, platform_owned: bool, of_customer: bool, of_currency: bool) -> KeysetQuery:
     statement = select(*_ROW_COLUMNS).where(*_VISIBLE)
     if platform_owned:
@@ -247,7 +251,7 @@ def list_page(
     of_customer = customer_id is not None and not platform_owned
     query = _LISTS[(platform_owned, of_customer, currency is not None)]
     parameters: dict[str, Any] = {**principal.scope_parameters(), "customer_id": customer_id, "currency": currency,
-                                  "side": "platform" if platform_owned else "customer"}  # fmt: skip
+                                  "side": side(platform_owned=platform_owned)}  # fmt: skip
     page = run_keyset(
         connection, query, parameters, limit=limit, after=after, codec=codec, scope=scope,
         position_of=lambda row: Position(row.created_at, row.id),

@@ -142,12 +142,13 @@ def attempt_delivery(
 # Compiled once, values as parameters (a `.values(...)` statement is re-keyed on every run).
 _INSERT_ATTEMPT = insert(table_of(WebhookAttempt))
 _EVENTS = table_of(WebhookEvent)
-_SET_STATE = update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id")).values(state=bindparam("state"))
 _COUNT_ATTEMPT = (
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("event_id"))
     .values(attempt_count=_EVENTS.c.attempt_count + 1, last_attempt_at=bindparam("attempted_at"))
 )
+# The same and the event's final state, in one statement: a delivery's outcome is a round trip shorter.
+_COUNT_FINAL_ATTEMPT = _COUNT_ATTEMPT.values(state=bindparam("state"))
 _FAIL_PENDING = (
     update(table_of(WebhookEvent))
     .where(table_of(WebhookEvent).c.id == bindparam("event_id"), table_of(WebhookEvent).c.state == EventState.PENDING)
@@ -158,7 +159,12 @@ _FAIL_PENDING = (
 def record(connection: Connection, attempt: Attempt) -> None:
     """Write the attempt and, once the receiver has the event (or there is nowhere to send it), its state."""
     attempted_at = utcnow()
-    connection.execute(_COUNT_ATTEMPT, {"event_id": attempt.event_id, "attempted_at": attempted_at})
+    counted = {"event_id": attempt.event_id, "attempted_at": attempted_at}
+    if attempt.outcome in (AttemptOutcome.DELIVERED, AttemptOutcome.DUPLICATE, AttemptOutcome.SKIPPED):
+        connection.execute(_COUNT_FINAL_ATTEMPT, {**counted, "state": attempt.outcome})
+    else:
+        # Without a `state` key: an UPDATE takes a parameter named after a column as one more SET.
+        connection.execute(_COUNT_ATTEMPT, counted)
     connection.execute(
         _INSERT_ATTEMPT,
         {
@@ -172,8 +178,6 @@ def record(connection: Connection, attempt: Attempt) -> None:
             "created_at": attempted_at,
         },
     )
-    if attempt.outcome in (AttemptOutcome.DELIVERED, AttemptOutcome.DUPLICATE, AttemptOutcome.SKIPPED):
-        connection.execute(_SET_STATE, {"event_id": attempt.event_id, "state": attempt.outcome})
 
 
 def mark_failed(connection: Connection, event_id: str) -> None:
