@@ -60,16 +60,19 @@ def get_live(
 
 # The columns in NewAccount's field order: a row of them becomes a NewAccount by position.
 _ROW_COLUMNS = [table_of(ExternalAccount).c[field.name] for field in fields(NewAccount)]
+_CREATED_AT, _ID = (_ROW_COLUMNS.index(table_of(ExternalAccount).c[name]) for name in ("created_at", "id"))
 
-# A live account by id as a Core statement on a plain connection: a GET by id needs the row's values, not an
-# ORM object and a Session's bookkeeping around it (docs/performance.md).
+# A live account by id on the driver's cursor: a GET by id needs the row's values, not an ORM object
+# and a Session's bookkeeping, nor SQLAlchemy's execution and result around one statement (docs/performance.md).
 _LIVE_ROW_BY_ID = {
-    platform_owned: select(*_ROW_COLUMNS).where(
-        *_VISIBLE,
-        ExternalAccount.id == bindparam("account_id"),
-        (ExternalAccount.owner_key == PLATFORM_OWNER)
-        if platform_owned
-        else (ExternalAccount.owner_key != PLATFORM_OWNER),
+    platform_owned: DriverStatement(
+        select(*_ROW_COLUMNS).where(
+            *_VISIBLE,
+            ExternalAccount.id == bindparam("account_id"),
+            (ExternalAccount.owner_key == PLATFORM_OWNER)
+            if platform_owned
+            else (ExternalAccount.owner_key != PLATFORM_OWNER),
+        )
     )
     for platform_owned in (False, True)
 }
@@ -80,8 +83,8 @@ def get_live_row(
 ) -> NewAccount | None:
     """A live account's row by id on the customer side or the platform side, as plain values."""
     parameters = {**principal.scope_parameters(), "account_id": account_id}
-    row = connection.execute(_LIVE_ROW_BY_ID[platform_owned], parameters).one_or_none()
-    return None if row is None else NewAccount(*row)
+    rows = _LIVE_ROW_BY_ID[platform_owned].rows(connection, parameters)
+    return NewAccount(*rows[0]) if rows else None
 
 
 # Built once with parameters and run on the driver: every create runs it (docs/decisions.md, Performance).
@@ -254,7 +257,7 @@ def list_page(
                                   "side": side(platform_owned=platform_owned)}  # fmt: skip
     page = run_keyset(
         connection, query, parameters, limit=limit, after=after, codec=codec, scope=scope,
-        position_of=lambda row: Position(row.created_at, row.id),
+        position_of=lambda row: Position(row[_CREATED_AT], row[_ID]),
     )  # fmt: skip
     return Page(
         items=[NewAccount(*cast(Any, row[:-1])) for row in page.items],  # the last column is the total

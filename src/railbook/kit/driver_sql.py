@@ -21,10 +21,13 @@ class _Compiled:
     processors: Mapping[str, Callable[[Any], Any]]
     # For positional paramstyles (SQLite's `?`): the bind names in order; None for named ones.
     order: Sequence[str] | None
+    # A query's result columns, by position, whose type converts what the driver returns (text to
+    # dates and JSON on SQLite, timestamps made timezone-aware...): (position, conversion).
+    conversions: Sequence[tuple[int, Callable[[Any], Any]]]
 
 
 class DriverStatement:
-    """A statement of the create path, without SQLAlchemy's per-run work (cache key, execution context, result).
+    """A statement of a hot path, without SQLAlchemy's per-run work (cache key, execution context, result).
 
     SQLAlchemy still compiles the statement (once per dialect) and supplies each column type's
     conversion; only the run goes straight to the driver, inside the connection's transaction, at a
@@ -48,7 +51,13 @@ class DriverStatement:
                 if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
             }
             order = compiled.positiontup if dialect.positional else None
-            found = _Compiled(str(compiled), compiled, processors, order)
+            columns = getattr(self._statement, "selected_columns", ())
+            conversions = [
+                (position, conversion)
+                for position, column in enumerate(columns)
+                if (conversion := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+            ]
+            found = _Compiled(str(compiled), compiled, processors, order, conversions)
             self._by_dialect[key] = found
         return found
 
@@ -89,3 +98,21 @@ class DriverStatement:
         finally:
             cursor.close()
         return None if row is None else row[0]
+
+    def rows(self, connection: Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run the query; its rows as tuples, each value converted by its column's type as SQLAlchemy would."""
+        conversions = self._compiled_for(connection.dialect).conversions
+        cursor = self._run(connection, values)
+        try:
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        if not conversions:
+            return [tuple(row) for row in fetched]
+        converted = []
+        for row in fetched:
+            values_of_row = list(row)
+            for position, conversion in conversions:
+                values_of_row[position] = conversion(values_of_row[position])
+            converted.append(tuple(values_of_row))
+        return converted

@@ -6,8 +6,8 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -17,7 +17,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
-    Row,
     Select,
     and_,
     bindparam,
@@ -26,6 +25,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from railbook.kit.driver_sql import DriverStatement
 
 T = TypeVar("T")
 
@@ -118,11 +119,30 @@ class KeysetQuery:
     Built per request, a statement costs SQLAlchemy a cache key over its whole tree; built once, a list
     runs with parameters only (docs/performance.md). Each page carries the count as its last column
     (`TOTAL_COLUMN`, a subquery the database runs once), so a page and its total are one round trip.
+    On a plain connection the statements run on the driver's cursor (rows as tuples); a Session runs
+    them as SQLAlchemy statements, for lists of ORM objects.
     """
 
     count: Select[Any]
     first: Select[Any]
     after: Select[Any]
+    on_driver: dict[str, DriverStatement] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        statements = {"count": self.count, "first": self.first, "after": self.after}
+        object.__setattr__(self, "on_driver", {name: DriverStatement(query) for name, query in statements.items()})
+
+    def rows(self, executor: Connection | Session, name: str, parameters: dict[str, Any]) -> Sequence[Any]:
+        """The rows of the statement `name` ("first" or "after")."""
+        if isinstance(executor, Session):
+            return executor.execute(getattr(self, name), parameters).all()
+        return self.on_driver[name].rows(executor, parameters)
+
+    def total(self, executor: Connection | Session, parameters: dict[str, Any]) -> int:
+        """The count of everything the list matches."""
+        if isinstance(executor, Session):
+            return int(executor.execute(self.count, parameters).scalar_one() or 0)
+        return int(self.on_driver["count"].scalar(executor, parameters) or 0)
 
 
 TOTAL_COLUMN = "total_count"
@@ -156,7 +176,7 @@ def keyset_query(
 
 
 def run_keyset(
-    connection: Connection | Session,
+    executor: Connection | Session,
     query: KeysetQuery,
     parameters: dict[str, Any],
     *,
@@ -164,19 +184,19 @@ def run_keyset(
     after: Position | None,
     codec: CursorCodec,
     scope: str,
-    position_of: Callable[[Row[Any]], Position],
-) -> Page[Row[Any]]:
+    position_of: Callable[[Any], Position],
+) -> Page[Any]:
     """One newest-first page of rows after `after` (no OFFSET), and the count of everything that matches.
 
     The rows keep the count as their last column. Only a page with no rows (past the end) asks for the
     count on its own.
     """
     if after is None:
-        rows = connection.execute(query.first, {**parameters, "limit_plus_one": limit + 1}).all()
+        rows = query.rows(executor, "first", {**parameters, "limit_plus_one": limit + 1})
     else:
         page_parameters = {"after_created_at": after.created_at, "after_id": after.id, "limit_plus_one": limit + 1}
-        rows = connection.execute(query.after, {**parameters, **page_parameters}).all()
-    total = rows[0][-1] if rows else connection.execute(query.count, parameters).scalar_one()
+        rows = query.rows(executor, "after", {**parameters, **page_parameters})
+    total = rows[0][-1] if rows else query.total(executor, parameters)
     has_more = len(rows) > limit
     items = list(rows[:limit])
     next_cursor = codec.encode(scope, position_of(items[-1])) if has_more and items else None
