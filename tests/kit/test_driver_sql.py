@@ -75,3 +75,23 @@ def test_statements_run_in_the_connections_transaction(table: Database) -> None:
         raise RuntimeError("roll back")
     with table.reading_connection() as connection:
         assert connection.execute(select(notes.c.id)).all() == []
+
+
+def test_rows_are_converted_by_their_column_types_as_sqlalchemy_converts_them(table: Database) -> None:
+    everything = DriverStatement(select(notes).order_by(notes.c.id))
+    with table.writing() as connection:
+        INSERT.execute(connection, row("a"))
+        INSERT.execute(connection, {**row("b"), "flag": False})
+    with table.reading_connection() as connection:
+        through_sqlalchemy = [tuple(found) for found in connection.execute(select(notes).order_by(notes.c.id))]
+        on_the_driver = everything.rows(connection, {})
+    # Dates timezone-aware, JSON as objects, flags as booleans, on SQLite (text, integers) as on PostgreSQL.
+    assert (
+        on_the_driver == through_sqlalchemy == [tuple(row("a").values()), tuple({**row("b"), "flag": False}.values())]
+    )
+    assert isinstance(on_the_driver[1][3], bool)
+    with table.reading_connection() as connection:
+        assert (
+            DriverStatement(select(notes).where(notes.c.id == bindparam("wanted"))).rows(connection, {"wanted": "x"})
+            == []
+        )
