@@ -117,12 +117,6 @@ def create_db_engine(url: str) -> Engine:
         # run on new connections (tests/app/test_database_faults.py; docs/decisions.md).
         pool_pre_ping=False,
         hide_parameters=True,
-        # psycopg prepares a statement on the server after five runs, and PostgreSQL may then keep a
-        # generic plan made while a table was nearly empty: the job claim took ~1 s per run with a
-        # 3,000-job backlog, and the create's duplicate check tens of milliseconds once the accounts
-        # table had grown from 1k to 30k rows (taking this off for all but the claim slowed sustained
-        # creates to a crawl). Plan each run for its own parameters.
-        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
     )
 
 
