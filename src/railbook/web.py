@@ -14,7 +14,7 @@ from railbook.context import app_context
 from railbook.db import Database
 from railbook.errors import InvalidInput
 from railbook.kit.crypto import MasterKeys
-from railbook.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorCodec, InvalidCursor, Page, Position
+from railbook.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorCodec, InvalidCursor, Page, PageWindow, Position
 from railbook.principal import Principal
 
 T = TypeVar("T")
@@ -88,6 +88,10 @@ class PageRequest:
                 "cursor is not valid for this list",
                 [{"field": "cursor", "message": "use the nextCursor of the previous page, unchanged"}],
             ) from exc
+
+    def window(self, scope: str) -> PageWindow:
+        """The page asked for in the list `scope`, or 400 when the cursor was not issued for it."""
+        return PageWindow(self.limit, self.position(scope), self.codec, scope)
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from railbook.customers.models import Customer
 from railbook.kit.driver_sql import DriverStatement
-from railbook.kit.pagination import CursorCodec, FilteredList, Page, Position, like_containing
+from railbook.kit.pagination import FilteredList, Page, PageWindow, like_containing
 from railbook.principal import Principal
 
 
@@ -106,17 +106,12 @@ def list_page(
     session: Session,
     principal: Principal,
     filters: CustomerFilters,
-    *,
-    limit: int,
-    after: Position | None,
-    codec: CursorCodec,
-    scope: str,
+    window: PageWindow,
 ) -> Page[Customer]:
     """One newest-first page of the caller's customers matching the filters, with the count of all that match."""
     values = {name: value for name, value in vars(filters).items() if value is not None}
     del values["is_including_deleted"]  # a choice of rows, not a value to compare
     if filters.currency is not None:
         values["currency"] = like_containing(f",{filters.currency},")
-    used = [*values] if filters.is_including_deleted else [*values, "live"]
-    parameters = {**principal.scope_parameters(), **values}
-    return _LIST.page(session, used, parameters, limit=limit, after=after, codec=codec, scope=scope)
+    also = () if filters.is_including_deleted else ("live",)
+    return _LIST.page(session, window, principal.scope_parameters(), values, also=also)

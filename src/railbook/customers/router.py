@@ -67,11 +67,9 @@ def list_customers(
         is_including_deleted=is_including_deleted,
     )
     scope = list_scope("customers", platform=caller.platform_id, mode=caller.mode.value, **vars(filters))
-    after = paging.position(scope)
+    window = paging.window(scope)
     with database.reading() as session:
-        page = repository.list_page(
-            session, caller, filters, limit=paging.limit, after=after, codec=paging.codec, scope=scope
-        )
+        page = repository.list_page(session, caller, filters, window)
         body = list_body(page, service.render)
     return JSONBody(body)
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from railbook.db import before_commit, table_of
 from railbook.external_accounts.models import AccountCount, ExternalAccount, NewAccount
 from railbook.kit.driver_sql import DriverStatement
-from railbook.kit.pagination import CursorCodec, KeysetQuery, Page, Position, keyset_query, run_keyset
+from railbook.kit.pagination import KeysetQuery, Page, PageWindow, Position, keyset_query, run_keyset
 from railbook.principal import Principal
 
 PLATFORM_OWNER = "platform"
@@ -245,10 +245,7 @@ def list_page(
     platform_owned: bool,
     customer_id: str | None,
     currency: str | None,
-    limit: int,
-    after: Position | None,
-    codec: CursorCodec,
-    scope: str,
+    window: PageWindow,
 ) -> Page[NewAccount]:
     """One page of the caller's live accounts, newest first, with the count of all that match."""
     of_customer = customer_id is not None and not platform_owned
@@ -256,7 +253,7 @@ def list_page(
     parameters: dict[str, Any] = {**principal.scope_parameters(), "customer_id": customer_id, "currency": currency,
                                   "side": side(platform_owned=platform_owned)}  # fmt: skip
     page = run_keyset(
-        connection, query, parameters, limit=limit, after=after, codec=codec, scope=scope,
+        connection, query, parameters, window,
         position_of=lambda row: Position(row[_CREATED_AT], row[_ID]),
     )  # fmt: skip
     return Page(

@@ -50,12 +50,12 @@ async def _list(request: Request, limit: int, cursor: str | None, *, platform_ow
         "external_accounts", platform=caller.platform_id, mode=caller.mode.value, platform_owned=platform_owned,
         customer=customer_id, currency=currency,
     )  # fmt: skip
-    after = paging.position(scope)
+    window = paging.window(scope)
 
     def read(connection: Connection) -> JSONBody:
         page = repository.list_page(
             connection, caller, platform_owned=platform_owned, customer_id=customer_id, currency=currency,
-            limit=limit, after=after, codec=paging.codec, scope=scope,
+            window=window,
         )  # fmt: skip
         return JSONBody(list_body(page, service.render))
 

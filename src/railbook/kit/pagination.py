@@ -48,6 +48,20 @@ class Position:
 
 
 @dataclass(frozen=True)
+class PageWindow:
+    """The page a request asks for: its size, where the previous page ended, and the list (scope) it reads."""
+
+    limit: int
+    after: Position | None
+    codec: CursorCodec
+    scope: str
+
+    def cursor_after(self, position: Position) -> str:
+        """The cursor of the page that follows `position` in this list."""
+        return self.codec.encode(self.scope, position)
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a list, ready to render as `{data, hasMore, nextCursor?, totalCount}`."""
 
@@ -179,11 +193,7 @@ def run_keyset(
     executor: Connection | Session,
     query: KeysetQuery,
     parameters: dict[str, Any],
-    *,
-    limit: int,
-    after: Position | None,
-    codec: CursorCodec,
-    scope: str,
+    window: PageWindow,
     position_of: Callable[[Any], Position],
 ) -> Page[Any]:
     """One newest-first page of rows after `after` (no OFFSET), and the count of everything that matches.
@@ -191,16 +201,17 @@ def run_keyset(
     The rows keep the count as their last column. Only a page with no rows (past the end) asks for the
     count on its own.
     """
+    limit, after = window.limit, window.after
     if after is None:
         rows = query.rows(executor, "first", {**parameters, "limit_plus_one": limit + 1})
     else:
         page_parameters = {"after_created_at": after.created_at, "after_id": after.id, "limit_plus_one": limit + 1}
         rows = query.rows(executor, "after", {**parameters, **page_parameters})
-    total = rows[0][-1] if rows else query.total(executor, parameters)
+    total = int(rows[0][-1] or 0) if rows else query.total(executor, parameters)
     has_more = len(rows) > limit
     items = list(rows[:limit])
-    next_cursor = codec.encode(scope, position_of(items[-1])) if has_more and items else None
-    return Page(items=items, has_more=has_more, next_cursor=next_cursor, total_count=int(total or 0))
+    next_cursor = window.cursor_after(position_of(items[-1])) if has_more and items else None
+    return Page(items=items, has_more=has_more, next_cursor=next_cursor, total_count=total)
 
 
 class FilteredList:
@@ -238,18 +249,20 @@ class FilteredList:
     def page(
         self,
         session: Session,
-        used: Iterable[str],
-        parameters: dict[str, Any],
+        window: PageWindow,
+        scope_parameters: Mapping[str, Any],
+        values: Mapping[str, Any],
         *,
-        limit: int,
-        after: Position | None,
-        codec: CursorCodec,
-        scope: str,
+        also: Iterable[str] = (),
     ) -> Page[Any]:
-        """One newest-first page of the selected objects (the statement's first column) after `after`."""
+        """One newest-first page of the selected objects (the statement's first column).
+
+        `values` are the filters sent, each bound to its condition's parameter by name; `also` names
+        conditions that take no value.
+        """
         created_at, row_id = self._created_at.key, self._row_id.key
         page = run_keyset(
-            session, self.query(used), parameters, limit=limit, after=after, codec=codec, scope=scope,
+            session, self.query([*values, *also]), {**scope_parameters, **values}, window,
             position_of=lambda row: Position(getattr(row[0], created_at), getattr(row[0], row_id)),
         )  # fmt: skip
         return Page([row[0] for row in page.items], page.has_more, page.next_cursor, page.total_count)

@@ -91,10 +91,9 @@ def list_stablecoin_provider_accounts(
     """The platform's links, newest first."""
     filters = {"provider": provider.value if provider else None, "status": status.value if status else None}
     scope = list_scope("stablecoin-links", platform=caller.platform_id, mode=caller.mode.value, **filters)
+    window = paging.window(scope)
     with database.reading() as session:
-        page = service.list_page(
-            session, caller, filters, limit=paging.limit, after=paging.position(scope), codec=paging.codec, scope=scope
-        )
+        page = service.list_page(session, caller, filters, window)
         body = list_body(page, service.render)
     return JSONBody(body)
 

@@ -13,7 +13,7 @@ from railbook.errors import InvalidInput, NotFound
 from railbook.kit.clock import rfc3339, utcnow
 from railbook.kit.crypto import MasterKeys
 from railbook.kit.ids import new_id
-from railbook.kit.pagination import CursorCodec, FilteredList, Page, Position
+from railbook.kit.pagination import FilteredList, Page, PageWindow
 from railbook.principal import Principal
 from railbook.stablecoin_links.models import StablecoinProviderAccount
 from railbook.stablecoin_links.schemas import LinkRequest, LinkStatus
@@ -151,13 +151,8 @@ def list_page(
     session: Session,
     principal: Principal,
     filters: dict[str, str | None],
-    *,
-    limit: int,
-    after: Position | None,
-    codec: CursorCodec,
-    scope: str,
+    window: PageWindow,
 ) -> Page[StablecoinProviderAccount]:
     """One newest-first page of the platform's links in this mode, optionally by provider and status."""
     values = {name: value for name, value in filters.items() if value is not None}
-    parameters = {**principal.scope_parameters(), **values}
-    return _LIST.page(session, values, parameters, limit=limit, after=after, codec=codec, scope=scope)
+    return _LIST.page(session, window, principal.scope_parameters(), values)

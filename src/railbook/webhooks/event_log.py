@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from railbook.errors import NotFound
 from railbook.jobs.models import Job, JobStatus
 from railbook.kit.clock import rfc3339, utcnow
-from railbook.kit.pagination import CursorCodec, FilteredList, Page, Position
+from railbook.kit.pagination import FilteredList, Page, PageWindow
 from railbook.principal import Principal
 from railbook.webhooks.events import DELIVER_KIND, StoredEvent, enqueue_delivery
 from railbook.webhooks.models import EventState, WebhookAttempt, WebhookEvent
@@ -88,18 +88,13 @@ def list_page(
     session: Session,
     principal: Principal,
     filters: EventFilters,
-    *,
-    limit: int,
-    after: Position | None,
-    codec: CursorCodec,
-    scope: str,
+    window: PageWindow,
 ) -> Page[WebhookEvent]:
     """One newest-first page of the caller's events matching the filters, with the count of all that match."""
     values = {name: value for name, value in vars(filters).items() if value is not None}
     status = values.pop("delivery_status", None)
-    used = [*values, f"delivery_status={status}"] if status is not None else [*values]
-    parameters = {**principal.scope_parameters(), **values}
-    return _LIST.page(session, used, parameters, limit=limit, after=after, codec=codec, scope=scope)
+    also = () if status is None else (f"delivery_status={status}",)
+    return _LIST.page(session, window, principal.scope_parameters(), values, also=also)
 
 
 def render(event: WebhookEvent) -> dict[str, Any]:

@@ -47,10 +47,9 @@ def list_events(
         "events", platform=caller.platform_id, mode=caller.mode.value, type=type_, resource=resource_id,
         delivery=delivery_status, after=created_after, before=created_before,
     )  # fmt: skip
+    window = paging.window(scope)
     with database.reading() as session:
-        page = event_log.list_page(
-            session, caller, filters, limit=paging.limit, after=paging.position(scope), codec=paging.codec, scope=scope
-        )
+        page = event_log.list_page(session, caller, filters, window)
         body = list_body(page, event_log.render)
     return JSONBody(body)
 
