@@ -95,3 +95,20 @@ def test_rows_are_converted_by_their_column_types_as_sqlalchemy_converts_them(ta
             DriverStatement(select(notes).where(notes.c.id == bindparam("wanted"))).rows(connection, {"wanted": "x"})
             == []
         )
+
+
+def test_documents_read_back_exactly_as_written(table: Database) -> None:
+    # The engines read JSON with orjson; every kind of value a stored document holds comes back equal.
+    document = {
+        "name": 'Zoë Ångström 🏦 "quoted" \\ back/slash \u2028',
+        "numbers": [0, -1, 2**63 - 1, -(2**63), 1.5, -0.25, 1e-7],
+        "flags": [True, False, None],
+        "empty": {"list": [], "object": {}, "text": ""},
+        "nested": {"deeper": {"deepest": ["a", {"b": "c"}]}},
+    }
+    with table.writing() as connection:
+        INSERT.execute(connection, {**row("json"), "document": document})
+    with table.reading_connection() as connection:
+        through_sqlalchemy = connection.execute(select(notes.c.document)).scalar_one()
+        on_the_driver = DriverStatement(select(notes.c.document)).rows(connection, {})[0][0]
+    assert through_sqlalchemy == on_the_driver == document
