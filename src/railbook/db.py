@@ -92,7 +92,7 @@ POSTGRES_WRITE_TURNS = 4
 
 def create_db_engine(url: str) -> Engine:
     """An engine for the URL with SQLite set up for concurrent use (WAL, foreign keys, busy timeout)."""
-    # JSON columns are read with orjson: the standard library's parser was a third of the client's
+    # JSON columns are read with orjson: the standard library's parser was a fifth of the client's
     # CPU for a page of twenty accounts on PostgreSQL (docs/performance.md). Values are written as
     # before, so stored documents keep their form.
     url = normalise_url(url)

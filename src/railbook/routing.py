@@ -19,6 +19,9 @@ from railbook.kit.text import first_string, is_blank_in_disguise, may_hold_blank
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
+# Methods whose body GridRoute parses strictly before FastAPI reads it.
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
 
 class _DuplicateKey(ValueError):
     def __init__(self, key: str) -> None:
@@ -107,15 +110,18 @@ class GridRoute(APIRoute):
 
     def get_route_handler(self) -> Handler:
         """The endpoint's handler, behind the strict body parse."""
-        if self._takes_only_the_request():
-            return cast(Handler, self.endpoint)
+        dependant = self._dependant()
+        if self._takes_plain_values(dependant):
+            endpoint = cast(Callable[..., Coroutine[Any, Any, Response]], self.endpoint)
+            if not dependant.path_params and not dependant.query_params:
+                return cast(Handler, endpoint)  # it reads its own body with `read_json`
+            if not (self.methods or set()) & _BODY_METHODS:
+                fallback = super().get_route_handler()
+                return PlainParameters(dependant).handler(endpoint, fallback)
         handler = super().get_route_handler()
-        parameters = self._plain_parameters()
-        if parameters is not None:
-            return parameters.handler(cast(Callable[..., Coroutine[Any, Any, Response]], self.endpoint), handler)
 
         async def strict(request: Request) -> Response:
-            if request.method in ("POST", "PUT", "PATCH"):
+            if request.method in _BODY_METHODS:
                 parsed = await read_json(request)
                 if parsed is not None:
                     # Starlette's Request.json() returns `_json` when set: FastAPI then reads this
@@ -131,34 +137,17 @@ class GridRoute(APIRoute):
         context = _effective_route_context_var.get()
         return context.dependant if context is not None and context.original_route is self else self.dependant
 
-    def _takes_only_the_request(self) -> bool:
-        dependant = self._dependant()
-        solved = (
-            dependant.path_params, dependant.query_params, dependant.header_params, dependant.cookie_params,
-            dependant.body_params, dependant.dependencies,
-        )  # fmt: skip
+    def _takes_plain_values(self, dependant: Dependant) -> bool:
+        """Whether the endpoint is async and takes the request and single path and query values, nothing else."""
+        others = (dependant.header_params, dependant.cookie_params, dependant.body_params, dependant.dependencies)
+        fields = [*dependant.path_params, *dependant.query_params]
         return (
             inspect.iscoroutinefunction(self.endpoint)
             and dependant.request_param_name is not None
-            and not any(solved)
-            and len(inspect.signature(self.endpoint).parameters) == 1
+            and not any(others)
+            and all(_is_single_value(field) for field in fields)
+            and len(inspect.signature(self.endpoint).parameters) == len(fields) + 1
         )
-
-    def _plain_parameters(self) -> PlainParameters | None:
-        """The route's parameters when they are only the request and single path and query values."""
-        dependant = self._dependant()
-        others = (dependant.header_params, dependant.cookie_params, dependant.body_params, dependant.dependencies)
-        fields = [*dependant.path_params, *dependant.query_params]
-        if (
-            not inspect.iscoroutinefunction(self.endpoint)
-            or (self.methods or set()) & {"POST", "PUT", "PATCH"}  # their bodies go through the strict parse
-            or dependant.request_param_name is None
-            or any(others)
-            or not all(_is_single_value(field) for field in fields)
-            or len(inspect.signature(self.endpoint).parameters) != len(fields) + 1
-        ):
-            return None
-        return PlainParameters(dependant.request_param_name, dependant.path_params, dependant.query_params)
 
 
 def _is_single_value(field: ModelField) -> bool:
@@ -182,8 +171,9 @@ class PlainParameters:
     error it always did.
     """
 
-    def __init__(self, request_name: str, path: list[ModelField], query: list[ModelField]) -> None:
-        self._request_name = request_name
+    def __init__(self, dependant: Dependant) -> None:
+        path, query = dependant.path_params, dependant.query_params
+        self._request_name = cast(str, dependant.request_param_name)
         self._path = [field.field_info.alias or field.name for field in path]
         self._query = [field.field_info.alias or field.name for field in query]
         definitions: dict[str, Any] = {
