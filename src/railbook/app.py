@@ -100,7 +100,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             )
             worker.start()
         try:
-            yield
+            async with database.reads_on_this_loop():
+                yield
         finally:
             if worker is not None:
                 await run_in_threadpool(worker.stop)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
@@ -12,6 +13,7 @@ import orjson
 from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from starlette.concurrency import run_in_threadpool
@@ -88,6 +90,9 @@ POSTGRES_POOL_SIZE = 52
 # Group-commit transactions running at once on PostgreSQL: a turn spends most of its time waiting on
 # round trips, which other connections' turns fill (docs/performance.md). SQLite has one writer.
 POSTGRES_WRITE_TURNS = 4
+# Connections of an event loop's reads on PostgreSQL: as many as the requests one process has in
+# flight at once under load (32 in the benchmarks), so reads neither wait for one nor open one each.
+POSTGRES_LOOP_READ_POOL_SIZE = 32
 
 
 def create_db_engine(url: str) -> Engine:
@@ -205,6 +210,8 @@ class Database:
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=False)
         self._write = sessionmaker(bind=self._write_engine, expire_on_commit=False, autoflush=False)
         self.on_jobs_committed: list[Callable[[], None]] = []
+        # The async engines reads run on, per event loop that serves requests (reads_on_this_loop).
+        self._loop_reads: dict[asyncio.AbstractEventLoop, AsyncEngine] = {}
         # SQLite lets one writer in at a time, and a writer kept out sleeps in its busy handler for
         # up to 100 ms between tries: threads of one process queue here instead, and are let in the
         # moment the lock is free. (Other processes still meet the busy timeout.)
@@ -277,15 +284,49 @@ class Database:
                 connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
 
+    @asynccontextmanager
+    async def reads_on_this_loop(self) -> AsyncIterator[None]:
+        """Run this event loop's PostgreSQL reads on psycopg's async driver until the block ends (an app's lifespan).
+
+        An async connection belongs to the loop it was opened on, so the engine lives exactly as long
+        as the loop serves: a read on any other loop takes the thread pool.
+        """
+        loop = asyncio.get_running_loop()
+        if self.is_sqlite or loop in self._loop_reads:
+            yield
+            return
+        engine = create_async_engine(
+            self.url,
+            pool_size=POSTGRES_LOOP_READ_POOL_SIZE,
+            max_overflow=16,
+            pool_pre_ping=False,
+            hide_parameters=True,
+            json_deserializer=orjson.loads,
+            # One statement needs no transaction around it (as on reading_connection).
+            isolation_level="AUTOCOMMIT",
+        )
+        self._loop_reads[loop] = engine
+        try:
+            yield
+        finally:
+            del self._loop_reads[loop]
+            await engine.dispose()
+
     async def read(self, work: Callable[[Connection], T], *, bounded: bool = False) -> T:
         """Run `work` on a plain reading connection: the one way a request runs a read.
 
-        A bounded read (one row, or a few, by key) on SQLite runs inline: it takes microseconds, and a
-        thread hand-off costs a request more than the read (docs/performance.md). Everything else, and
-        every read on PostgreSQL (a network round trip), runs in the thread pool, off the event loop.
+        On PostgreSQL, `work` runs on the serving loop's async connection: SQLAlchemy carries the same
+        synchronous code over psycopg's async driver, which cost about half the CPU of a read handed to
+        a thread and its sync connection (docs/performance.md). A bounded read (one row, or a few, by
+        key) on SQLite runs inline: it takes microseconds, and a thread hand-off costs a request more
+        than the read. Everything else runs in the thread pool, off the event loop.
         """
         if bounded and self.is_sqlite:
             return self._read_with(work)
+        engine = self._loop_reads.get(asyncio.get_running_loop()) if self._loop_reads else None
+        if engine is not None:
+            async with engine.connect() as connection:
+                return await connection.run_sync(work)
         return await run_in_threadpool(self._read_with, work)
 
     def _read_with(self, work: Callable[[Connection], T]) -> T:

@@ -103,6 +103,21 @@ def _wait_for_postgres(url: str, timeout: float = 60) -> None:
         engine.dispose()
 
 
+def _stored_account(railbook_url: str, token: Token) -> str:
+    """Create a customer and one external account; the account's path."""
+    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+        customer = client.post("/customers", json=_customer(0))
+        assert customer.status_code == 201, customer.text
+        info = {
+            "accountType": "USD_ACCOUNT", "accountNumber": "12345678901", "routingNumber": "011401533",
+            "beneficiary": {"beneficiaryType": "INDIVIDUAL", "fullName": "John Doe"},
+        }  # fmt: skip
+        body = {"customerId": customer.json()["id"], "currency": "USD", "accountInfo": info}
+        account = client.post("/customers/external-accounts", json=body)
+        assert account.status_code == 201, account.text
+        return f"/customers/external-accounts/{account.json()['id']}"
+
+
 @pytest.fixture
 def railbook_url(settings: Settings, database: Database) -> Iterator[str]:
     configured = settings.model_copy(update={"embedded_worker": False})
@@ -121,6 +136,25 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
     outcomes: Counter[int] = Counter()
     bad: list[str] = []
     stop = threading.Event()
+    account_path = _stored_account(railbook_url, token)
+    # External-account reads run on the serving loop's async connections: they meet the outage too.
+    reads: list[tuple[float, int]] = []
+
+    def read_load() -> None:
+        with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+            while not stop.is_set():
+                for path in (account_path, "/customers/external-accounts?limit=5"):
+                    try:
+                        response = client.get(path)
+                    except httpx.HTTPError as exc:
+                        bad.append(f"read transport: {exc!r}")
+                        continue
+                    reads.append((time.monotonic(), response.status_code))
+                    if response.status_code != 200 and (
+                        response.status_code != 503 or response.json().get("code") != "SERVICE_UNAVAILABLE"
+                    ):
+                        bad.append(f"read {response.status_code}: {response.text[:200]}")
+                time.sleep(0.02)
 
     def load(worker: int) -> None:
         with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
@@ -164,6 +198,7 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
 
     threads = [threading.Thread(target=load, args=(number,), daemon=True) for number in range(4)]
     threads.append(threading.Thread(target=idempotent_load, daemon=True))
+    threads.append(threading.Thread(target=read_load, daemon=True))
     for thread in threads:
         thread.start()
     try:
@@ -193,6 +228,14 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
         assert answers[-1][1] == 201, f"{key} never succeeded: last answers {[s for _, s in answers[-5:]]}"
         assert answers[-1][0] - back < 1.0, f"{key} answered 201 {answers[-1][0] - back:.1f} s after the database"
     assert not bad, bad[:5]
+    assert any(status == 503 for _, status in reads), "no read met the outage"
+    assert any(status == 200 for at, status in reads if at > back), "no read answered after the database was back"
+    # Connections opened before the restart were discarded at their first failure: every read now answers.
+    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+        statuses = Counter(
+            client.get(path).status_code for _ in range(20) for path in (account_path, "/customers/external-accounts")
+        )
+    assert statuses == Counter({200: 40}), statuses
     with database.reading() as session:
         names = Counter(profile.get("fullName") for profile in session.scalars(select(Customer.profile)))
     with database.reading() as session:
