@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Boolean, Column, MetaData, String, Table, bindparam, insert, select
+from sqlalchemy import Boolean, Column, MetaData, String, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from railbook.db import Database, JSONDocument, UTCDateTime
@@ -112,3 +112,17 @@ def test_documents_read_back_exactly_as_written(table: Database) -> None:
         through_sqlalchemy = connection.execute(select(notes.c.document)).scalar_one()
         on_the_driver = DriverStatement(select(notes.c.document)).rows(connection, {})[0][0]
     assert through_sqlalchemy == on_the_driver == document
+
+
+def test_literal_values_of_converted_types_are_bound_like_parameters(table: Database) -> None:
+    # A column set to None (or compared with a literal) is an anonymous bind; its type's conversion
+    # still applies, under the name the compiled statement gives it.
+    cutoff = datetime(2026, 1, 1, tzinfo=UTC)
+    clear = DriverStatement(
+        update(notes).where(notes.c.id == bindparam("wanted"), notes.c.written_at > cutoff).values(written_at=None)
+    )
+    with table.writing() as connection:
+        INSERT.execute(connection, row("literal"))
+        assert clear.rowcount(connection, {"wanted": "literal"}) == 1
+    with table.reading_connection() as connection:
+        assert connection.execute(select(notes.c.written_at)).scalar_one() is None

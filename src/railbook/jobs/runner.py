@@ -20,6 +20,7 @@ from railbook.jobs.models import Job, JobStatus
 from railbook.jobs.queue import enqueue
 from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, TaskContext, TaskKind
 from railbook.kit.clock import utcnow
+from railbook.kit.driver_sql import DriverStatement
 from railbook.kit.ids import new_uuid
 
 log = logging.getLogger("railbook.jobs")
@@ -86,7 +87,7 @@ _TAKE = (
         updated_at=bindparam("now"),
     )
 )
-_FINISH = (
+_FINISH_STATEMENT = (
     update(_JOBS)
     .where(
         # Only the claim that is still ours: after an expired lease another worker owns the job.
@@ -103,7 +104,9 @@ _FINISH = (
         last_error=bindparam("error"),
     )
 )
-_FINISH_AND_RESCHEDULE = _FINISH.values(run_at=bindparam("new_run_at"))
+# A job's outcome runs once per job: on the driver, without SQLAlchemy's per-run work.
+_FINISH = DriverStatement(_FINISH_STATEMENT)
+_FINISH_AND_RESCHEDULE = DriverStatement(_FINISH_STATEMENT.values(run_at=bindparam("new_run_at")))
 
 
 class _ClaimSearch:
@@ -443,8 +446,7 @@ class Worker:
             parameters["new_run_at"] = run_at
 
         def record_outcome(connection: Connection) -> None:
-            result = connection.execute(statement, parameters)
-            ours = result.rowcount == 1
+            ours = statement.rowcount(connection, parameters) == 1
             if writes is not None:
                 # What the run did happened either way (a webhook was sent): recorded even when the
                 # lease was lost meanwhile.

@@ -45,9 +45,11 @@ class DriverStatement:
         found = self._by_dialect.get(key)
         if found is None:
             compiled = cast(SQLCompiler, self._statement.compile(dialect=dialect, column_keys=self._column_keys))
+            # By the name each bind has in the parameters: an anonymous bind (a literal value, such as
+            # a column set to None) is keyed in `binds` by its name before compilation resolved it.
             processors = {
-                name: processor
-                for name, bind in compiled.binds.items()
+                compiled.bind_names[bind]: processor
+                for bind in compiled.binds.values()
                 if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
             }
             order = compiled.positiontup if dialect.positional else None

@@ -15,6 +15,7 @@ from railbook.config import Mode, Settings
 from railbook.db import Database, table_of
 from railbook.kit.clock import utcnow
 from railbook.kit.crypto import MasterKeys, sign
+from railbook.kit.driver_sql import DriverStatement
 from railbook.providers.http import post_once
 from railbook.webhooks.models import AttemptOutcome, EventState, WebhookAttempt, WebhookEndpoint, WebhookEvent
 
@@ -66,9 +67,10 @@ def resolve_public(url: str) -> Resolved:
     return Resolved(address=str(infos[0][4][0]))
 
 
-# One query for the event and its endpoint, as plain columns (not ORM objects), built
-# once: building it per delivery was a measurable share of a busy worker (docs/decisions.md, Performance).
-_EVENT_TO_DELIVER = (
+# One query for the event and its endpoint, as plain columns (not ORM objects), built once and run
+# on the driver: building it per delivery, then SQLAlchemy's per-run work, were measurable shares of
+# a busy worker (docs/decisions.md, Performance).
+_EVENT_TO_DELIVER = DriverStatement(
     select(
         WebhookEvent.id,
         WebhookEvent.mode,
@@ -87,6 +89,20 @@ _EVENT_TO_DELIVER = (
 )
 
 
+@dataclass(frozen=True)
+class _EventToDeliver:
+    """A row of _EVENT_TO_DELIVER, in its column order."""
+
+    id: str
+    mode: str
+    type: str
+    body: str
+    state: str
+    endpoint_id: str | None
+    url: str | None
+    signing_key: str | None
+
+
 def attempt_delivery(
     database: Database,
     keys: MasterKeys,
@@ -102,7 +118,8 @@ def attempt_delivery(
     (unless `again`: a redelivery the platform asked for sends the same body once more).
     """
     with database.reading_connection() as connection:
-        event = connection.execute(_EVENT_TO_DELIVER, {"event_id": event_id}).one_or_none()
+        rows = _EVENT_TO_DELIVER.rows(connection, {"event_id": event_id})
+    event = _EventToDeliver(*rows[0]) if rows else None
     if event is None or (event.state in (EventState.DELIVERED, EventState.DUPLICATE) and not again):
         return None
     url = event.url
@@ -117,6 +134,7 @@ def attempt_delivery(
         # name that answers public, then private, reach a private address (DNS rebinding).
         connect_to = resolved.address
     body = event.body.encode()
+    assert event.signing_key is not None  # an endpoint always has its key (NOT NULL)
     private_key = keys.decrypt(event.signing_key, event.endpoint_id.encode())
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(private_key, body)}
     started = time.perf_counter()
@@ -139,16 +157,21 @@ def attempt_delivery(
     return Attempt(event_id, outcome, event.type, url, response.status_code, excerpt, error, seconds)
 
 
-# Compiled once, values as parameters (a `.values(...)` statement is re-keyed on every run).
-_INSERT_ATTEMPT = insert(table_of(WebhookAttempt))
+# Compiled once and run on the driver, values as parameters (a `.values(...)` statement is re-keyed
+# on every run, and SQLAlchemy's per-run work was a share of every delivery).
+_ATTEMPT_COLUMNS = (
+    "event_id", "url", "status_code", "response_excerpt", "duration_ms", "error", "outcome", "created_at",
+)  # fmt: skip
+_INSERT_ATTEMPT = DriverStatement(insert(table_of(WebhookAttempt)), column_keys=_ATTEMPT_COLUMNS)
 _EVENTS = table_of(WebhookEvent)
-_COUNT_ATTEMPT = (
+_COUNT_ATTEMPT_STATEMENT = (
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("event_id"))
     .values(attempt_count=_EVENTS.c.attempt_count + 1, last_attempt_at=bindparam("attempted_at"))
 )
+_COUNT_ATTEMPT = DriverStatement(_COUNT_ATTEMPT_STATEMENT)
 # The same and the event's final state, in one statement: a delivery's outcome is a round trip shorter.
-_COUNT_FINAL_ATTEMPT = _COUNT_ATTEMPT.values(state=bindparam("state"))
+_COUNT_FINAL_ATTEMPT = DriverStatement(_COUNT_ATTEMPT_STATEMENT.values(state=bindparam("final_state")))
 _FAIL_PENDING = (
     update(table_of(WebhookEvent))
     .where(table_of(WebhookEvent).c.id == bindparam("event_id"), table_of(WebhookEvent).c.state == EventState.PENDING)
@@ -161,12 +184,11 @@ def record(connection: Connection, attempt: Attempt) -> None:
     attempted_at = utcnow()
     counted = {"event_id": attempt.event_id, "attempted_at": attempted_at}
     if attempt.outcome in (AttemptOutcome.DELIVERED, AttemptOutcome.DUPLICATE, AttemptOutcome.SKIPPED):
-        connection.execute(_COUNT_FINAL_ATTEMPT, {**counted, "state": attempt.outcome})
+        _COUNT_FINAL_ATTEMPT.execute(connection, {**counted, "final_state": attempt.outcome})
     else:
-        # Without a `state` key: an UPDATE takes a parameter named after a column as one more SET.
-        connection.execute(_COUNT_ATTEMPT, counted)
-    connection.execute(
-        _INSERT_ATTEMPT,
+        _COUNT_ATTEMPT.execute(connection, counted)
+    _INSERT_ATTEMPT.execute(
+        connection,
         {
             "event_id": attempt.event_id,
             "url": attempt.url,
