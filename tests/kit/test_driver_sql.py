@@ -126,3 +126,23 @@ def test_literal_values_of_converted_types_are_bound_like_parameters(table: Data
         assert clear.rowcount(connection, {"wanted": "literal"}) == 1
     with table.reading_connection() as connection:
         assert connection.execute(select(notes.c.written_at)).scalar_one() is None
+
+
+def test_a_list_parameter_expands_with_each_value_converted(table: Database) -> None:
+    # `IN` with a list: one placeholder per value, each converted by the column's type (a
+    # timezone-aware timestamp is stored naive UTC, so an unconverted one would not match).
+    wanted = DriverStatement(
+        select(notes.c.id)
+        .where(
+            notes.c.id.in_(bindparam("ids", expanding=True)), notes.c.written_at.in_(bindparam("at", expanding=True))
+        )
+        .order_by(notes.c.id)
+    )
+    written_at = row("a")["written_at"]
+    with table.writing() as connection:
+        for note_id in ("a", "b", "c"):
+            INSERT.execute(connection, row(note_id))
+    with table.reading_connection() as connection:
+        assert wanted.rows(connection, {"ids": ["a", "c", "z"], "at": [written_at]}) == [("a",), ("c",)]
+        assert wanted.rows(connection, {"ids": ["b"], "at": [written_at, written_at]}) == [("b",)]
+        assert wanted.rows(connection, {"ids": [], "at": [written_at]}) == []

@@ -9,9 +9,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from railbook.db import Database, table_of
@@ -43,6 +43,20 @@ class ClaimedJob:
 
 
 _CLAIM_COLUMNS = (Job.seq, Job.kind, Job.payload, Job.attempts, Job.run_at, Job.created_at, Job.concurrency_key)
+
+
+class _Candidate(NamedTuple):
+    """A row of a claim search, in _CLAIM_COLUMNS' order."""
+
+    seq: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    run_at: datetime
+    created_at: datetime
+    concurrency_key: str | None
+
+
 _JOBS = table_of(Job)
 
 
@@ -70,13 +84,13 @@ def _not_blocked_by_earlier() -> Any:
 # The worker's statements are built once, with parameters for what changes between runs: building
 # and cache-keying SQLAlchemy expressions on every claim and finish was about a fifth of a busy
 # worker's CPU (docs/decisions.md, Performance).
-_RUNNING_PER_KEY = (
+_RUNNING_PER_KEY = DriverStatement(
     select(Job.concurrency_key, func.count())
     .where(Job.concurrency_key.is_not(None), Job.status == JobStatus.RUNNING, Job.lease_until >= bindparam("now"))
     .group_by(Job.concurrency_key)
 )
-_PLAN_EACH_RUN = "SET LOCAL plan_cache_mode = force_custom_plan"
-_TAKE = (
+_PLAN_EACH_RUN = DriverStatement(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+_TAKE = DriverStatement(
     update(_JOBS)
     .where(_JOBS.c.seq.in_(bindparam("seqs", expanding=True)))
     .values(
@@ -121,7 +135,7 @@ class _ClaimSearch:
             # other key wait behind it with free slots to spare.
             at_cap = and_(Job.kind == kind.name, Job.concurrency_key.in_(bindparam(f"full_{index}", expanding=True)))
             filters.append(or_(Job.concurrency_key.is_(None), ~at_cap))
-        self.statements = []
+        self.statements: list[DriverStatement] = []
         # Two searches rather than one with OR: each walks its index in claim order and stops at
         # the window, where an OR made the database sort the whole backlog on every claim.
         for claimable in (_due(), _lease_expired()):
@@ -134,7 +148,7 @@ class _ClaimSearch:
             if skip_locked:
                 # Other workers skip rows this one is claiming instead of waiting for them.
                 statement = statement.with_for_update(skip_locked=True, of=_JOBS)
-            self.statements.append(statement)
+            self.statements.append(DriverStatement(statement))
 
     def parameters(self, now: datetime, window: int, running: dict[str, int]) -> dict[str, Any]:
         """The searches' parameters: the time, the window and the keys at each capped kind's cap."""
@@ -336,22 +350,22 @@ class Worker:
                 # keep a generic plan made while the jobs table was nearly empty: the claim took ~1 s
                 # per run with a 3,000-job backlog (webhooks fell to 4/s). Plan each claim for its own
                 # parameters; every other statement keeps its cached plan (docs/performance.md).
-                connection.exec_driver_sql(_PLAN_EACH_RUN)
+                _PLAN_EACH_RUN.execute(connection, {})
             window = limit * 4
             running = self._running_per_key(connection, now)
             parameters = search.parameters(now, window, running)
-            # Plain rows and one UPDATE, not ORM objects: claims run once per batch of jobs and
-            # were a third of a busy worker's time (docs/decisions.md, Performance).
-            candidates: list[Any] = []
+            # Plain rows and one UPDATE on the driver, not ORM objects: claims run once per batch of
+            # jobs and were a third of a busy worker's time (docs/decisions.md, Performance).
+            candidates: list[_Candidate] = []
             for statement in search.statements:
-                candidates.extend(connection.execute(statement, parameters).all())
+                candidates.extend(_Candidate(*row) for row in statement.rows(connection, parameters))
             candidates.sort(key=lambda row: (row.run_at, row.seq))
             chosen = self._within_concurrency_caps(candidates[:window], running)[:limit]
             for kind_name in {row.kind for row in chosen}:
                 kind = self.registry.get(kind_name)
                 assert kind is not None
-                connection.execute(
-                    _TAKE,
+                _TAKE.execute(
+                    connection,
                     {
                         "seqs": [row.seq for row in chosen if row.kind == kind_name],
                         "lease_until": now + timedelta(seconds=kind.lease_seconds),
@@ -363,10 +377,10 @@ class Worker:
 
     def _running_per_key(self, connection: Connection, now: datetime) -> dict[str, int]:
         """How many jobs of each concurrency key run under a live lease."""
-        rows = connection.execute(_RUNNING_PER_KEY, {"now": now}).all()
+        rows = _RUNNING_PER_KEY.rows(connection, {"now": now})
         return {str(key): int(count) for key, count in rows}
 
-    def _within_concurrency_caps(self, candidates: list[Any], running: dict[str, int]) -> list[Any]:
+    def _within_concurrency_caps(self, candidates: list[_Candidate], running: dict[str, int]) -> list[_Candidate]:
         """The candidates that fit under their kind's per-key cap, taken in order."""
         running = dict(running)
         chosen = []

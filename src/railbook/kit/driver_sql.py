@@ -24,6 +24,9 @@ class _Compiled:
     # A query's result columns, by position, whose type converts what the driver returns (text to
     # dates and JSON on SQLite, timestamps made timezone-aware...): (position, conversion).
     conversions: Sequence[tuple[int, Callable[[Any], Any]]]
+    # Whether a bind expands to one placeholder per value (`IN` with a list): the SQL is then
+    # rendered for each run's values.
+    expanding: bool
 
 
 class DriverStatement:
@@ -59,26 +62,45 @@ class DriverStatement:
                 for position, column in enumerate(columns)
                 if (conversion := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
             ]
-            found = _Compiled(str(compiled), compiled, processors, order, conversions)
+            expanding = bool(compiled.post_compile_params or compiled.literal_execute_params)
+            found = _Compiled(str(compiled), compiled, processors, order, conversions, expanding)
             self._by_dialect[key] = found
         return found
 
     def _run(self, connection: Connection, values: Mapping[str, Any]) -> Any:
         compiled = self._compiled_for(connection.dialect)
-        parameters = compiled.compiled.construct_params(values)
-        for name, processor in compiled.processors.items():
-            parameters[name] = processor(parameters[name])
-        arguments = [parameters[name] for name in compiled.order] if compiled.order is not None else parameters
+        sql, arguments = self._expanded(compiled, values) if compiled.expanding else self._bound(compiled, values)
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(compiled.sql, arguments)
+            cursor.execute(sql, arguments)
         except connection.dialect.loaded_dbapi.Error as exc:
             cursor.close()
             # hide_parameters: as the engines are set up, an error's text never carries the values.
             raise DBAPIError.instance(
-                compiled.sql, None, exc, connection.dialect.loaded_dbapi.Error, hide_parameters=True
+                sql, None, exc, connection.dialect.loaded_dbapi.Error, hide_parameters=True
             ) from exc
         return cursor
+
+    @staticmethod
+    def _bound(compiled: _Compiled, values: Mapping[str, Any]) -> tuple[str, Any]:
+        parameters = compiled.compiled.construct_params(values)
+        for name, processor in compiled.processors.items():
+            parameters[name] = processor(parameters[name])
+        return compiled.sql, [parameters[name] for name in compiled.order] if compiled.order is not None else parameters
+
+    @staticmethod
+    def _expanded(compiled: _Compiled, values: Mapping[str, Any]) -> tuple[str, Any]:
+        state = compiled.compiled.construct_expanded_state(values)
+        parameters = dict(state.parameters)
+        # The statement's own conversions for the binds that stayed whole; the expanded state's
+        # for the placeholders each list value became.
+        for name, processor in compiled.processors.items():
+            if name in parameters:
+                parameters[name] = processor(parameters[name])
+        for name, processor in (state.processors or {}).items():
+            parameters[name] = processor(parameters[name])
+        order = state.positiontup
+        return state.statement, [parameters[name] for name in order] if order is not None else parameters
 
     def execute(self, connection: Connection, values: Mapping[str, Any]) -> None:
         """Run the statement with these parameter values, for its effect."""
