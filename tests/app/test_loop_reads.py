@@ -30,7 +30,11 @@ def _backends_that_ran_the_marker(url: str) -> int:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            query = text("SELECT count(*) FROM pg_stat_activity WHERE query = :marker AND pid <> pg_backend_pid()")
+            # This run's database only: parallel test processes each have their own.
+            query = text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE query = :marker AND datname = current_database() AND pid <> pg_backend_pid()"
+            )
             return int(connection.execute(query, {"marker": MARKER}).scalar_one())
     finally:
         engine.dispose()

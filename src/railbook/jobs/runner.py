@@ -42,11 +42,8 @@ class ClaimedJob:
     created_at: datetime
 
 
-_CLAIM_COLUMNS = (Job.seq, Job.kind, Job.payload, Job.attempts, Job.run_at, Job.created_at, Job.concurrency_key)
-
-
 class _Candidate(NamedTuple):
-    """A row of a claim search, in _CLAIM_COLUMNS' order."""
+    """A row of a claim search: the job's columns of these names, in this order."""
 
     seq: int
     kind: str
@@ -57,6 +54,7 @@ class _Candidate(NamedTuple):
     concurrency_key: str | None
 
 
+_CLAIM_COLUMNS = tuple(getattr(Job, name) for name in _Candidate._fields)
 _JOBS = table_of(Job)
 
 

@@ -6,6 +6,7 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -89,8 +90,7 @@ _EVENT_TO_DELIVER = DriverStatement(
 )
 
 
-@dataclass(frozen=True)
-class _EventToDeliver:
+class _EventToDeliver(NamedTuple):
     """A row of _EVENT_TO_DELIVER, in its column order."""
 
     id: str
@@ -119,7 +119,7 @@ def attempt_delivery(
     """
     with database.reading_connection() as connection:
         rows = _EVENT_TO_DELIVER.rows(connection, {"event_id": event_id})
-    event = _EventToDeliver(*rows[0]) if rows else None
+    event = _EventToDeliver._make(rows[0]) if rows else None
     if event is None or (event.state in (EventState.DELIVERED, EventState.DUPLICATE) and not again):
         return None
     url = event.url
