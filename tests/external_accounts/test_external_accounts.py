@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -101,56 +99,6 @@ def test_duplicate_destination_conflicts_per_owner(api: TestClient, customer: st
     create(api, usd(customerId=customer))  # free again once deleted
 
 
-def test_creates_committed_together_each_get_their_own_answer(
-    api: TestClient, customer: str, database: Database
-) -> None:
-    taken = create(api, usd("30000000001", customerId=customer))
-    requests = {
-        "fresh": usd("30000000002", customerId=customer),
-        "taken": usd("30000000001", customerId=customer),
-        "no-customer": usd("30000000003", customerId="Customer:missing"),
-        "also-fresh": usd("30000000004", customerId=customer),
-        "same-as-fresh": usd("30000000002", customerId=customer),
-    }
-    release = threading.Event()
-    holders: list[threading.Thread] = []
-    # Hold every commit turn (PostgreSQL has several), one after the other so that each holder has
-    # a turn of its own, and every create below queues up to commit in one group.
-    for _ in range(database.grouped._turns):
-        holding = threading.Event()
-
-        def hold(_: Any, holding: threading.Event = holding) -> None:
-            holding.set()
-            assert release.wait(timeout=10)
-
-        holders.append(threading.Thread(target=database.grouped.run, args=(hold,)))
-        holders[-1].start()
-        assert holding.wait(timeout=10)
-    answers: dict[str, Any] = {}
-
-    def post(name: str) -> None:
-        answers[name] = api.post("/customers/external-accounts", json=requests[name])
-
-    threads = [threading.Thread(target=post, args=(name,)) for name in requests]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 10
-    while len(database.grouped._queue) < len(requests) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    release.set()
-    for thread in [*holders, *threads]:
-        thread.join(timeout=20)
-    statuses = {name: answer.status_code for name, answer in answers.items()}
-    assert statuses["taken"] == 409 and statuses["no-customer"] == 400
-    assert statuses["also-fresh"] == 201
-    # Two creates of one destination in one group: exactly one wins.
-    assert sorted([statuses["fresh"], statuses["same-as-fresh"]]) == [201, 409]
-    assert assert_error(answers["taken"], 409, "CONFLICT")["details"]["existingId"] == taken["id"]
-    stored = api.get("/customers/external-accounts", params={"customerId": customer}).json()["data"]
-    numbers = sorted(item["accountInfo"]["accountNumber"] for item in stored)
-    assert numbers == ["30000000001", "30000000002", "30000000004"]
-
-
 def test_iban_duplicates_ignore_spaces_and_case(api: TestClient, customer: str) -> None:
     wallet = {
         "currency": "USDC",
@@ -175,30 +123,6 @@ def test_default_deposit_account_moves(api: TestClient, customer: str) -> None:
     assert current == {first["id"]: False, second["id"]: True}
     api.delete(f"/customers/external-accounts/{second['id']}")
     assert api.get(f"/customers/external-accounts/{first['id']}").json()["defaultUmaDepositAccount"] is False
-
-
-def test_concurrent_defaults_leave_exactly_one(api: TestClient, customer: str) -> None:
-    results: list[int] = []
-
-    def make(n: int) -> None:
-        response = api.post(
-            "/customers/external-accounts",
-            json=usd(f"2000000{n:02d}", customerId=customer, defaultUmaDepositAccount=True),
-        )
-        results.append(response.status_code)
-
-    threads = [threading.Thread(target=make, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert results == [201] * 8
-    defaults = [
-        item
-        for item in api.get("/customers/external-accounts", params={"limit": 100}).json()["data"]
-        if item["defaultUmaDepositAccount"]
-    ]
-    assert len(defaults) == 1
 
 
 @pytest.mark.parametrize(

@@ -146,3 +146,16 @@ def test_a_list_parameter_expands_with_each_value_converted(table: Database) -> 
         assert wanted.rows(connection, {"ids": ["a", "c", "z"], "at": [written_at]}) == [("a",), ("c",)]
         assert wanted.rows(connection, {"ids": ["b"], "at": [written_at, written_at]}) == [("b",)]
         assert wanted.rows(connection, {"ids": [], "at": [written_at]}) == []
+
+
+def test_many_rows_in_one_call_each_converted_and_errors_as_sqlalchemys(table: Database) -> None:
+    with table.writing() as connection:
+        INSERT.execute_many(connection, [row("a"), {**row("b"), "flag": None}])
+    with table.reading_connection() as connection:
+        stored = connection.execute(select(notes).order_by(notes.c.id)).all()
+    assert [note._asdict() for note in stored] == [row("a"), {**row("b"), "flag": None}]
+    with pytest.raises(IntegrityError) as raised, table.writing() as connection:
+        INSERT.execute_many(connection, [row("c"), {**row("c"), "document": {"secret": "do-not-echo-me"}}])
+    assert "do-not-echo-me" not in str(raised.value)
+    with table.reading_connection() as connection:
+        assert connection.scalar(select(notes.c.id).where(notes.c.id == "c")) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -40,17 +41,25 @@ _LIVE_ID_QUERY = select(Customer.id).where(
     Customer.deleted_at.is_(None),
 )
 RowLock = Literal["share", "update"]
+
+
+def live_id(lock: RowLock | None) -> Select[str]:
+    """The live customer's id, row-locked FOR SHARE/UPDATE; parameters customer_id, platform_id, mode."""
+    if lock is None:
+        return _LIVE_ID_QUERY
+    return _LIVE_ID_QUERY.with_for_update(read=lock == "share")
+
+
 _LIVE_ID: dict[RowLock | None, DriverStatement] = {
-    None: DriverStatement(_LIVE_ID_QUERY),
-    "share": DriverStatement(_LIVE_ID_QUERY.with_for_update(read=True)),
-    "update": DriverStatement(_LIVE_ID_QUERY.with_for_update()),
+    None: DriverStatement(live_id(None)),
+    "share": DriverStatement(live_id("share")),
+    "update": DriverStatement(live_id("update")),
 }
 
 
-def is_live(connection: Connection, principal: Principal, customer_id: str, *, lock: RowLock | None = None) -> bool:
-    """Whether the customer exists in the caller's scope and is not deleted (row-locked FOR SHARE/UPDATE)."""
-    parameters = {**principal.scope_parameters(), "customer_id": customer_id}
-    return _LIVE_ID[lock].scalar(connection, parameters) is not None
+def is_live(connection: Connection, scope: Mapping[str, str], customer_id: str, *, lock: RowLock | None = None) -> bool:
+    """Whether the customer exists in the scope (`Principal.scope_parameters()`) and is not deleted (row-locked)."""
+    return _LIVE_ID[lock].scalar(connection, {**scope, "customer_id": customer_id}) is not None
 
 
 def live_with(session: Session, principal: Principal, *, platform_customer_id: str | None = None,

@@ -63,8 +63,11 @@ class _Stored:
 def _as_stored(connection: Connection, *, principal: Principal, parsed: ParsedCreate, customer_path: bool) -> _Stored:
     stored = _Stored()
     try:
-        # No row lock: nothing is written, so nothing has to wait for this read.
-        account = service.prepare(connection, principal, parsed, customer_path=customer_path, lock=None)
+        customer_id = service.customer_id_of(parsed, customer_path=customer_path)
+        if customer_id is not None:
+            # No row lock: nothing is written, so nothing has to wait for this read.
+            service.require_customer(connection, principal.scope_parameters(), customer_id, lock=None)
+        account = service.prepare(connection, principal, parsed, customer_path=customer_path)
     except GridError as exc:
         stored.errors += (exc.details or {}).get("errors", [])
         return stored

@@ -9,9 +9,11 @@ from collections import Counter
 from dataclasses import fields
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from railbook.customers import repository as customers
 from railbook.db import before_commit, table_of
 from railbook.external_accounts.models import AccountCount, ExternalAccount, NewAccount
 from railbook.kit.driver_sql import DriverStatement
@@ -19,6 +21,7 @@ from railbook.kit.pagination import KeysetQuery, Page, PageWindow, Position, key
 from railbook.principal import Principal
 
 PLATFORM_OWNER = "platform"
+_TABLE = table_of(ExternalAccount)
 
 
 def _visible(platform_id: Any, mode: Any) -> tuple[ColumnElement[bool], ...]:
@@ -112,17 +115,45 @@ def find_destination_id(connection: Connection, account: NewAccount) -> str | No
 
 
 _COLUMNS = tuple(column.key for column in table_of(ExternalAccount).columns)
+_LIVE_DESTINATION = next(index for index in _TABLE.indexes if index.name == "uq_external_accounts_live_destination")
 
 
-# A table INSERT with the values as parameters, compiled once: `.values(...)` made SQLAlchemy
-# build a cache key over every value on every create (docs/decisions.md, Performance).
-_INSERT = DriverStatement(insert(table_of(ExternalAccount)), column_keys=_COLUMNS)
+def _insert_new(customer_lock: customers.RowLock | None) -> DriverStatement:
+    """The INSERT of a new account's row, which inserts nothing when its destination is live already.
+
+    With a `customer_lock`, also nothing unless the account's customer is live, and that customer's
+    row is locked as a separate SELECT would have: one statement instead of three (the customer
+    check, the duplicate check and the insert) on every create; the rare refusal is diagnosed after.
+    """
+    if customer_lock is None:
+        statement = pg_insert(_TABLE)
+    else:
+        # The customer query's parameters (customer_id, platform_id, mode) are the row's own values.
+        row = select(*(bindparam(name, type_=_TABLE.c[name].type) for name in _COLUMNS))
+        statement = pg_insert(_TABLE).from_select(_COLUMNS, row.where(exists(customers.live_id(customer_lock))))
+    # PostgreSQL's construct: SQLAlchemy renders it for SQLite too, whose ON CONFLICT reads the same.
+    conflict = statement.on_conflict_do_nothing(
+        index_elements=list(_LIVE_DESTINATION.columns),
+        index_where=_LIVE_DESTINATION.dialect_options["postgresql"]["where"],
+    )
+    # Values as parameters, compiled once: `.values(...)` made SQLAlchemy build a cache key over
+    # every value on every create (docs/decisions.md, Performance).
+    return DriverStatement(conflict, column_keys=_COLUMNS if customer_lock is None else None)
 
 
-def insert_account(connection: Connection, account: NewAccount) -> None:
-    """INSERT the new account's row (and count it)."""
-    _INSERT.execute(connection, {name: getattr(account, name) for name in _COLUMNS})
-    count_change(connection, account, 1)
+_INSERT_NEW: dict[customers.RowLock | None, DriverStatement] = {
+    None: _insert_new(None),
+    "share": _insert_new("share"),
+    "update": _insert_new("update"),
+}
+
+
+def insert_account(connection: Connection, account: NewAccount, *, customer_lock: customers.RowLock | None) -> bool:
+    """INSERT the row and count it; False (nothing inserted) for a live destination or, locking, a customer gone."""
+    inserted = _INSERT_NEW[customer_lock].rowcount(connection, {name: getattr(account, name) for name in _COLUMNS})
+    if inserted:
+        count_change(connection, account, 1)
+    return inserted == 1
 
 
 # Concurrent creates of one platform add to one of these rows each, not all to the same one.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from railbook.config import Mode
 from railbook.customers import repository as customers
-from railbook.db import table_of
+from railbook.db import before_commit, table_of
 from railbook.errors import Conflict, InvalidInput, NotFound
 from railbook.external_accounts import repository
 from railbook.external_accounts.custody import why_not_provable
@@ -32,12 +33,6 @@ from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, emit
 DELETED_KIND = "external_accounts.deleted"
 # Queued with a sandbox account whose name check starts PENDING, due when the check settles.
 SETTLE_SANDBOX_CHECK_KIND = "external_accounts.settle_sandbox_check"
-
-# Compiled once, run on the driver: values go in as parameters (see repository.insert_account).
-_INSERT_STATUS_CHANGE = DriverStatement(
-    insert(table_of(StatusChange)),
-    column_keys=("external_account_id", "from_status", "to_status", "reason", "actor", "created_at"),
-)
 
 
 def render(account: ExternalAccount | NewAccount) -> dict[str, Any]:
@@ -98,39 +93,47 @@ def create(
 
     A sandbox name check that starts PENDING settles after `sandbox_pending_seconds`, in a job.
     """
-    wants_default = bool(getattr(parsed.envelope, "default_uma_deposit_account", False))
-    # Taking the default flag locks the customer, so concurrent creates take it one after another.
-    # Otherwise a shared lock: a concurrent customer deletion then waits for this create (and
-    # deletes its account too) or this create waits for it (and finds the customer gone).
-    account = prepare(
-        connection, principal, parsed, customer_path=customer_path, lock="update" if wants_default else "share"
-    )
-    store_new(connection, account, reason="created", actor=f"token:{principal.token_id}")
+    customer_id = customer_id_of(parsed, customer_path=customer_path)
+    customer_lock: customers.RowLock | None = None
+    if customer_id is not None and getattr(parsed.envelope, "default_uma_deposit_account", False):
+        # Taking the default flag locks the customer first, so concurrent creates take it one after another.
+        require_customer(connection, principal.scope_parameters(), customer_id, lock="update")
+    elif customer_id is not None:
+        # A shared lock, taken by the insert: a concurrent customer deletion then waits for this
+        # create (and deletes its account too) or this create waits for it (and finds the customer gone).
+        customer_lock = "share"
+    account = prepare(connection, principal, parsed, customer_path=customer_path)
+    store_new(connection, account, reason="created", actor=f"token:{principal.token_id}", customer_lock=customer_lock)
     if principal.is_sandbox and account.verification_status == "PENDING":
         payload = {"externalAccountId": account.id}
         enqueue(connection, SETTLE_SANDBOX_CHECK_KIND, payload, delay_seconds=sandbox_pending_seconds)
     return account
 
 
-def prepare(
-    connection: Connection,
-    principal: Principal,
-    parsed: ParsedCreate,
-    *,
-    customer_path: bool,
-    lock: customers.RowLock | None,
-) -> NewAccount:
-    """The account a create would insert (400 naming customerId when the customer does not exist)."""
-    envelope = parsed.envelope
-    customer_id = getattr(envelope, "customer_id", None) if customer_path else None
-    wants_default = bool(getattr(envelope, "default_uma_deposit_account", False))
-    if customer_id is not None and not customers.is_live(connection, principal, customer_id, lock=lock):
+def customer_id_of(parsed: ParsedCreate, *, customer_path: bool) -> str | None:
+    """The customer a create names (none on the platform's own accounts)."""
+    customer_id: str | None = getattr(parsed.envelope, "customer_id", None) if customer_path else None
+    return customer_id
+
+
+def require_customer(
+    connection: Connection, scope: Mapping[str, str], customer_id: str, *, lock: customers.RowLock | None
+) -> None:
+    """400 naming customerId unless the customer exists, undeleted, in the scope (row-locked when `lock`)."""
+    if not customers.is_live(connection, scope, customer_id, lock=lock):
         # A missing object named in the body is a bad request; 404 is for the resource in the path,
         # and the contract lists no 404 for the creates.
         raise InvalidInput(
             f"Customer {customer_id} not found",
             [{"field": "customerId", "message": "names no customer of this platform and mode"}],
         )
+
+
+def prepare(connection: Connection, principal: Principal, parsed: ParsedCreate, *, customer_path: bool) -> NewAccount:
+    """The account a create would insert (whether its customer exists is the caller's to check)."""
+    envelope = parsed.envelope
+    customer_id = customer_id_of(parsed, customer_path=customer_path)
+    wants_default = bool(getattr(envelope, "default_uma_deposit_account", False))
     stored = parsed.info.stored()
     account_type = str(stored["accountType"])
     proves_ownership = why_not_provable(
@@ -153,21 +156,36 @@ def prepare(
     )
 
 
-def store_new(connection: Connection, account: NewAccount, *, reason: str, actor: str) -> None:
-    """Insert a new account with its first audit entry: 409 (naming the live copy) when the destination exists."""
-    existing_id = repository.find_destination_id(connection, account)
-    if existing_id is not None:
-        raise Conflict("This external account already exists", details={"existingId": existing_id})
+def store_new(
+    connection: Connection,
+    account: NewAccount,
+    *,
+    reason: str,
+    actor: str,
+    customer_lock: customers.RowLock | None = None,
+) -> None:
+    """Insert a new account with its first audit entry: 409 (naming the live copy) when the destination exists.
+
+    With a `customer_lock`, the insert also checks and locks the account's customer: 400 when it is gone.
+    """
     if account.is_default and account.customer_id is not None:
         repository.clear_default(connection, account.customer_id)
     try:
         # A plain INSERT, not the session's unit of work: the row is only rendered afterwards, and
         # the ORM flush was the largest share of a create's time (docs/decisions.md, Performance).
-        repository.insert_account(connection, account)
+        inserted = repository.insert_account(connection, account, customer_lock=customer_lock)
     except IntegrityError as exc:
-        # Only a concurrent create of the same destination gets here: the default flag is taken
-        # under the customer's row lock, and the duplicate check above saw no live copy.
+        # The default flag is taken under the customer's row lock, and a live destination makes the
+        # insert do nothing: a violation here is not the client's to fix by another body.
         raise Conflict("This external account already exists") from exc
+    if not inserted:
+        if customer_lock is not None and account.customer_id is not None:
+            scope = {"platform_id": account.platform_id, "mode": account.mode}
+            require_customer(connection, scope, account.customer_id, lock=None)
+        existing_id = repository.find_destination_id(connection, account)
+        raise Conflict(
+            "This external account already exists", details={"existingId": existing_id} if existing_id else None
+        )
     _audit(connection, account, None, account.status, reason, actor)
 
 
@@ -272,14 +290,24 @@ def _audit(
     reason: str | None,
     actor: str,
 ) -> None:
-    _INSERT_STATUS_CHANGE.execute(
-        connection,
-        {
-            "external_account_id": account.id,
-            "from_status": from_status,
-            "to_status": to_status,
-            "reason": reason,
-            "actor": actor,
-            "created_at": utcnow(),
-        },
-    )
+    entry = {"external_account_id": account.id, "from_status": from_status, "to_status": to_status,
+             "reason": reason, "actor": actor, "created_at": utcnow()}  # fmt: skip
+    before_commit(connection, StatusChange.__tablename__, _StatusChanges).append(entry)
+
+
+# Compiled once, run on the driver: values go in as parameters (see repository.insert_account).
+_INSERT_STATUS_CHANGE = DriverStatement(
+    insert(table_of(StatusChange)),
+    column_keys=("external_account_id", "from_status", "to_status", "reason", "actor", "created_at"),
+)
+
+
+class _StatusChanges(list[dict[str, Any]]):
+    """A transaction's audit entries, in the order they were made, written together just before it commits.
+
+    One statement for every create a group commit's transaction holds, rather than one each.
+    """
+
+    def __call__(self, connection: Connection) -> None:
+        """INSERT every entry, in one driver call."""
+        _INSERT_STATUS_CHANGE.execute_many(connection, self)

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -75,10 +75,7 @@ class DriverStatement:
             cursor.execute(sql, arguments)
         except connection.dialect.loaded_dbapi.Error as exc:
             cursor.close()
-            # hide_parameters: as the engines are set up, an error's text never carries the values.
-            raise DBAPIError.instance(
-                sql, None, exc, connection.dialect.loaded_dbapi.Error, hide_parameters=True
-            ) from exc
+            raise _as_sqlalchemy_error(connection, sql, exc) from exc
         return cursor
 
     @staticmethod
@@ -105,6 +102,20 @@ class DriverStatement:
     def execute(self, connection: Connection, values: Mapping[str, Any]) -> None:
         """Run the statement with these parameter values, for its effect."""
         self._run(connection, values).close()
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per row of parameter values, in one driver call (psycopg pipelines them)."""
+        compiled = self._compiled_for(connection.dialect)
+        if compiled.expanding:
+            raise TypeError("an expanding statement renders its SQL for each run's values: run it with execute()")
+        arguments = [self._bound(compiled, values)[1] for values in rows]
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(compiled.sql, arguments)
+        except connection.dialect.loaded_dbapi.Error as exc:
+            raise _as_sqlalchemy_error(connection, compiled.sql, exc) from exc
+        finally:
+            cursor.close()
 
     def rowcount(self, connection: Connection, values: Mapping[str, Any]) -> int:
         """Run the statement for its effect; how many rows it wrote."""
@@ -140,3 +151,9 @@ class DriverStatement:
                 values_of_row[position] = conversion(values_of_row[position])
             converted.append(tuple(values_of_row))
         return converted
+
+
+def _as_sqlalchemy_error(connection: Connection, sql: str, error: Exception) -> StatementError:
+    """The driver's error as SQLAlchemy raises it (IntegrityError, OperationalError...)."""
+    # hide_parameters: as the engines are set up, an error's text never carries the values.
+    return DBAPIError.instance(sql, None, error, connection.dialect.loaded_dbapi.Error, hide_parameters=True)
