@@ -39,10 +39,15 @@ def test_a_create_waits_for_a_customer_deletion_and_then_refuses(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         deadline = time.monotonic() + 10
-        with database.engine.connect() as observer:
-            while not observer.scalar(waiting) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            assert observer.scalar(waiting) == 1, "the create did not wait for the customer's row"
+
+        def waiting_now() -> int:
+            # A fresh transaction each time: pg_stat_activity keeps one snapshot per transaction.
+            with database.engine.connect() as observer:
+                return int(observer.scalar(waiting) or 0)
+
+        while not waiting_now() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert waiting_now() == 1, "the create did not wait for the customer's row"
         assert not answers
         deletion.execute(text("UPDATE customers SET deleted_at = now() WHERE id = :id"), {"id": customer})
         deletion.commit()
