@@ -159,3 +159,19 @@ def test_many_rows_in_one_call_each_converted_and_errors_as_sqlalchemys(table: D
     assert "do-not-echo-me" not in str(raised.value)
     with table.reading_connection() as connection:
         assert connection.scalar(select(notes.c.id).where(notes.c.id == "c")) is None
+
+
+def test_a_statement_planned_each_run_is_never_prepared_on_the_server(table: Database) -> None:
+    if table.is_sqlite:
+        pytest.skip("SQLite plans every statement itself: there is no server-side prepared statement")
+    planned = DriverStatement(
+        select(notes.c.id).where(notes.c.id == bindparam("wanted"), notes.c.flag.is_(False)), planned_each_run=True
+    )
+    with table.writing() as connection:
+        # psycopg prepares a statement on the server from its sixth run on the same connection.
+        for _ in range(8):
+            FLAG_OF.scalar(connection, {"wanted": "a"})
+            planned.scalar(connection, {"wanted": "a"})
+        prepared = connection.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
+    assert any("flag IS true" in statement for statement in prepared), prepared
+    assert not any("flag IS false" in statement for statement in prepared), prepared

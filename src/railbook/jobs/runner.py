@@ -6,12 +6,13 @@ import logging
 import os
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import Connection, Integer, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from railbook.db import Database, table_of
@@ -82,12 +83,16 @@ def _not_blocked_by_earlier() -> Any:
 # The worker's statements are built once, with parameters for what changes between runs: building
 # and cache-keying SQLAlchemy expressions on every claim and finish was about a fifth of a busy
 # worker's CPU (docs/decisions.md, Performance).
+# The claim's queries are planned for each run's parameters: a generic plan PostgreSQL made while
+# the jobs table was nearly empty took ~1 s per claim with a 3,000-job backlog (webhooks fell to
+# 4/s). Asking for that per statement, rather than with `SET LOCAL plan_cache_mode` before each
+# claim, spares the claim a round trip (docs/performance.md).
 _RUNNING_PER_KEY = DriverStatement(
     select(Job.concurrency_key, func.count())
     .where(Job.concurrency_key.is_not(None), Job.status == JobStatus.RUNNING, Job.lease_until >= bindparam("now"))
-    .group_by(Job.concurrency_key)
+    .group_by(Job.concurrency_key),
+    planned_each_run=True,
 )
-_PLAN_EACH_RUN = DriverStatement(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 _TAKE = DriverStatement(
     update(_JOBS)
     .where(_JOBS.c.seq.in_(bindparam("seqs", expanding=True)))
@@ -133,20 +138,23 @@ class _ClaimSearch:
             # other key wait behind it with free slots to spare.
             at_cap = and_(Job.kind == kind.name, Job.concurrency_key.in_(bindparam(f"full_{index}", expanding=True)))
             filters.append(or_(Job.concurrency_key.is_(None), ~at_cap))
-        self.statements: list[DriverStatement] = []
         # Two searches rather than one with OR: each walks its index in claim order and stops at
         # the window, where an OR made the database sort the whole backlog on every claim.
-        for claimable in (_due(), _lease_expired()):
-            statement = (
-                select(*_CLAIM_COLUMNS)
-                .where(claimable, *filters)
-                .order_by(Job.run_at, Job.seq)
-                .limit(bindparam("window", type_=Integer))
-            )
-            if skip_locked:
-                # Other workers skip rows this one is claiming instead of waiting for them.
-                statement = statement.with_for_update(skip_locked=True, of=_JOBS)
-            self.statements.append(DriverStatement(statement))
+        self.due = self._search(_due(), filters, skip_locked=skip_locked)
+        self.lease_expired = self._search(_lease_expired(), filters, skip_locked=skip_locked)
+
+    @staticmethod
+    def _search(claimable: Any, filters: list[Any], *, skip_locked: bool) -> DriverStatement:
+        statement = (
+            select(*_CLAIM_COLUMNS)
+            .where(claimable, *filters)
+            .order_by(Job.run_at, Job.seq)
+            .limit(bindparam("window", type_=Integer))
+        )
+        if skip_locked:
+            # Other workers skip rows this one is claiming instead of waiting for them.
+            statement = statement.with_for_update(skip_locked=True, of=_JOBS)
+        return DriverStatement(statement, planned_each_run=True)
 
     def parameters(self, now: datetime, window: int, running: dict[str, int]) -> dict[str, Any]:
         """The searches' parameters: the time, the window and the keys at each capped kind's cap."""
@@ -197,6 +205,8 @@ class Worker:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._search: _ClaimSearch | None = None
+        # When the claim next looks for jobs whose lease expired (time.monotonic()).
+        self._next_lease_search = 0.0
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="railbook-job")
         self._thread: threading.Thread | None = None
 
@@ -342,20 +352,21 @@ class Worker:
             self._search = _ClaimSearch(self.registry, skip_locked=not self.database.is_sqlite)
         search = self._search
         now = utcnow()
+        searches = [search.due]
+        if time.monotonic() >= self._next_lease_search:
+            # Expired leases (a worker died) are looked for at most once a poll: they are rare, a
+            # lease runs for tens of seconds anyway, and searching on every claim was a round trip of
+            # each one (docs/performance.md).
+            searches.append(search.lease_expired)
+            self._next_lease_search = time.monotonic() + self.poll_seconds
         with self.database.writing() as connection:
-            if not self.database.is_sqlite:
-                # psycopg prepares a statement on the server after five runs, and PostgreSQL may then
-                # keep a generic plan made while the jobs table was nearly empty: the claim took ~1 s
-                # per run with a 3,000-job backlog (webhooks fell to 4/s). Plan each claim for its own
-                # parameters; every other statement keeps its cached plan (docs/performance.md).
-                _PLAN_EACH_RUN.execute(connection, {})
             window = limit * 4
             running = self._running_per_key(connection, now)
             parameters = search.parameters(now, window, running)
             # Plain rows and one UPDATE on the driver, not ORM objects: claims run once per batch of
             # jobs and were a third of a busy worker's time (docs/decisions.md, Performance).
             candidates: list[_Candidate] = []
-            for statement in search.statements:
+            for statement in searches:
                 candidates.extend(_Candidate(*row) for row in statement.rows(connection, parameters))
             candidates.sort(key=lambda row: (row.run_at, row.seq))
             chosen = self._within_concurrency_caps(candidates[:window], running)[:limit]

@@ -38,9 +38,16 @@ class DriverStatement:
     out as SQLAlchemy's (IntegrityError, OperationalError...), exactly as from `Connection.execute`.
     """
 
-    def __init__(self, statement: ClauseElement, *, column_keys: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, statement: ClauseElement, *, column_keys: Sequence[str] | None = None, planned_each_run: bool = False
+    ) -> None:
         self._statement = statement
         self._column_keys = list(column_keys) if column_keys is not None else None
+        # psycopg prepares a statement on the server after five runs, and PostgreSQL may then keep a
+        # generic plan for it: right for a lookup by key, wrong for a query whose best plan depends on
+        # its parameters and the table's current size (the worker's claim). Such a statement is sent
+        # unprepared every time, so PostgreSQL plans it for the values of each run.
+        self._planned_each_run = planned_each_run
         self._by_dialect: dict[tuple[str, str], _Compiled] = {}
 
     def _compiled_for(self, dialect: Dialect) -> _Compiled:
@@ -72,7 +79,10 @@ class DriverStatement:
         sql, arguments = self._expanded(compiled, values) if compiled.expanding else self._bound(compiled, values)
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(sql, arguments)
+            if self._planned_each_run and connection.dialect.driver == "psycopg":
+                cursor.execute(sql, arguments, prepare=False)  # type: ignore[call-arg]  # psycopg's own argument
+            else:
+                cursor.execute(sql, arguments)
         except connection.dialect.loaded_dbapi.Error as exc:
             cursor.close()
             raise _as_sqlalchemy_error(connection, sql, exc) from exc
