@@ -82,11 +82,10 @@ def _not_blocked_by_earlier() -> Any:
 
 # The worker's statements are built once, with parameters for what changes between runs: building
 # and cache-keying SQLAlchemy expressions on every claim and finish was about a fifth of a busy
-# worker's CPU (docs/decisions.md, Performance).
-# The claim's queries are planned for each run's parameters: a generic plan PostgreSQL made while
-# the jobs table was nearly empty took ~1 s per claim with a 3,000-job backlog (webhooks fell to
-# 4/s). Asking for that per statement, rather than with `SET LOCAL plan_cache_mode` before each
-# claim, spares the claim a round trip (docs/performance.md).
+# worker's CPU (docs/decisions.md, Performance). The claim's queries are planned for each run's
+# parameters: a generic plan PostgreSQL made while the jobs table was nearly empty took ~1 s per
+# claim with a 3,000-job backlog (webhooks fell to 4/s). Asked per statement, not with a `SET LOCAL
+# plan_cache_mode` before each claim, which cost a round trip (docs/performance.md).
 _RUNNING_PER_KEY = DriverStatement(
     select(Job.concurrency_key, func.count())
     .where(Job.concurrency_key.is_not(None), Job.status == JobStatus.RUNNING, Job.lease_until >= bindparam("now"))
