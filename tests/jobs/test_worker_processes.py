@@ -139,24 +139,33 @@ def test_three_workers_drain_500_jobs_on_postgres(
 ) -> None:
     count = 500
     # A per-platform cap of 3 x 8 threads, so that all three workers deliver at once.
-    env = worker_env(settings, tmp_path / "worker-data", RAILBOOK_WEBHOOK_CONCURRENCY_PER_PLATFORM="24")
+    # Deliveries wait at the receiver until two workers are seen holding jobs: well within the timeout.
+    env = worker_env(settings, tmp_path / "worker-data", RAILBOOK_WEBHOOK_CONCURRENCY_PER_PLATFORM="24",
+                     RAILBOOK_WEBHOOK_TIMEOUT_SECONDS="60")  # fmt: skip
     workers: list[WorkerProcess] = []
     with running_receiver() as receiver:
         try:
             point_at(settings, database, token, receiver)  # queues a TEST webhook: 501 jobs in all
             emitted = emit_status(database, token, [f"ExternalAccount:{n}" for n in range(count)])
+            # Which worker holds which job is visible only while it runs: the receiver holds every
+            # delivery until jobs of more than one worker are seen running (three workers drained
+            # 501 jobs before a sample once caught one).
+            receiver.gate.clear()
             for n in range(3):
                 start_worker(env, tmp_path / f"worker-{n}.log", workers)
             ids = {worker.worker_id(): worker for worker in workers}
             assert len(ids) == 3
-
-            # Which worker holds which job is visible only while it runs: sample it while draining.
             seen_holders: set[str] = set()
 
+            def shared() -> bool:
+                seen_holders.update(str(job.locked_by) for job in all_jobs(database) if job.locked_by is not None)
+                return len(seen_holders) > 1
+
+            wait_until(shared, 30, lambda: f"jobs held by {seen_holders}")
+            receiver.gate.set()
+
             def drained() -> bool:
-                jobs = all_jobs(database)
-                seen_holders.update(str(job.locked_by) for job in jobs if job.locked_by is not None)
-                return sum(job.status == "done" for job in jobs) == count + 1
+                return sum(job.status == "done" for job in all_jobs(database)) == count + 1
 
             def progress() -> str:
                 statuses = Counter(job.status for job in all_jobs(database))

@@ -37,12 +37,19 @@ class Delivery:
         return parsed
 
 
+def _open_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
 @dataclass
 class Receiver:
     """Records deliveries; `script` holds the statuses to answer next (then 200), `hang` delays answers.
 
     The next `hang_next` requests are recorded at once (answered HELD) and then never answered: the
-    connection stays open until the receiver stops, as with a receiver that hangs.
+    connection stays open until the receiver stops, as with a receiver that hangs. While `gate` is
+    clear, every other request waits for it before it is answered (its sender's job stays running).
     """
 
     url: str = ""
@@ -53,6 +60,7 @@ class Receiver:
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopped: threading.Event = field(default_factory=threading.Event)
+    gate: threading.Event = field(default_factory=_open_event)
 
     def verify(self, body: bytes, signature: str) -> bool:
         """Check X-Grid-Signature as a platform would: DER ECDSA P-256 SHA-256 over the raw body."""
@@ -97,6 +105,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 receiver.stopped.wait()
                 self.close_connection = True
                 return
+            receiver.gate.wait(timeout=60)
             if receiver.hang_seconds:
                 time.sleep(receiver.hang_seconds)
             with receiver.lock:
