@@ -19,6 +19,7 @@ from sqlalchemy.types import TypeDecorator
 from starlette.concurrency import run_in_threadpool
 
 from railbook.group_commit import GroupCommit
+from railbook.wal_checkpoints import WalCheckpointer
 
 T = TypeVar("T")
 
@@ -78,6 +79,15 @@ def is_sqlite(url: str) -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 
 
+def _in_memory(url: str) -> bool:
+    """True for a SQLite URL naming no file (the database lives in one connection)."""
+    database = make_url(url).database
+    return not database or database == ":memory:" or database.startswith("file::memory:")
+
+
+# WAL pages at which a committing SQLite writer checkpoints by itself (see _configure_sqlite).
+SQLITE_WAL_AUTOCHECKPOINT_PAGES = 4000
+
 # Connections kept open per process. Enough for every request thread (anyio's 40) and the embedded
 # worker at once: a connection opened beyond the pool is closed again on return, and with 32
 # concurrent requests that churn (connect + PRAGMAs, or a PostgreSQL backend start) cost more than
@@ -102,8 +112,7 @@ def create_db_engine(url: str) -> Engine:
     # before, so stored documents keep their form.
     url = normalise_url(url)
     if is_sqlite(url):
-        database = make_url(url).database
-        in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
+        in_memory = _in_memory(url)
         # An in-memory database lives in one connection (SQLAlchemy's SingletonThreadPool): no pool to
         # size. Last in, first out: a SQLite connection drops its page cache when another connection
         # wrote since its last use, so the connection used last is the warmest; taking the one idle
@@ -149,6 +158,11 @@ def _configure_sqlite(engine: Engine) -> None:
         # 201 MB after 100k creates), and the operating system's file cache already holds the hot
         # pages for all of them.
         cursor.execute("PRAGMA cache_size=-512")
+        # The writer checkpoints by itself only once the WAL holds 4,000 pages (16 MiB) rather than
+        # SQLite's 1,000: the background checkpoints (WalCheckpointer) copy the frames before then, and
+        # the writer's own pass, which no other write of the process can commit through, comes a
+        # quarter as often with little left to copy (docs/performance.md).
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -219,6 +233,9 @@ class Database:
         # Small writes of this process that arrive together (creates, idempotency keys, job
         # outcomes) commit in one transaction.
         self.grouped = GroupCommit(self.writing, turns=1 if self.is_sqlite else POSTGRES_WRITE_TURNS)
+        # A SQLite file's WAL is copied into the database from a thread of its own, not by the writer.
+        in_a_file = self.is_sqlite and not _in_memory(self.url)
+        self._checkpoints = WalCheckpointer(str(make_url(self.url).database)) if in_a_file else None
         event.listen(self._write, "after_begin", self._after_begin)
         event.listen(self._write, "after_commit", self._after_commit)
         event.listen(self._write, "after_rollback", self._after_rollback)
@@ -227,6 +244,8 @@ class Database:
         session.info[_CONNECTION] = connection
 
     def _after_commit(self, session: Session) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.written()
         if session.info.pop(JOBS_ENQUEUED, False):
             self._wake_workers()
 
@@ -271,6 +290,8 @@ class Database:
                 finally:
                     connection.info.pop(BEFORE_COMMIT, None)
                     enqueued = connection.info.pop(JOBS_ENQUEUED, False)
+            if self._checkpoints is not None:
+                self._checkpoints.written()
             if enqueued:
                 self._wake_workers()
 
@@ -334,6 +355,8 @@ class Database:
             return work(connection)
 
     def dispose(self) -> None:
-        """Stop the group commit's thread and close every pooled connection."""
+        """Stop the group commit's and the checkpoints' threads and close every pooled connection."""
         self.grouped.close()
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self.engine.dispose()
