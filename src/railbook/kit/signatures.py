@@ -1,7 +1,7 @@
 """Message signatures of self-custody wallets, each checked with its chain's own scheme through a maintained library.
 
 - EVM: EIP-191 `personal_sign`, 65 bytes hex (r, s, v); the address of the key recovered (libsecp256k1
-  through coincurve, keccak-256 from pycryptodome) must be the wallet's. Contract wallets (EIP-1271)
+  through coincurve, keccak-256 from eth-hash's pysha3 backend) must be the wallet's. Contract wallets (EIP-1271)
   sign through a contract call and are not checked here.
 - Tron: TronWeb's `signMessageV2` (TIP-191): keccak-256 of "\\x19TRON Signed Message:\\n" + length + message,
   65 bytes hex; the recovered key's base58check address (0x41 + 20 bytes) must be the wallet's.
@@ -19,10 +19,10 @@ from enum import StrEnum
 
 import base58
 from coincurve import PublicKey
-from Crypto.Hash import keccak
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from eth_hash.backends.pysha3 import keccak256
 
 from railbook.kit.identifiers.bech32 import spark_identity_key
 
@@ -157,4 +157,4 @@ def _sha256(data: bytes) -> bytes:
 
 
 def _keccak(data: bytes) -> bytes:
-    return keccak.new(digest_bits=256, data=data).digest()
+    return keccak256(data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from Crypto.Hash import keccak
+from eth_hash.backends.pysha3 import keccak256
 
 from railbook.kit.identifiers import CheckDigitError, FormatError
 
@@ -14,7 +14,7 @@ EVM_PATTERN = re.compile(r"^0x[0-9a-fA-F]{40}$")
 def eip55(address: str) -> str:
     """The EIP-55 mixed-case checksum form of an address."""
     digits = address[2:].lower()
-    digest = keccak.new(digest_bits=256, data=digits.encode()).hexdigest()
+    digest = keccak256(digits.encode()).hex()
     return "0x" + "".join(c.upper() if int(h, 16) >= 8 else c for c, h in zip(digits, digest[:40], strict=True))
 
 
