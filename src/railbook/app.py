@@ -105,8 +105,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         finally:
             if worker is not None:
                 await run_in_threadpool(worker.stop)
-            # Requests are over: the create path's committer thread is not needed until the next one.
-            await run_in_threadpool(database.grouped.close)
+            # Requests are over: the create path's committer thread and the checkpoints' thread are not
+            # needed until the next write.
+            await run_in_threadpool(database.stop_threads)
             context.close()
 
     app = FastAPI(

@@ -158,7 +158,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # 201 MB after 100k creates), and the operating system's file cache already holds the hot
         # pages for all of them.
         cursor.execute("PRAGMA cache_size=-512")
-        # The writer checkpoints by itself only once the WAL holds 4,000 pages (16 MiB) rather than
+        # The writer checkpoints by itself only once the WAL holds 4,000 pages (about 16 MB) rather than
         # SQLite's 1,000: the background checkpoints (WalCheckpointer) copy the frames before then, and
         # the writer's own pass, which no other write of the process can commit through, comes a
         # quarter as often with little left to copy (docs/performance.md).
@@ -354,9 +354,13 @@ class Database:
         with self.reading_connection() as connection:
             return work(connection)
 
-    def dispose(self) -> None:
-        """Stop the group commit's and the checkpoints' threads and close every pooled connection."""
+    def stop_threads(self) -> None:
+        """Stop the group commit's and the checkpoints' threads when their work is done; writes restart them."""
         self.grouped.close()
         if self._checkpoints is not None:
             self._checkpoints.close()
+
+    def dispose(self) -> None:
+        """Stop this database's threads and close every pooled connection."""
+        self.stop_threads()
         self.engine.dispose()

@@ -138,10 +138,10 @@ def test_three_workers_drain_500_jobs_on_postgres(
     settings: Settings, database: Database, token: Token, tmp_path: Path
 ) -> None:
     count = 500
-    # A per-platform cap of 3 x 8 threads, so that all three workers deliver at once.
-    # Deliveries wait at the receiver until two workers are seen holding jobs: well within the timeout.
-    env = worker_env(settings, tmp_path / "worker-data", RAILBOOK_WEBHOOK_CONCURRENCY_PER_PLATFORM="24",
-                     RAILBOOK_WEBHOOK_TIMEOUT_SECONDS="60")  # fmt: skip
+    # A per-platform cap of 3 x 8 threads, so that all three workers deliver at once; a timeout longer
+    # than the receiver holds deliveries (below).
+    overrides = {"RAILBOOK_WEBHOOK_CONCURRENCY_PER_PLATFORM": "24", "RAILBOOK_WEBHOOK_TIMEOUT_SECONDS": "60"}
+    env = worker_env(settings, tmp_path / "worker-data", **overrides)
     workers: list[WorkerProcess] = []
     with running_receiver() as receiver:
         try:

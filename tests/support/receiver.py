@@ -105,7 +105,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 receiver.stopped.wait()
                 self.close_connection = True
                 return
-            receiver.gate.wait(timeout=60)
+            receiver.gate.wait(timeout=30)
             if receiver.hang_seconds:
                 time.sleep(receiver.hang_seconds)
             with receiver.lock:
@@ -144,5 +144,6 @@ def running_receiver() -> Iterator[Receiver]:
         yield receiver
     finally:
         receiver.stopped.set()
+        receiver.gate.set()  # a test that failed with the gate shut leaves no handler waiting
         server.shutdown()
         server.server_close()
