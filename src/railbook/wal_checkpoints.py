@@ -77,18 +77,21 @@ class WalCheckpointer:
             self._give_up("cannot open the database file")
             return
         try:
+            if connection.execute("PRAGMA journal_mode").fetchall() != [("wal",)]:
+                self._give_up("the database is not in WAL mode")
+                return
             while self._next_due():
                 try:
-                    _, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    # Every row fetched: a statement left unfinished would hold a read snapshot open,
+                    # and the writer could never start the WAL over.
+                    [(busy, frames, copied)] = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:  # the next commit tries again; the writer's own checkpoint still runs
                     log.warning("background WAL checkpoint failed", exc_info=True)
                     continue
-                if frames == -1:
-                    self._give_up("the database is not in WAL mode")
-                    return
-                if copied < frames:
-                    # A reader's snapshot kept frames back: look again, so idle commits are not left
-                    # out of the file (nor out of a power cut's reach) until the next write.
+                if busy or copied < frames:
+                    # Another checkpoint was running (the writer's), or a reader's snapshot kept frames
+                    # back: look again, so idle commits are not left out of the file (nor out of a
+                    # power cut's reach) until the next write.
                     self._again()
         finally:
             connection.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -98,3 +99,27 @@ def test_a_file_gone_or_not_in_wal_mode_is_left_alone(tmp_path: Path) -> None:
         assert checkpoint_threads() == others
         checkpoints.close()
     assert not (tmp_path / "rollback.db-wal").exists()
+
+
+def test_frames_a_reader_kept_back_are_copied_once_it_ends_without_another_commit(tmp_path: Path) -> None:
+    path = tmp_path / "read.db"
+    with (
+        closing(sqlite3.connect(path, isolation_level=None)) as writer,
+        closing(sqlite3.connect(path, isolation_level=None)) as reader,
+    ):
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("CREATE TABLE notes (id TEXT PRIMARY KEY)")
+        checkpoints = WalCheckpointer(str(path), delay=0.01)
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM notes").fetchall()  # a snapshot from before the note
+            writer.execute("INSERT INTO notes VALUES ('kept')")
+            checkpoints.written()
+            time.sleep(0.3)  # checkpoints come and go meanwhile: none may copy past the reader's snapshot
+            assert not in_file_alone(path, "notes", "kept", tmp_path)
+            reader.execute("COMMIT")
+            # No commit follows: only the thread's own second look copies the note.
+            wait_until(lambda: in_file_alone(path, "notes", "kept", tmp_path), 5.0, lambda: "left in the WAL")
+        finally:
+            checkpoints.close()
