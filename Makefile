@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: serve test test-fast lint typecheck pytest lock clean
 
+# Let Python keep compiled modules even where the environment asks it not to: the tests start
+# Railbook and the CLI as processes dozens of times, and with PYTHONDONTWRITEBYTECODE set each of
+# them (and each test worker) compiled every module from source again (docs/decisions.md).
+unexport PYTHONDONTWRITEBYTECODE
+
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
