@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -19,7 +19,15 @@ from railbook.db import Database, table_of
 from railbook.jobs.listen import listen_for_jobs
 from railbook.jobs.models import Job, JobStatus
 from railbook.jobs.queue import enqueue
-from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, TaskContext, TaskKind
+from railbook.jobs.registry import (
+    OutcomeWrites,
+    PermanentFailure,
+    PreparedRun,
+    Registry,
+    RetryLater,
+    TaskContext,
+    TaskKind,
+)
 from railbook.kit.clock import utcnow
 from railbook.kit.driver_sql import DriverStatement
 from railbook.kit.ids import new_uuid
@@ -41,6 +49,8 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
+    # What runs instead of the kind's handler, when its kind prepared the claim's jobs together.
+    prepared: PreparedRun | None = None
 
 
 class _Candidate(NamedTuple):
@@ -266,6 +276,7 @@ class Worker:
         except Exception:
             log.exception("claiming jobs failed; retrying")
             claimed = []
+        claimed = self.prepare(claimed)
         for job in claimed:
             with self._lock:
                 self._running += 1
@@ -406,10 +417,31 @@ class Worker:
 
     def run_once(self) -> int:
         """Claim and run what is runnable now, in this thread (for the CLI and tests)."""
-        claimed = self.claim(self.concurrency)
+        claimed = self.prepare(self.claim(self.concurrency))
         for job in claimed:
             self.run(job)
         return len(claimed)
+
+    def prepare(self, jobs: list[ClaimedJob]) -> list[ClaimedJob]:
+        """The jobs, those of kinds with a preparer made ready together (one call per kind)."""
+        by_kind: dict[str, list[int]] = {}
+        for index, job in enumerate(jobs):
+            kind = self.registry.get(job.kind)
+            if kind is not None and kind.prepare is not None:
+                by_kind.setdefault(job.kind, []).append(index)
+        prepared = list(jobs)
+        for kind_name, indexes in by_kind.items():
+            kind = self.registry.get(kind_name)
+            assert kind is not None and kind.prepare is not None
+            try:
+                runs = kind.prepare(self.context, [jobs[index].payload for index in indexes])
+            except Exception:
+                # Not fatal: each job's handler reads for itself, as it would without a preparer.
+                log.exception("preparing jobs failed; running them one by one", extra={"kind": kind_name})
+                continue
+            for index, run in zip(indexes, runs, strict=True):
+                prepared[index] = replace(jobs[index], prepared=run)
+        return prepared
 
     def run(self, job: ClaimedJob) -> None:
         """Run one claimed job and record its outcome (with the writes its handler left)."""
@@ -418,7 +450,7 @@ class Worker:
             self._finish(job, status=JobStatus.DEAD, error=f"no handler for kind {job.kind}")
             return
         try:
-            writes = kind.handler(self.context, job.payload)
+            writes = job.prepared() if job.prepared is not None else kind.handler(self.context, job.payload)
         except PermanentFailure as exc:
             log.warning("job failed permanently", extra={"job": job.seq, "kind": job.kind, "error": str(exc)})
             self._finish(job, status=JobStatus.DEAD, error=f"permanent failure: {exc}", writes=exc.writes)

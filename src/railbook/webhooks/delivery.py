@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -68,10 +69,10 @@ def resolve_public(url: str) -> Resolved:
     return Resolved(address=str(infos[0][4][0]))
 
 
-# One query for the event and its endpoint, as plain columns (not ORM objects), built once and run
+# One query for events and their endpoints, as plain columns (not ORM objects), built once and run
 # on the driver: building it per delivery, then SQLAlchemy's per-run work, were measurable shares of
-# a busy worker (docs/decisions.md, Performance).
-_EVENT_TO_DELIVER = DriverStatement(
+# a busy worker (docs/decisions.md, Performance). The worker reads a claim's events with one run.
+_EVENTS_TO_DELIVER = DriverStatement(
     select(
         WebhookEvent.id,
         WebhookEvent.mode,
@@ -86,12 +87,12 @@ _EVENT_TO_DELIVER = DriverStatement(
         WebhookEndpoint,
         and_(WebhookEndpoint.platform_id == WebhookEvent.platform_id, WebhookEndpoint.mode == WebhookEvent.mode),
     )
-    .where(WebhookEvent.id == bindparam("event_id"))
+    .where(WebhookEvent.id.in_(bindparam("event_ids", expanding=True)))
 )
 
 
-class _EventToDeliver(NamedTuple):
-    """A row of _EVENT_TO_DELIVER, in its column order."""
+class EventToDeliver(NamedTuple):
+    """A row of _EVENTS_TO_DELIVER, in its column order: an event and its platform's endpoint."""
 
     id: str
     mode: str
@@ -103,6 +104,13 @@ class _EventToDeliver(NamedTuple):
     signing_key: str | None
 
 
+def read_events(database: Database, event_ids: Sequence[str]) -> dict[str, EventToDeliver]:
+    """The events of these ids that exist, with their endpoints, by id (one query)."""
+    with database.reading_connection() as connection:
+        rows = _EVENTS_TO_DELIVER.rows(connection, {"event_ids": sorted(set(event_ids))})
+    return {row[0]: EventToDeliver._make(row) for row in rows}
+
+
 def attempt_delivery(
     database: Database,
     keys: MasterKeys,
@@ -112,16 +120,27 @@ def attempt_delivery(
     *,
     again: bool = False,
 ) -> Attempt | None:
-    """Try to deliver `event_id` once, without recording it (see `record`).
+    """Read `event_id` and try to deliver it once, without recording it (see `attempt_event`)."""
+    event = read_events(database, [event_id]).get(event_id)
+    return attempt_event(event, keys, sender, settings, again=again)
+
+
+def attempt_event(
+    event: EventToDeliver | None,
+    keys: MasterKeys,
+    sender: httpx.BaseTransport,
+    settings: Settings,
+    *,
+    again: bool = False,
+) -> Attempt | None:
+    """Try to deliver a read event once, without recording it (see `record`).
 
     None when there is nothing to try or record: no such event, or one the receiver already has
     (unless `again`: a redelivery the platform asked for sends the same body once more).
     """
-    with database.reading_connection() as connection:
-        rows = _EVENT_TO_DELIVER.rows(connection, {"event_id": event_id})
-    event = _EventToDeliver._make(rows[0]) if rows else None
     if event is None or (event.state in (EventState.DELIVERED, EventState.DUPLICATE) and not again):
         return None
+    event_id = event.id
     url = event.url
     if event.endpoint_id is None or not url:
         return Attempt(event_id, AttemptOutcome.SKIPPED, event.type, error="no webhook endpoint configured")
