@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
@@ -17,6 +16,7 @@ from railbook.jobs.registry import Registry
 from railbook.kit.crypto import MasterKeys
 from railbook.kit.pagination import CursorCodec
 from railbook.principal import Principal
+from railbook.providers.http import Sender
 from railbook.providers.issuer_api import IssuerClient
 from railbook.providers.plaid.api import PlaidApi
 from railbook.ratelimit import RateLimiter
@@ -30,7 +30,7 @@ class AppContext:
     database: Database
     keys: MasterKeys
     # The pooled transport webhooks are POSTed on.
-    sender: httpx.BaseTransport
+    sender: Sender
     plaid: PlaidApi
     # A client per stablecoin issuer, by the `provider` value of a link.
     issuers: Mapping[str, IssuerClient]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import httpx
-
 import railbook.tables  # noqa: F401 - every table, for foreign keys that span domains
 from railbook.config import Settings
 from railbook.db import Database
@@ -16,6 +14,7 @@ from railbook.jobs.runner import Worker
 from railbook.kit.crypto import MasterKeys
 from railbook.ownership import tasks as ownership_tasks
 from railbook.plaid import tasks as plaid_tasks
+from railbook.providers.http import Sender
 from railbook.providers.issuer_api import IssuerClient
 from railbook.providers.issuers import build_issuer_clients
 from railbook.providers.plaid import PlaidApi
@@ -40,7 +39,7 @@ def build_worker(
     settings: Settings,
     database: Database,
     keys: MasterKeys,
-    sender: httpx.BaseTransport,
+    sender: Sender,
     plaid: PlaidApi | None = None,
     issuers: Mapping[str, IssuerClient] | None = None,
     registry: Registry | None = None,

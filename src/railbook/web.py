@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-import httpx
 from fastapi import Depends, Query, Request
 
 from railbook.config import Settings
@@ -16,6 +15,7 @@ from railbook.errors import InvalidInput
 from railbook.kit.crypto import MasterKeys
 from railbook.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorCodec, InvalidCursor, Page, PageWindow, Position
 from railbook.principal import Principal
+from railbook.providers import http
 
 T = TypeVar("T")
 
@@ -58,14 +58,14 @@ async def get_keys(request: Request) -> MasterKeys:
     return app_context(request).keys
 
 
-async def get_sender(request: Request) -> httpx.BaseTransport:
+async def get_sender(request: Request) -> http.Sender:
     """The app's shared webhook sender."""
     return app_context(request).sender
 
 
 DB = Annotated[Database, Depends(get_database)]
 Keys = Annotated[MasterKeys, Depends(get_keys)]
-Sender = Annotated[httpx.BaseTransport, Depends(get_sender)]
+Sender = Annotated[http.Sender, Depends(get_sender)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
@@ -18,7 +17,7 @@ from railbook.jobs.models import Job
 from railbook.jobs.queue import enqueue
 from railbook.jobs.registry import OutcomeWrites, PermanentFailure, Registry, RetryLater, RetryPolicy, TaskContext
 from railbook.jobs.runner import Worker
-from railbook.providers.http import build_sender
+from railbook.providers.http import Sender, build_sender
 from railbook.providers.issuers import build_issuer_clients
 from railbook.providers.plaid import build as build_plaid
 from tests.conftest import TEST_KEYS
@@ -27,7 +26,7 @@ FAST = RetryPolicy(max_attempts=3, base_seconds=0.01, max_seconds=0.02)
 
 
 @pytest.fixture
-def sender() -> Iterator[httpx.BaseTransport]:
+def sender() -> Iterator[Sender]:
     with build_sender() as transport:
         yield transport
 
@@ -35,7 +34,7 @@ def sender() -> Iterator[httpx.BaseTransport]:
 def make_worker(
     database: Database,
     settings: Settings,
-    sender: httpx.BaseTransport,
+    sender: Sender,
     kinds: dict[str, Callable[..., None]],
     **options: Any,
 ) -> Worker:
@@ -75,7 +74,7 @@ def test_enqueue_commits_or_rolls_back_with_the_caller(database: Database) -> No
     assert [job.payload for job in jobs(database)] == [{"n": 2}]
 
 
-def test_a_job_runs_once_and_is_done(database: Database, settings: Settings, sender: httpx.BaseTransport) -> None:
+def test_a_job_runs_once_and_is_done(database: Database, settings: Settings, sender: Sender) -> None:
     seen: list[dict[str, Any]] = []
     worker = make_worker(database, settings, sender, {"record": lambda _, payload: seen.append(payload)})
     with database.transaction() as session:
@@ -87,9 +86,7 @@ def test_a_job_runs_once_and_is_done(database: Database, settings: Settings, sen
     assert (job.status, job.attempts, job.locked_by, job.lease_until) == ("done", 1, None, None)
 
 
-def test_failures_are_retried_with_backoff_then_succeed(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
-) -> None:
+def test_failures_are_retried_with_backoff_then_succeed(database: Database, settings: Settings, sender: Sender) -> None:
     calls: list[int] = []
 
     def flaky(_: TaskContext, payload: dict[str, Any]) -> None:
@@ -111,7 +108,7 @@ def test_failures_are_retried_with_backoff_then_succeed(
 
 
 def test_exhausted_and_permanent_failures_are_parked_dead(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
+    database: Database, settings: Settings, sender: Sender
 ) -> None:
     def always(_: TaskContext, __: dict[str, Any]) -> None:
         raise ValueError("receiver is gone")
@@ -130,7 +127,7 @@ def test_exhausted_and_permanent_failures_are_parked_dead(
 
 
 def test_an_expired_lease_lets_another_worker_finish_the_job(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
+    database: Database, settings: Settings, sender: Sender
 ) -> None:
     runs: list[str] = []
     kinds = {"work": lambda _, payload: runs.append(payload["who"])}
@@ -156,9 +153,7 @@ def test_an_expired_lease_lets_another_worker_finish_the_job(
     assert (job.status, job.attempts, job.locked_by) == ("done", 2, None)
 
 
-def test_jobs_sharing_an_ordering_key_run_in_order(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
-) -> None:
+def test_jobs_sharing_an_ordering_key_run_in_order(database: Database, settings: Settings, sender: Sender) -> None:
     order: list[int] = []
     lock = threading.Lock()
 
@@ -181,7 +176,7 @@ def test_jobs_sharing_an_ordering_key_run_in_order(
     assert order == [0, 1, 2, 3, 4]
 
 
-def test_concurrency_cap_per_key(database: Database, settings: Settings, sender: httpx.BaseTransport) -> None:
+def test_concurrency_cap_per_key(database: Database, settings: Settings, sender: Sender) -> None:
     active = {"now": 0, "most": 0, "done": 0}
     lock = threading.Lock()
 
@@ -212,7 +207,7 @@ def test_concurrency_cap_per_key(database: Database, settings: Settings, sender:
 
 
 def test_a_commit_wakes_the_worker_without_waiting_for_the_poll(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
+    database: Database, settings: Settings, sender: Sender
 ) -> None:
     done = threading.Event()
     worker = make_worker(database, settings, sender, {"ping": lambda _, __: done.set()}, poll_seconds=60)
@@ -248,9 +243,7 @@ def test_jobs_queued_on_a_plain_connection_wake_the_worker_once_committed(databa
     assert sorted(job.payload["on"] for job in jobs(database)) == ["connection", "group"]
 
 
-def test_a_new_job_starts_at_once_while_others_run(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
-) -> None:
+def test_a_new_job_starts_at_once_while_others_run(database: Database, settings: Settings, sender: Sender) -> None:
     # A busy worker waits for a few jobs to finish before searching the queue again; a commit of new
     # work must still be picked up at once, not after the running jobs or the poll.
     started, release, done = threading.Event(), threading.Event(), threading.Event()
@@ -277,7 +270,7 @@ def test_a_new_job_starts_at_once_while_others_run(
 
 
 def test_what_a_handler_leaves_is_written_with_every_outcome(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
+    database: Database, settings: Settings, sender: Sender
 ) -> None:
     def note(label: str) -> OutcomeWrites:
         def write(connection: Connection) -> None:
@@ -313,7 +306,7 @@ def test_what_a_handler_leaves_is_written_with_every_outcome(
 
 
 def test_graceful_stop_releases_a_job_that_does_not_finish(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
+    database: Database, settings: Settings, sender: Sender
 ) -> None:
     started, release = threading.Event(), threading.Event()
 

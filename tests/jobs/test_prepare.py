@@ -6,7 +6,6 @@ from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any
 
-import httpx
 import pytest
 
 from railbook.config import Settings
@@ -14,7 +13,7 @@ from railbook.db import Database
 from railbook.jobs.queue import enqueue
 from railbook.jobs.registry import PreparedRun, Registry, RetryLater, TaskContext
 from railbook.jobs.runner import Worker
-from railbook.providers.http import build_sender
+from railbook.providers.http import Sender, build_sender
 from railbook.providers.issuers import build_issuer_clients
 from railbook.providers.plaid import build as build_plaid
 from tests.conftest import TEST_KEYS
@@ -22,14 +21,12 @@ from tests.jobs.test_jobs import FAST, jobs
 
 
 @pytest.fixture
-def sender() -> Iterator[httpx.BaseTransport]:
+def sender() -> Iterator[Sender]:
     with build_sender() as transport:
         yield transport
 
 
-def prepared_worker(
-    database: Database, settings: Settings, transport: httpx.BaseTransport, handler: Any, prepare: Any
-) -> Worker:
+def prepared_worker(database: Database, settings: Settings, transport: Sender, handler: Any, prepare: Any) -> Worker:
     registry = Registry()
     registry.register("batched", handler, retry=FAST, prepare=prepare)
     context = TaskContext(
@@ -46,7 +43,7 @@ def enqueue_numbers(database: Database, *numbers: int) -> None:
 
 
 def test_a_claim_is_prepared_with_one_call_and_runs_its_prepared_jobs(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
+    database: Database, settings: Settings, sender: Sender
 ) -> None:
     calls: list[list[int]] = []
     ran: list[tuple[str, int]] = []
@@ -67,7 +64,7 @@ def test_a_claim_is_prepared_with_one_call_and_runs_its_prepared_jobs(
 
 
 def test_a_failing_preparer_leaves_each_job_to_its_handler(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
+    database: Database, settings: Settings, sender: Sender
 ) -> None:
     ran: list[int] = []
 
@@ -82,7 +79,7 @@ def test_a_failing_preparer_leaves_each_job_to_its_handler(
 
 
 def test_a_prepared_run_that_asks_for_a_retry_is_requeued_with_its_writes(
-    database: Database, settings: Settings, sender: httpx.BaseTransport
+    database: Database, settings: Settings, sender: Sender
 ) -> None:
     written: list[int] = []
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import Connection
 
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.kit.crypto import MasterKeys
+from railbook.providers.http import Sender
 from railbook.providers.issuer_api import IssuerClient
 from railbook.providers.plaid.api import PlaidApi
 
@@ -62,7 +62,7 @@ class TaskContext:
     database: Database
     settings: Settings
     keys: MasterKeys
-    sender: httpx.BaseTransport
+    sender: Sender
     plaid: PlaidApi
     # A client per stablecoin issuer, by the `provider` value of a link.
     issuers: Mapping[str, IssuerClient]

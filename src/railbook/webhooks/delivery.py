@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from railbook.config import Mode, Settings
@@ -18,7 +17,7 @@ from railbook.db import Database, table_of
 from railbook.kit.clock import utcnow
 from railbook.kit.crypto import MasterKeys, sign
 from railbook.kit.driver_sql import DriverStatement
-from railbook.providers.http import post_once
+from railbook.providers.http import SEND_ERRORS, Sender, post_once
 from railbook.webhooks.models import AttemptOutcome, EventState, WebhookAttempt, WebhookEndpoint, WebhookEvent
 
 SIGNATURE_HEADER = "X-Grid-Signature"
@@ -114,7 +113,7 @@ def read_events(database: Database, event_ids: Sequence[str]) -> dict[str, Event
 def attempt_delivery(
     database: Database,
     keys: MasterKeys,
-    sender: httpx.BaseTransport,
+    sender: Sender,
     settings: Settings,
     event_id: str,
     *,
@@ -128,7 +127,7 @@ def attempt_delivery(
 def attempt_event(
     event: EventToDeliver | None,
     keys: MasterKeys,
-    sender: httpx.BaseTransport,
+    sender: Sender,
     settings: Settings,
     *,
     again: bool = False,
@@ -159,7 +158,7 @@ def attempt_event(
     started = time.perf_counter()
     try:
         response = post_once(sender, url, body, headers, settings.webhook_timeout_seconds, connect_to=connect_to)
-    except httpx.HTTPError as exc:
+    except SEND_ERRORS as exc:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return Attempt(
             event_id, AttemptOutcome.FAILED, event.type, url=url, error=reason, seconds=time.perf_counter() - started

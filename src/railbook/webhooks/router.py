@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 from fastapi import APIRouter
 
 from railbook.config import Settings
@@ -38,7 +37,7 @@ def send_sandbox_test_webhook(
 
 
 def _send_test_webhook(
-    caller: Principal, database: Database, keys: MasterKeys, sender: httpx.BaseTransport, settings: Settings
+    caller: Principal, database: Database, keys: MasterKeys, sender: Sender, settings: Settings
 ) -> JSONBody:
     with database.transaction() as session:
         if not ensure_endpoint(session, keys, caller.platform_id, caller.mode).url:
