@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # Seconds an idle client connection stays open. Longer than clients' own pool expiry (httpx: 5 s,
+    # load balancers: 60 s) so the client always closes first: at uvicorn's 5 s both sides closed
+    # together and a request sent at that moment was lost (docs/decisions.md, Hardening).
+    keep_alive_seconds: int = Field(default=75, ge=1, le=3600)
     # Threads serving requests in each API process; unset: 16 on SQLite, 40 on PostgreSQL.
     request_threads: int | None = Field(default=None, ge=1, le=1000)
     # Seconds a verified API token stays trusted without a database lookup.

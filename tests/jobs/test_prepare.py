@@ -63,13 +63,16 @@ def test_a_claim_is_prepared_with_one_call_and_runs_its_prepared_jobs(
     assert [job.status for job in jobs(database)] == ["done", "done", "done"]
 
 
+@pytest.mark.parametrize("failure", ["raises", "miscounts"])
 def test_a_failing_preparer_leaves_each_job_to_its_handler(
-    database: Database, settings: Settings, sender: Sender
+    database: Database, settings: Settings, sender: Sender, failure: str
 ) -> None:
     ran: list[int] = []
 
     def prepare(_: TaskContext, payloads: Sequence[dict[str, Any]]) -> list[PreparedRun]:
-        raise ConnectionError("the batch read failed")
+        if failure == "raises":
+            raise ConnectionError("the batch read failed")
+        return [lambda: None]  # one run for two jobs
 
     worker = prepared_worker(database, settings, sender, lambda _, payload: ran.append(payload["n"]), prepare)
     enqueue_numbers(database, 1, 2)

@@ -78,4 +78,5 @@ def serve(
         access_log=False,
         log_level="warning",
         proxy_headers=True,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )

@@ -434,7 +434,9 @@ class Worker:
             kind = self.registry.get(kind_name)
             assert kind is not None and kind.prepare is not None
             try:
-                runs = kind.prepare(self.context, [jobs[index].payload for index in indexes])
+                runs = list(kind.prepare(self.context, [jobs[index].payload for index in indexes]))
+                if len(runs) != len(indexes):
+                    raise ValueError(f"the preparer returned {len(runs)} runs for {len(indexes)} jobs")
             except Exception:
                 # Not fatal: each job's handler reads for itself, as it would without a preparer.
                 log.exception("preparing jobs failed; running them one by one", extra={"kind": kind_name})
