@@ -29,7 +29,7 @@ class AppContext:
     settings: Settings
     database: Database
     keys: MasterKeys
-    # The pooled transport webhooks are POSTed on.
+    # The connection pool webhooks are POSTed on.
     sender: Sender
     plaid: PlaidApi
     # A client per stablecoin issuer, by the `provider` value of a link.

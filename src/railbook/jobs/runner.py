@@ -23,6 +23,7 @@ from railbook.jobs.registry import (
     OutcomeWrites,
     PermanentFailure,
     PreparedRun,
+    Preparer,
     Registry,
     RetryLater,
     TaskContext,
@@ -424,17 +425,15 @@ class Worker:
 
     def prepare(self, jobs: list[ClaimedJob]) -> list[ClaimedJob]:
         """The jobs, those of kinds with a preparer made ready together (one call per kind)."""
-        by_kind: dict[str, list[int]] = {}
+        by_kind: dict[str, tuple[Preparer, list[int]]] = {}
         for index, job in enumerate(jobs):
             kind = self.registry.get(job.kind)
             if kind is not None and kind.prepare is not None:
-                by_kind.setdefault(job.kind, []).append(index)
+                by_kind.setdefault(job.kind, (kind.prepare, []))[1].append(index)
         prepared = list(jobs)
-        for kind_name, indexes in by_kind.items():
-            kind = self.registry.get(kind_name)
-            assert kind is not None and kind.prepare is not None
+        for kind_name, (prepare, indexes) in by_kind.items():
             try:
-                runs = list(kind.prepare(self.context, [jobs[index].payload for index in indexes]))
+                runs = list(prepare(self.context, [jobs[index].payload for index in indexes]))
                 if len(runs) != len(indexes):
                     raise ValueError(f"the preparer returned {len(runs)} runs for {len(indexes)} jobs")
             except Exception:

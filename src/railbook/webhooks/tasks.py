@@ -32,8 +32,8 @@ def run_delivery(context: TaskContext, payload: dict[str, Any]) -> OutcomeWrites
 
     The attempt is written with the job's outcome, in one transaction.
     """
-    event_id = str(payload["eventId"])
-    return deliver(context, payload, read_events(context.database, [event_id]).get(event_id))
+    [prepared] = prepare_deliveries(context, [payload])
+    return prepared()
 
 
 def prepare_deliveries(context: TaskContext, payloads: Sequence[dict[str, Any]]) -> list[PreparedRun]:
