@@ -148,19 +148,15 @@ def run(plan: Plan, db: str, workdir: Path, wrk: str) -> dict[str, Any]:
         # As after every later seeding: without statistics PostgreSQL planned the first reads for an
         # empty table until the autoanalyze pass caught up mid-run (docs/performance.md).
         seeder.analyze()
-        _reads(plan, wrk, server, token, workdir, seeder, database, ours["reads"], str(plan.sizes[0]))
 
         log("creating customers for the create benchmark")
         bodies = Bodies(workdir, scenarios.create_customers(client, plan.api_customers))
         warm = bodies.pool("create-warm", round(plan.create.warm_seconds * plan.max_create_rps))
-        measured = bodies.pool("create", round(plan.create.seconds * plan.max_create_rps))
-        results["baseline"] = _baseline(plan, wrk, workdir, token, seeder, database, warm, measured, db)
+        turn_bodies = round(plan.create.seconds / scenarios.TURNS_PER_SIDE * plan.max_create_rps)
+        turns = [bodies.pool(f"create-{index}", turn_bodies) for index in range(scenarios.TURNS_PER_SIDE)]
+        results["baseline"] = _beside_baseline(plan, wrk, workdir, server, token, seeder, database, warm, turns, db,
+                                               ours)  # fmt: skip
 
-        log("railbook: create")
-        ours["create"] = scenarios.with_cpu(
-            server,
-            lambda: scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create),
-        )
         log("railbook: validate (the create's checks, nothing stored)")
         warm_checked = bodies.pool("validate-warm", round(plan.create.warm_seconds * plan.max_create_rps))
         checked = bodies.pool("validate", round(plan.create.seconds * plan.max_create_rps))
@@ -240,18 +236,25 @@ def _spread(items: list[str], count: int) -> list[str]:
     return [items[int(index * step)] for index in range(count)]
 
 
-def _baseline(
+def _beside_baseline(
     plan: Plan,
     wrk: str,
     workdir: Path,
+    server: Server,
     token: Token,
     seeder: Seeder,
     database: Database,
     warm: Path,
-    measured: Path,
+    turns: list[Path],
     db: str,
+    ours: dict[str, Any],
 ) -> dict[str, Any]:
-    """The bare baseline, on its own database of the same kind holding the same seeded rows: reads, then creates."""
+    """Reads at the first size and creates, on Railbook and on the bare baseline in alternated turns.
+
+    The baseline runs on its own database of the same kind holding the same seeded rows. Railbook's
+    figures go into `ours`; the baseline's are returned. Turns alternate (A B B A) so that a machine
+    whose speed drifts during the comparison moves both sides alike (docs/decisions.md, Performance).
+    """
     (workdir / "baseline" / "data").mkdir(parents=True, exist_ok=True)
     with database_url(db, workdir / "baseline") as target:
         baseline.create_schema(target)
@@ -271,23 +274,27 @@ def _baseline(
             [(row[0], row[1], row[2], row[3], orjson.dumps(row[4]).decode(), row[5].isoformat()) for row in rows],
         )
         figures: dict[str, Any] = {"database": db, "stored": len(rows)}
-        with baseline_server(target, workdir / "baseline.log") as server:
-            log("baseline: reads")
-            reads = scenarios.measure_reads(
-                wrk,
-                server,
-                token.authorization,
+        label = str(plan.sizes[0])
+        with baseline_server(target, workdir / "baseline.log") as theirs:
+            stored = stored_accounts(database, token.platform_id)
+            log(f"reads with {stored:,} accounts stored: railbook and the baseline in alternated turns")
+            loads = scenarios.read_loads(
                 workdir,
-                "baseline",
+                token.authorization,
+                label,
                 _spread(seeder.customers, plan.sample_customers),
-                [row[0] for row in rows][: plan.sample_ids],
-                plan.reads,
-                list_all=False,
+                seeder.sample_account_ids(plan.sample_ids),
             )
-            figures.update(reads)
-            log("baseline: create")
-            figures["create"] = scenarios.measure_creates(wrk, server, token.authorization, warm, measured, plan.create)
-            figures["rss_mb"] = server.rss_mb()["VmRSS"]
+            mine, figures_of_theirs = scenarios.reads_alternated(wrk, server, theirs, loads, plan.reads)
+            figures.update(figures_of_theirs)
+            log("railbook: list everything")
+            mine["list_all"] = scenarios.measure_list_all(wrk, server, token.authorization, workdir, label, plan.reads)
+            ours["reads"][label] = {"stored": stored, **mine}
+            log("create: railbook and the baseline in alternated turns")
+            ours["create"], figures["create"] = scenarios.creates_alternated(
+                wrk, server, theirs, token.authorization, warm, turns, plan.create
+            )
+            figures["rss_mb"] = theirs.rss_mb()["VmRSS"]
         figures["rows_after"] = baseline.count(target)
     return figures
 

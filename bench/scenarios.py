@@ -121,6 +121,56 @@ def with_cpu(server: Server, figures_of: Callable[[], dict[str, Any]]) -> dict[s
     return figures
 
 
+# Each of two servers compared in a ratio is measured in this many turns, alternated A B B A: a
+# machine that speeds up or slows down during the comparison moves both sides alike.
+TURNS_PER_SIDE = 2
+# Summed over turns; the latencies below are request-weighted means; p99 and max are the worst turn's.
+_SUMMED = ("requests", "seconds", "socket_errors", "non_2xx", "threads_out_of_bodies")
+_WEIGHTED = ("p50_ms", "p90_ms", "mean_ms")
+_WORST = ("p99_ms", "max_ms")
+
+Turn = Callable[[int, float], dict[str, Any]]
+
+
+def alternate(first: Turn, second: Turn, seconds: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Measure two servers in TURNS_PER_SIDE turns each, alternated (A B B A), `seconds` in all per server.
+
+    Each Turn is called with its turn's index and length and returns that turn's figures (with CPU).
+    """
+    turns: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+    measures = (first, second)
+    length = seconds / TURNS_PER_SIDE
+    for index in range(TURNS_PER_SIDE):
+        for side in (0, 1) if index % 2 == 0 else (1, 0):
+            turns[side].append(measures[side](index, length))
+    return merge_turns(turns[0]), merge_turns(turns[1])
+
+
+def merge_turns(turns: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One server's turns as one run: counts summed, the rate over the summed time, CPU per request
+    over all requests, p50/p90/mean weighted by requests, p99 and max the worst turn's; each turn kept."""
+    requests = sum(turn["requests"] for turn in turns)
+    merged: dict[str, Any] = {name: sum(turn[name] for turn in turns) for name in _SUMMED}
+    merged["rps"] = round(requests / merged["seconds"], 1) if merged["seconds"] else 0.0
+    for name in _WEIGHTED:
+        merged[name] = round(sum(turn[name] * turn["requests"] for turn in turns) / requests, 3) if requests else None
+    for name in _WORST:
+        merged[name] = max(turn[name] for turn in turns)
+    statuses: dict[str, int] = {}
+    for turn in turns:
+        for status, count in turn.get("statuses", {}).items():
+            statuses[status] = statuses.get(status, 0) + count
+    merged["statuses"] = statuses
+    merged["connections"] = turns[0].get("connections")
+    if requests and all("cpu_ms_per_request" in turn for turn in turns):
+        spent = sum(turn["cpu_ms_per_request"] * turn["requests"] for turn in turns)
+        merged["cpu_ms_per_request"] = round(spent / requests, 3)
+    merged["turns"] = [
+        {name: turn.get(name) for name in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request")} for turn in turns
+    ]
+    return merged
+
+
 def measure_validate(
     wrk: str, server: Server, authorization: str, warm: Path, measured: Path, timing: Timing
 ) -> dict[str, Any]:
@@ -146,6 +196,17 @@ def create_until_exhausted(wrk: str, server: Server, authorization: str, pool: P
     )
 
 
+def read_loads(
+    workdir: Path, authorization: str, tag: str, customers: Sequence[str], account_ids: Sequence[str]
+) -> dict[str, Load]:
+    """The read scenarios' loads: one customer's accounts (limit 20), and one account by id."""
+    list_paths = write_lines(
+        workdir / f"list-{tag}.txt", [f"{ACCOUNTS_PATH}?customerId={customer}&limit=20" for customer in customers]
+    )
+    get_paths = write_lines(workdir / f"get-{tag}.txt", [f"{ACCOUNTS_PATH}/{account}" for account in account_ids])
+    return {"list": Load("get", list_paths, authorization), "get": Load("get", get_paths, authorization)}
+
+
 def measure_reads(
     wrk: str,
     server: Server,
@@ -155,35 +216,84 @@ def measure_reads(
     customers: Sequence[str],
     account_ids: Sequence[str],
     timing: Timing,
-    *,
-    list_all: bool = True,
 ) -> dict[str, Any]:
-    """List one customer's accounts (limit 20), get one account by id, and (optionally) list everything."""
-    list_paths = write_lines(
-        workdir / f"list-{tag}.txt", [f"{ACCOUNTS_PATH}?customerId={customer}&limit=20" for customer in customers]
-    )
-    get_paths = write_lines(workdir / f"get-{tag}.txt", [f"{ACCOUNTS_PATH}/{account}" for account in account_ids])
+    """List one customer's accounts (limit 20), get one account by id, and list everything."""
     figures: dict[str, Any] = {}
-    for name, paths in (("list", list_paths), ("get", get_paths)):
-        load = Load("get", paths, authorization)
+    for name, load in read_loads(workdir, authorization, tag, customers, account_ids).items():
         figures[name] = warm_then_measure_cpu(wrk, server, load, load, timing, connections=CONNECTIONS)
-    if list_all:
-        # No customerId: the whole platform's accounts, newest first. totalCount comes from the kept
-        # counts and the page from an index in creation order (issue 22); 4 connections, 30 s timeout.
-        all_paths = write_lines(workdir / f"list-all-{tag}.txt", [f"{ACCOUNTS_PATH}?limit=20"])
-        load = Load("get", all_paths, authorization)
-        figures["list_all"] = with_cpu(
-            server,
-            lambda: run_wrk(
-                wrk,
-                server.url,
-                load,
-                seconds=max(3.0, timing.seconds / 2),
-                connections=LIST_ALL_CONNECTIONS,
-                timeout_seconds=30,
-            ),
-        )
+    figures["list_all"] = measure_list_all(wrk, server, authorization, workdir, tag, timing)
     return figures
+
+
+def measure_list_all(
+    wrk: str, server: Server, authorization: str, workdir: Path, tag: str, timing: Timing
+) -> dict[str, Any]:
+    """List the whole platform's accounts, newest first (no customerId).
+
+    totalCount comes from the kept counts and the page from an index in creation order (issue 22);
+    4 connections, 30 s timeout.
+    """
+    load = Load("get", write_lines(workdir / f"list-all-{tag}.txt", [f"{ACCOUNTS_PATH}?limit=20"]), authorization)
+    return with_cpu(
+        server,
+        lambda: run_wrk(
+            wrk,
+            server.url,
+            load,
+            seconds=max(3.0, timing.seconds / 2),
+            connections=LIST_ALL_CONNECTIONS,
+            timeout_seconds=30,
+        ),
+    )
+
+
+def reads_alternated(
+    wrk: str, ours: Server, theirs: Server, loads: dict[str, Load], timing: Timing
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each read load on both servers (each warmed first), in alternated turns: (ours, theirs)."""
+    mine: dict[str, Any] = {}
+    baseline: dict[str, Any] = {}
+    for name, load in loads.items():
+        for server in (ours, theirs):
+            run_wrk(wrk, server.url, load, seconds=timing.warm_seconds, connections=CONNECTIONS)
+        every_turn = _every_turn(load)
+        mine[name], baseline[name] = alternate(
+            _turn(wrk, ours, every_turn), _turn(wrk, theirs, every_turn), timing.seconds
+        )
+    return mine, baseline
+
+
+def creates_alternated(
+    wrk: str, ours: Server, theirs: Server, authorization: str, warm: Path, turns: Sequence[Path], timing: Timing
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """POST create bodies to both servers (each warmed first), in alternated turns: (ours, theirs).
+
+    `turns` holds one pool file per turn; both servers are sent the same bodies (each stores them in
+    its own database).
+    """
+    warm_load = Load("post", warm, authorization, ACCOUNTS_PATH)
+    for server in (ours, theirs):
+        run_wrk(wrk, server.url, warm_load, seconds=timing.warm_seconds, connections=CONNECTIONS)
+
+    def load_of(index: int) -> Load:
+        return Load("post", turns[index], authorization, ACCOUNTS_PATH)
+
+    return alternate(_turn(wrk, ours, load_of), _turn(wrk, theirs, load_of), timing.seconds)
+
+
+def _every_turn(load: Load) -> Callable[[int], Load]:
+    """The same load at every turn (reads: the same paths again)."""
+    return lambda _: load
+
+
+def _turn(wrk: str, server: Server, load_of: Callable[[int], Load]) -> Turn:
+    """A Turn: the load of that turn's index on `server`, for the turn's length, with CPU."""
+
+    def run(index: int, seconds: float) -> dict[str, Any]:
+        load = load_of(index)
+        return with_cpu(server, lambda: run_wrk(wrk, server.url, load, seconds=seconds, connections=CONNECTIONS))
+
+    return run
 
 
 def plaid_flows(client: httpx.Client, server: Server, receiver: Server, flows: int) -> dict[str, Any]:
