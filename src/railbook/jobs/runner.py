@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -50,6 +51,7 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
+    concurrency_key: str | None = None
     # What runs instead of the kind's handler, when its kind prepared the claim's jobs together.
     prepared: PreparedRun | None = None
 
@@ -103,17 +105,25 @@ _RUNNING_PER_KEY = DriverStatement(
     .group_by(Job.concurrency_key),
     planned_each_run=True,
 )
-_TAKE = DriverStatement(
+_TAKE_VALUES = {
+    "status": JobStatus.RUNNING,
+    "attempts": _JOBS.c.attempts + 1,
+    "lease_until": bindparam("lease_until"),
+    "locked_by": bindparam("owner"),
+    "updated_at": bindparam("now"),
+}
+_TAKE = DriverStatement(update(_JOBS).where(_JOBS.c.seq.in_(bindparam("seqs", expanding=True))).values(_TAKE_VALUES))
+# One job by its key, if it is still queued, due and not held back by an earlier job of its ordering
+# key (the candidate a claim left for later may have been taken, rescheduled or blocked since): the
+# job a finishing job of the same concurrency key hands its place to. Its attempts, once taken.
+_TAKE_IF_STILL_RUNNABLE = DriverStatement(
     update(_JOBS)
-    .where(_JOBS.c.seq.in_(bindparam("seqs", expanding=True)))
-    .values(
-        status=JobStatus.RUNNING,
-        attempts=_JOBS.c.attempts + 1,
-        lease_until=bindparam("lease_until"),
-        locked_by=bindparam("owner"),
-        updated_at=bindparam("now"),
-    )
+    .where(_JOBS.c.seq == bindparam("job_seq"), _due(), _not_blocked_by_earlier())
+    .values(_TAKE_VALUES)
+    .returning(_JOBS.c.attempts)
 )
+# How many candidates left by the last claim a finishing job tries before it gives its place back.
+_SUCCESSOR_TRIES = 3
 _FINISH_STATEMENT = (
     update(_JOBS)
     .where(
@@ -215,6 +225,9 @@ class Worker:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._search: _ClaimSearch | None = None
+        # Candidates the last claim found but left for later because their key was at its cap, by
+        # (kind, concurrency key), in claim order: what a finishing job of that key takes next.
+        self._held_back: dict[tuple[str, str], deque[_Candidate]] = {}
         # When the claim next looks for jobs whose lease expired (time.monotonic()).
         self._next_lease_search = 0.0
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="railbook-job")
@@ -301,7 +314,12 @@ class Worker:
 
     def _run_and_release_slot(self, job: ClaimedJob) -> None:
         try:
-            self.run(job)
+            current: ClaimedJob | None = job
+            while current is not None and not self._stopping.is_set():
+                # Only while some thread is idle: with every thread busy, the next claim decides, in
+                # run_at order, which key's job runs next. (A job taken at stop is released then.)
+                successor = self.run(current, take_successor=self._free_slots() > 0)
+                current = self.prepare([successor])[0] if successor is not None else None
         finally:
             with self._idle:
                 self._running -= 1
@@ -381,6 +399,7 @@ class Worker:
                 candidates.extend(_Candidate(*row) for row in statement.rows(connection, parameters))
             candidates.sort(key=lambda row: (row.run_at, row.seq))
             chosen = self._within_concurrency_caps(candidates[:window], running)[:limit]
+            self._hold_back(candidates[:window], chosen)
             for kind_name in {row.kind for row in chosen}:
                 kind = self.registry.get(kind_name)
                 assert kind is not None
@@ -393,7 +412,22 @@ class Worker:
                         "now": now,
                     },
                 )
-        return [ClaimedJob(row.seq, row.kind, dict(row.payload), row.attempts + 1, row.created_at) for row in chosen]
+        return [
+            ClaimedJob(row.seq, row.kind, dict(row.payload), row.attempts + 1, row.created_at, row.concurrency_key)
+            for row in chosen
+        ]
+
+    def _hold_back(self, candidates: list[_Candidate], chosen: list[_Candidate]) -> None:
+        """Keep the due candidates of capped kinds that were not chosen, for their keys' successors."""
+        taken = {row.seq for row in chosen}
+        held_back: dict[tuple[str, str], deque[_Candidate]] = {}
+        for row in candidates:
+            kind = self.registry.get(row.kind)
+            capped = kind is not None and kind.max_concurrent_per_key is not None
+            if capped and row.concurrency_key is not None and row.seq not in taken:
+                held_back.setdefault((row.kind, row.concurrency_key), deque()).append(row)
+        with self._lock:
+            self._held_back = held_back
 
     def _running_per_key(self, connection: Connection, now: datetime) -> dict[str, int]:
         """How many jobs of each concurrency key run under a live lease."""
@@ -444,37 +478,53 @@ class Worker:
                 prepared[index] = replace(jobs[index], prepared=run)
         return prepared
 
-    def run(self, job: ClaimedJob) -> None:
-        """Run one claimed job and record its outcome (with the writes its handler left)."""
+    def run(self, job: ClaimedJob, *, take_successor: bool = False) -> ClaimedJob | None:
+        """Run one claimed job and record its outcome (with the writes its handler left).
+
+        With `take_successor`, a job of a kind with a per-key cap takes, in its outcome's transaction,
+        the next job of its key that the last claim left for later, and returns it for this thread.
+        """
         kind = self.registry.get(job.kind)
         if kind is None:
-            self._finish(job, status=JobStatus.DEAD, error=f"no handler for kind {job.kind}")
-            return
+            return self._finish(job, status=JobStatus.DEAD, error=f"no handler for kind {job.kind}")
+        # A key at its cap otherwise waits for a claim after its jobs finish: the deliveries to one
+        # platform's receiver went in waves (docs/decisions.md, Performance).
+        chained = take_successor and job.concurrency_key is not None and kind.max_concurrent_per_key is not None
+        successor_of = kind if chained else None
         try:
             writes = job.prepared() if job.prepared is not None else kind.handler(self.context, job.payload)
         except PermanentFailure as exc:
             log.warning("job failed permanently", extra={"job": job.seq, "kind": job.kind, "error": str(exc)})
-            self._finish(job, status=JobStatus.DEAD, error=f"permanent failure: {exc}", writes=exc.writes)
+            error = f"permanent failure: {exc}"
+            return self._finish(job, status=JobStatus.DEAD, error=error, writes=exc.writes, successor_of=successor_of)
         except RetryLater as exc:
-            self._retry_or_bury(job, kind, str(exc), exc.delay_seconds, exc.writes)
+            return self._retry_or_bury(job, kind, str(exc), exc.delay_seconds, exc.writes, successor_of)
         except Exception as exc:
             log.exception("job raised", extra={"job": job.seq, "kind": job.kind})
-            self._retry_or_bury(job, kind, f"{type(exc).__name__}: {exc}", None, None)
-        else:
-            self._finish(job, status=JobStatus.DONE, error=None, periodic=kind, writes=writes)
+            return self._retry_or_bury(job, kind, f"{type(exc).__name__}: {exc}", None, None, successor_of)
+        return self._finish(
+            job, status=JobStatus.DONE, error=None, periodic=kind, writes=writes, successor_of=successor_of
+        )
 
     def _retry_or_bury(
-        self, job: ClaimedJob, kind: TaskKind, error: str, delay: float | None, writes: OutcomeWrites | None
-    ) -> None:
+        self,
+        job: ClaimedJob,
+        kind: TaskKind,
+        error: str,
+        delay: float | None,
+        writes: OutcomeWrites | None,
+        successor_of: TaskKind | None,
+    ) -> ClaimedJob | None:
         policy = kind.retry
         too_old = policy.give_up_after is not None and utcnow() - job.created_at >= policy.give_up_after
         if job.attempts >= policy.max_attempts or too_old:
             log.warning("job is dead", extra={"job": job.seq, "kind": job.kind, "attempts": job.attempts})
-            self._finish(job, status=JobStatus.DEAD, error=error, periodic=kind, writes=writes)
-            return
-        wait = policy.delay(job.attempts) if delay is None else delay
-        self._finish(
-            job, status=JobStatus.QUEUED, error=error, run_at=utcnow() + timedelta(seconds=wait), writes=writes
+            return self._finish(
+                job, status=JobStatus.DEAD, error=error, periodic=kind, writes=writes, successor_of=successor_of
+            )
+        run_at = utcnow() + timedelta(seconds=policy.delay(job.attempts) if delay is None else delay)
+        return self._finish(
+            job, status=JobStatus.QUEUED, error=error, run_at=run_at, writes=writes, successor_of=successor_of
         )
 
     def _finish(
@@ -486,7 +536,9 @@ class Worker:
         run_at: datetime | None = None,
         periodic: TaskKind | None = None,
         writes: OutcomeWrites | None = None,
-    ) -> None:
+        successor_of: TaskKind | None = None,
+    ) -> ClaimedJob | None:
+        """Record a job's outcome; with `successor_of` (its kind), also take the next job of its key."""
         parameters: dict[str, Any] = {
             "job_seq": job.seq,
             "owner": self.worker_id,
@@ -500,7 +552,7 @@ class Worker:
             statement = _FINISH_AND_RESCHEDULE
             parameters["new_run_at"] = run_at
 
-        def record_outcome(connection: Connection) -> None:
+        def record_outcome(connection: Connection) -> ClaimedJob | None:
             ours = statement.rowcount(connection, parameters) == 1
             if writes is not None:
                 # What the run did happened either way (a webhook was sent): recorded even when the
@@ -516,9 +568,37 @@ class Worker:
                 with Session(bind=connection) as session:
                     enqueue(session, periodic.name, {}, ordering_key=_periodic_key(periodic.name),
                             delay_seconds=periodic.every_seconds)  # fmt: skip
+            if not ours or successor_of is None:
+                return None
+            return self._take_successor(connection, job, successor_of, parameters["now"])
 
         # Shared with the outcomes of jobs finishing at the same moment (docs/decisions.md, Performance).
-        self.database.grouped.run(record_outcome)
+        return self.database.grouped.run(record_outcome)
+
+    def _take_successor(
+        self, connection: Connection, job: ClaimedJob, kind: TaskKind, now: datetime
+    ) -> ClaimedJob | None:
+        """Take the next job of the finished job's key that the last claim left for later, if one is still runnable.
+
+        The finished job leaves its key's running count in the same transaction, so the key stays
+        within its cap. A candidate taken, rescheduled or blocked since the claim is passed over.
+        """
+        assert job.concurrency_key is not None
+        held_back = (job.kind, job.concurrency_key)
+        values = {"now": now, "lease_until": now + timedelta(seconds=kind.lease_seconds), "owner": self.worker_id}
+        for _ in range(_SUCCESSOR_TRIES):
+            with self._lock:
+                waiting = self._held_back.get(held_back)
+                candidate = waiting.popleft() if waiting else None
+            if candidate is None:
+                return None
+            attempts = _TAKE_IF_STILL_RUNNABLE.scalar(connection, {**values, "job_seq": candidate.seq})
+            if attempts is not None:
+                return ClaimedJob(
+                    candidate.seq, candidate.kind, dict(candidate.payload), int(attempts), candidate.created_at,
+                    candidate.concurrency_key,
+                )  # fmt: skip
+        return None
 
     def _release_held(self) -> None:
         """Hand back jobs still running at shutdown so another worker can take them at once."""
