@@ -166,3 +166,32 @@ def test_chained_deliveries_keep_the_cap_and_each_resources_order(
     assert running["most"] <= 2
     # Most jobs were taken by the job before them, not by a claim.
     assert sum(claims) < 24 / 2
+
+
+def test_with_every_thread_busy_the_claim_chooses_what_runs_next(
+    database: Database, settings: Settings, sender: Sender
+) -> None:
+    done: list[int] = []
+    claims: list[int] = []
+
+    class CountingWorker(Worker):
+        def claim(self, limit: int) -> list[ClaimedJob]:
+            taken = super().claim(limit)
+            claims.append(len(taken))
+            return taken
+
+    template = make_worker(
+        database, settings, sender, {"send": lambda _, payload: done.append(payload["n"])}, max_concurrent_per_key=1
+    )
+    # One thread: while it runs a job none is idle, so a finishing job hands nothing on.
+    worker = CountingWorker(database, template.registry, template.context, concurrency=1, poll_seconds=0.05)
+    queue_jobs(database, 4)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(done) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+    assert done == [0, 1, 2, 3]
+    assert sum(claims) == 4
