@@ -39,6 +39,10 @@ from railbook import API_PREFIX
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "soak.json"
 SAMPLE_SECONDS = 5.0
 WARM_UP_SECONDS = 60.0
+# The client's connections, and at most this many operations in flight: fewer, so that an operation
+# never waits in httpx's pool for a connection.
+CONNECTIONS = 64
+MAX_IN_FLIGHT = 48
 # Growth allowed between the early and the late window: the larger of these two.
 MEMORY_ALLOWANCE_MB = 20.0
 MEMORY_ALLOWANCE_RATIO = 0.10
@@ -216,6 +220,7 @@ async def drive(traffic: Traffic, server: Server, rate: float, seconds: float, t
     started = time.monotonic()
     interval = 1.0 / rate
     in_flight: set[asyncio.Task[None]] = set()
+    gate = asyncio.Semaphore(MAX_IN_FLIGHT)
     next_sample = started
     sequence = 0
     while True:
@@ -228,9 +233,15 @@ async def drive(traffic: Traffic, server: Server, rate: float, seconds: float, t
             if len(memory) % 12 == 0:
                 log(f"{now - started:5.0f} s: {sum(tally.sent.values())} sent, {sum(tally.errors.values())} errors, "
                     f"RSS {memory[-1]['VmRSS']} MB")  # fmt: skip
+        # Never more operations at once than the client has connections: beyond that, httpx's pool
+        # queues them, and its queue costs the driver CPU for every queued request on every change,
+        # so a driver that fell behind fell further behind (docs/performance.md). Waiting here shows
+        # up as a late schedule instead.
+        await gate.acquire()
         task = asyncio.create_task(traffic.run_one())
         in_flight.add(task)
         task.add_done_callback(in_flight.discard)
+        task.add_done_callback(lambda _: gate.release())
         sequence += 1
         # Absolute schedule: the n-th operation starts at started + n/rate, however long others take.
         delay = started + sequence * interval - time.monotonic()
@@ -276,7 +287,7 @@ def _run_in(workdir: Path, minutes: float, rate: float, db: str) -> dict[str, An
         token, server, receiver = stack.token, stack.server, stack.receiver
 
         async def main() -> list[dict[str, float]]:
-            limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+            limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
             async with httpx.AsyncClient(
                 base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30, limits=limits
             ) as client:
