@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -45,6 +45,31 @@ def by_seq(database: Database) -> dict[int, Job]:
 
 def capped_worker(database: Database, settings: Settings, sender: Sender, cap: int = 1) -> Worker:
     return make_worker(database, settings, sender, {"send": nothing}, max_concurrent_per_key=cap)
+
+
+class CountingWorker(Worker):
+    """A worker that notes how many jobs each of its claims took."""
+
+    def __init__(self, template: Worker, *, concurrency: int) -> None:
+        super().__init__(template.database, template.registry, template.context, concurrency=concurrency,
+                         poll_seconds=0.05)  # fmt: skip
+        self.claims: list[int] = []
+
+    def claim(self, limit: int) -> list[ClaimedJob]:
+        taken = super().claim(limit)
+        self.claims.append(len(taken))
+        return taken
+
+
+def run_until(worker: Worker, finished: Callable[[], bool], timeout: float) -> None:
+    """Start the worker's threads, wait until `finished()` (or the timeout), and stop them."""
+    worker.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not finished() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        worker.stop()
 
 
 def test_a_finishing_job_takes_the_next_job_of_its_key_in_its_outcome(
@@ -140,58 +165,30 @@ def test_chained_deliveries_keep_the_cap_and_each_resources_order(
             running["now"] -= 1
             order[payload["resource"]].append(payload["n"])
 
-    claims: list[int] = []
-
-    class CountingWorker(Worker):
-        def claim(self, limit: int) -> list[ClaimedJob]:
-            taken = super().claim(limit)
-            claims.append(len(taken))
-            return taken
-
     template = make_worker(database, settings, sender, {"send": send}, max_concurrent_per_key=2)
-    worker = CountingWorker(database, template.registry, template.context, concurrency=6, poll_seconds=0.05)
+    worker = CountingWorker(template, concurrency=6)
     with database.transaction() as session:
         for n in range(24):
             resource = f"r{n % 8}"  # three jobs about each of eight resources
             payload = {"n": n, "resource": resource}
             enqueue(session, "send", payload, ordering_key=resource, concurrency_key="platform-a")
-    worker.start()
-    try:
-        deadline = time.monotonic() + 20
-        while sum(map(len, order.values())) < 24 and time.monotonic() < deadline:
-            time.sleep(0.02)
-    finally:
-        worker.stop()
+    run_until(worker, lambda: sum(map(len, order.values())) >= 24, timeout=20)
     assert order == {f"r{index}": [index, index + 8, index + 16] for index in range(8)}
     assert running["most"] <= 2
     # Most jobs were taken by the job before them, not by a claim.
-    assert sum(claims) < 24 / 2
+    assert sum(worker.claims) < 24 / 2
 
 
 def test_with_every_thread_busy_the_claim_chooses_what_runs_next(
     database: Database, settings: Settings, sender: Sender
 ) -> None:
     done: list[int] = []
-    claims: list[int] = []
-
-    class CountingWorker(Worker):
-        def claim(self, limit: int) -> list[ClaimedJob]:
-            taken = super().claim(limit)
-            claims.append(len(taken))
-            return taken
-
     template = make_worker(
         database, settings, sender, {"send": lambda _, payload: done.append(payload["n"])}, max_concurrent_per_key=1
     )
     # One thread: while it runs a job none is idle, so a finishing job hands nothing on.
-    worker = CountingWorker(database, template.registry, template.context, concurrency=1, poll_seconds=0.05)
+    worker = CountingWorker(template, concurrency=1)
     queue_jobs(database, 4)
-    worker.start()
-    try:
-        deadline = time.monotonic() + 10
-        while len(done) < 4 and time.monotonic() < deadline:
-            time.sleep(0.02)
-    finally:
-        worker.stop()
+    run_until(worker, lambda: len(done) >= 4, timeout=10)
     assert done == [0, 1, 2, 3]
-    assert sum(claims) == 4
+    assert sum(worker.claims) == 4
