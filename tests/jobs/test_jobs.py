@@ -42,8 +42,9 @@ def make_worker(
     policy = options.pop("retry", FAST)
     lease = options.pop("lease_seconds", 30.0)
     cap = options.pop("max_concurrent_per_key", None)
+    prepare = options.pop("prepare", None)
     for name, handler in kinds.items():
-        registry.register(name, handler, retry=policy, lease_seconds=lease, max_concurrent_per_key=cap)
+        registry.register(name, handler, retry=policy, lease_seconds=lease, max_concurrent_per_key=cap, prepare=prepare)
     context = TaskContext(
         database=database, settings=settings, keys=TEST_KEYS, sender=sender, plaid=build_plaid(settings),
         issuers=build_issuer_clients(settings),

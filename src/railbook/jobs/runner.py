@@ -227,7 +227,9 @@ class Worker:
         self._search: _ClaimSearch | None = None
         # Candidates the last claim found but left for later because their key was at its cap, by
         # (kind, concurrency key), in claim order: what a finishing job of that key takes next.
-        self._held_back: dict[tuple[str, str], deque[_Candidate]] = {}
+        self._held_back: dict[tuple[str, str], deque[ClaimedJob]] = {}
+        # Their runs, by job, where their kind prepares runs: made with the claim's own (docs/performance.md).
+        self._held_back_runs: dict[int, PreparedRun] = {}
         # When the claim next looks for jobs whose lease expired (time.monotonic()).
         self._next_lease_search = 0.0
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="railbook-job")
@@ -286,16 +288,28 @@ class Worker:
             self._finished_since_claim = 0
         wanted = self._free_slots()
         try:
-            claimed = self.claim(wanted)
+            claimed = self.claim_and_prepare(wanted)
         except Exception:
             log.exception("claiming jobs failed; retrying")
             claimed = []
-        claimed = self.prepare(claimed)
         for job in claimed:
             with self._lock:
                 self._running += 1
             self._pool.submit(self._run_and_release_slot, job)
         return len(claimed), wanted
+
+    def claim_and_prepare(self, limit: int) -> list[ClaimedJob]:
+        """Claim up to `limit` jobs and prepare them, and the runs of the jobs the claim held back for their keys."""
+        claimed = self.claim(limit)
+        with self._lock:
+            held_back = [job for waiting in self._held_back.values() for job in waiting]
+        # One read for a claim's jobs and the jobs its keys run next: a successor that read for itself
+        # spent a round trip of every delivery on it (docs/performance.md).
+        prepared = self.prepare(claimed + held_back)
+        runs = {job.seq: job.prepared for job in prepared[len(claimed) :] if job.prepared is not None}
+        with self._lock:
+            self._held_back_runs = runs
+        return prepared[: len(claimed)]
 
     def _claim_due(self) -> bool:
         """After a wake-up: whether to search for jobs now or wait for more slots to free up."""
@@ -319,7 +333,7 @@ class Worker:
                 # Only while some thread is idle: with every thread busy, the next claim decides, in
                 # run_at order, which key's job runs next. (A job taken at stop is released then.)
                 successor = self.run(current, take_successor=self._free_slots() > 0)
-                current = self.prepare([successor])[0] if successor is not None else None
+                current = successor if successor is None or successor.prepared else self.prepare([successor])[0]
         finally:
             with self._idle:
                 self._running -= 1
@@ -420,14 +434,19 @@ class Worker:
     def _hold_back(self, candidates: list[_Candidate], chosen: list[_Candidate]) -> None:
         """Keep the due candidates of capped kinds that were not chosen, for their keys' successors."""
         taken = {row.seq for row in chosen}
-        held_back: dict[tuple[str, str], deque[_Candidate]] = {}
+        held_back: dict[tuple[str, str], deque[ClaimedJob]] = {}
         for row in candidates:
             kind = self.registry.get(row.kind)
             capped = kind is not None and kind.max_concurrent_per_key is not None
             if capped and row.concurrency_key is not None and row.seq not in taken:
-                held_back.setdefault((row.kind, row.concurrency_key), deque()).append(row)
+                # Its attempts as they will be once taken, unless it is taken elsewhere meanwhile.
+                job = ClaimedJob(
+                    row.seq, row.kind, dict(row.payload), row.attempts + 1, row.created_at, row.concurrency_key
+                )
+                held_back.setdefault((row.kind, row.concurrency_key), deque()).append(job)
         with self._lock:
             self._held_back = held_back
+            self._held_back_runs = {}
 
     def _running_per_key(self, connection: Connection, now: datetime) -> dict[str, int]:
         """How many jobs of each concurrency key run under a live lease."""
@@ -452,7 +471,7 @@ class Worker:
 
     def run_once(self) -> int:
         """Claim and run what is runnable now, in this thread (for the CLI and tests)."""
-        claimed = self.prepare(self.claim(self.concurrency))
+        claimed = self.claim_and_prepare(self.concurrency)
         for job in claimed:
             self.run(job)
         return len(claimed)
@@ -590,14 +609,12 @@ class Worker:
             with self._lock:
                 waiting = self._held_back.get(held_back)
                 candidate = waiting.popleft() if waiting else None
+                run = self._held_back_runs.pop(candidate.seq, None) if candidate else None
             if candidate is None:
                 return None
             attempts = _TAKE_IF_STILL_RUNNABLE.scalar(connection, {**values, "job_seq": candidate.seq})
             if attempts is not None:
-                return ClaimedJob(
-                    candidate.seq, candidate.kind, dict(candidate.payload), int(attempts), candidate.created_at,
-                    candidate.concurrency_key,
-                )  # fmt: skip
+                return replace(candidate, attempts=int(attempts), prepared=run)
         return None
 
     def _release_held(self) -> None:
