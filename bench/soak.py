@@ -24,7 +24,10 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +42,11 @@ from railbook import API_PREFIX
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "soak.json"
 SAMPLE_SECONDS = 5.0
 WARM_UP_SECONDS = 60.0
-# The client's connections, and at most this many operations in flight: fewer, so that an operation
-# never waits in httpx's pool for a connection.
-CONNECTIONS = 64
-MAX_IN_FLIGHT = 48
+# At most this many operations in flight, each with a client of its own holding one connection:
+# httpcore's pool walks all its connections (and, for idle ones, all of them again) whenever a
+# request starts or ends, so one client with 64 connections cost the driver a CPU at 100
+# operations/s once a slow moment had opened them all (docs/performance.md).
+CLIENTS = 48
 # Growth allowed between the early and the late window: the larger of these two.
 MEMORY_ALLOWANCE_MB = 20.0
 MEMORY_ALLOWANCE_RATIO = 0.10
@@ -62,6 +66,7 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+    latencies_by_operation: dict[str, list[float]] = field(default_factory=dict)
 
     def error(self, operation: str, what: str) -> None:
         """Count an error and keep the first few for the report."""
@@ -70,11 +75,14 @@ class Tally:
             self.examples.append(f"{operation}: {what}")
 
 
-class Traffic:
-    """The mix: each operation makes its requests and checks each answer's status."""
+# The client of the operation running in this task.
+_CLIENT: ContextVar[httpx.AsyncClient] = ContextVar("soak_client")
 
-    def __init__(self, client: httpx.AsyncClient, simulator: str, tally: Tally, seed: int = 11) -> None:
-        self.client = client
+
+class Traffic:
+    """The mix: each operation makes its requests, on the client it was given, and checks each answer's status."""
+
+    def __init__(self, simulator: str, tally: Tally, seed: int = 11) -> None:
         self.simulator = simulator
         self.tally = tally
         self.random = random.Random(seed)
@@ -99,19 +107,22 @@ class Traffic:
         """One request; its answer when the status is one `operation` may give, else None (an error)."""
         started = time.monotonic()
         try:
-            response = await self.client.request(method, url, **kwargs)
+            response = await _CLIENT.get().request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             self.tally.error(operation, f"{type(exc).__name__}: {exc}")
             return None
-        self.tally.latencies.append((time.monotonic() - started) * 1000)
+        milliseconds = (time.monotonic() - started) * 1000
+        self.tally.latencies.append(milliseconds)
+        self.tally.latencies_by_operation.setdefault(operation, []).append(milliseconds)
         self.tally.statuses[str(response.status_code)] += 1
         if response.status_code not in expected:
             self.tally.error(operation, f"{method} {url} -> {response.status_code} {response.text[:200]}")
             return None
         return response
 
-    async def run_one(self) -> None:
-        """One operation drawn from the mix (the first few build up customers and accounts)."""
+    async def run_one(self, client: httpx.AsyncClient) -> None:
+        """One operation drawn from the mix, on `client` (the first few build up customers and accounts)."""
+        _CLIENT.set(client)  # a task runs in a copy of the context: this is the task's own
         operation: Callable[[], Awaitable[None]]
         if len(self.customers) < 5:
             operation = self.create_customer
@@ -214,34 +225,53 @@ class Traffic:
             self.accounts.append(callback.json()["id"])
 
 
-async def drive(traffic: Traffic, server: Server, rate: float, seconds: float, tally: Tally) -> list[dict[str, float]]:
-    """Start one operation every 1/rate seconds for `seconds`; sample the server's memory meanwhile."""
-    memory: list[dict[str, float]] = []
+async def drive(
+    traffic: Traffic, clients: list[httpx.AsyncClient], server: Server, rate: float, seconds: float, tally: Tally
+) -> list[dict[str, Any]]:
+    """Start one operation every 1/rate seconds for `seconds`, each on a free client; sample the server's memory."""
+    memory: list[dict[str, Any]] = []
     started = time.monotonic()
     interval = 1.0 / rate
     in_flight: set[asyncio.Task[None]] = set()
-    gate = asyncio.Semaphore(MAX_IN_FLIGHT)
+    free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+    for client in clients:
+        free.put_nowait(client)
     next_sample = started
     sequence = 0
+    # Where the previous sample ended in the latencies, the latest start since, and the server's and
+    # the machine's CPU counters then: a timeline that shows whether a slow minute was the server's.
+    seen_latencies, latest_start = 0, 0.0
+    counters = (started, server.cpu_seconds(), *_machine_jiffies())
     while True:
         now = time.monotonic()
         if now - started >= seconds:
             break
         if now >= next_sample:
-            memory.append({"t": round(now - started, 1), **server.rss_mb(), "in_flight": len(in_flight)})
+            recent = sorted(tally.latencies[seen_latencies:])
+            seen_latencies = len(tally.latencies)
+            timeline = {"in_flight": len(in_flight), "latest_start_s": round(latest_start, 3),
+                        "p50_ms": _rank(recent, 0.5), "p99_ms": _rank(recent, 0.99)}  # fmt: skip
+            latest_start = 0.0
+            previous, counters = counters, (now, server.cpu_seconds(), *_machine_jiffies())
+            if now > previous[0]:
+                timeline["server_cpu_pct"] = round(100 * (counters[1] - previous[1]) / (now - previous[0]))
+                timeline["machine_busy_pct"] = round(
+                    100 * (counters[2] - previous[2]) / max(1, counters[3] - previous[3])
+                )
+                timeline["stolen_pct"] = round(100 * (counters[4] - previous[4]) / max(1, counters[3] - previous[3]), 1)
+            memory.append({"t": round(now - started, 1), **server.rss_mb(), **timeline})
             next_sample += SAMPLE_SECONDS
             if len(memory) % 12 == 0:
                 log(f"{now - started:5.0f} s: {sum(tally.sent.values())} sent, {sum(tally.errors.values())} errors, "
                     f"RSS {memory[-1]['VmRSS']} MB")  # fmt: skip
-        # Never more operations at once than the client has connections: beyond that, httpx's pool
-        # queues them, and its queue costs the driver CPU for every queued request on every change,
-        # so a driver that fell behind fell further behind (docs/performance.md). Waiting here shows
-        # up as a late schedule instead.
-        await gate.acquire()
-        task = asyncio.create_task(traffic.run_one())
+        # Never more operations at once than there are clients: waiting for one shows up as a late
+        # schedule, not as a queue in a connection pool (docs/performance.md).
+        client = await free.get()
+        latest_start = max(latest_start, time.monotonic() - started - sequence * interval)
+        task = asyncio.create_task(traffic.run_one(client))
         in_flight.add(task)
         task.add_done_callback(in_flight.discard)
-        task.add_done_callback(lambda _: gate.release())
+        task.add_done_callback(partial(_give_back, free, client))
         sequence += 1
         # Absolute schedule: the n-th operation starts at started + n/rate, however long others take.
         delay = started + sequence * interval - time.monotonic()
@@ -254,7 +284,24 @@ async def drive(traffic: Traffic, server: Server, rate: float, seconds: float, t
     return memory
 
 
-def verdict(memory: list[dict[str, float]], seconds: float) -> dict[str, Any]:
+def _machine_jiffies() -> tuple[int, int, int]:
+    """All CPUs' busy, total and stolen time so far, in clock ticks (/proc/stat's first line)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    busy = user + nice + system + irq + softirq
+    return busy, busy + idle + iowait + steal, steal
+
+
+def _give_back(free: asyncio.Queue[httpx.AsyncClient], client: httpx.AsyncClient, _: object) -> None:
+    """Return a finished operation's client to the free ones."""
+    free.put_nowait(client)
+
+
+def _rank(ordered: list[float], share: float) -> float | None:
+    """The value at `share` of an ordered list (None when empty)."""
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))], 1) if ordered else None
+
+
+def verdict(memory: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     """Early and late median RSS and whether the growth between them is within the allowance."""
     after_warm_up = [sample for sample in memory if sample["t"] >= min(WARM_UP_SECONDS, seconds / 5)]
     window = max(1, len(after_warm_up) // 5)
@@ -286,13 +333,18 @@ def _run_in(workdir: Path, minutes: float, rate: float, db: str) -> dict[str, An
     with railbook_stack(db, workdir) as stack:
         token, server, receiver = stack.token, stack.server, stack.receiver
 
-        async def main() -> list[dict[str, float]]:
-            limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-            async with httpx.AsyncClient(
-                base_url=server.url + API_PREFIX, auth=(token.id, token.secret), timeout=30, limits=limits
-            ) as client:
-                traffic = Traffic(client, f"{server.url}/_simulators/plaid", tally)
-                return await drive(traffic, server, rate, seconds, tally)
+        async def main() -> list[dict[str, Any]]:
+            limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            auth = (token.id, token.secret)
+            async with AsyncExitStack() as opened:
+                clients = [
+                    await opened.enter_async_context(
+                        httpx.AsyncClient(base_url=server.url + API_PREFIX, auth=auth, timeout=30, limits=limits)
+                    )
+                    for _ in range(CLIENTS)
+                ]
+                traffic = Traffic(f"{server.url}/_simulators/plaid", tally)
+                return await drive(traffic, clients, server, rate, seconds, tally)
 
         log(f"{db}: {rate:g} operations/s for {minutes:g} min; working in {workdir}")
         memory = asyncio.run(main())
@@ -308,9 +360,10 @@ def _run_in(workdir: Path, minutes: float, rate: float, db: str) -> dict[str, An
         "errors": sum(tally.errors.values()),
         "errors_by_operation": dict(tally.errors),
         "error_examples": tally.examples,
-        "latency_ms": {
-            "p50": round(latencies[len(latencies) // 2], 1) if latencies else None,
-            "p99": round(latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
+        "latency_ms": {"p50": _rank(latencies, 0.5), "p99": _rank(latencies, 0.99)},
+        "latency_ms_by_operation": {
+            operation: {"p50": _rank(sorted(values), 0.5), "p99": _rank(sorted(values), 0.99)}
+            for operation, values in sorted(tally.latencies_by_operation.items())
         },
         "webhooks_received": delivered,
         "memory": verdict(memory, seconds),
