@@ -376,6 +376,24 @@ def webhook_throughput(database: Database, platform_id: str, receiver: Server, e
     }
 
 
+# A burst drains in 6-8 s on the machines measured, one sample of a noisy minute: the figure is the
+# median of this many bursts, one after another (docs/decisions.md, Performance).
+WEBHOOK_ROUNDS = 3
+
+
+def webhook_rounds(
+    database: Database, platform_id: str, receiver: Server, events: int, rounds: int = WEBHOOK_ROUNDS
+) -> dict[str, Any]:
+    """`rounds` bursts of `events` webhooks one after another: the median burst's figures, every burst's rate kept."""
+    return median_round([webhook_throughput(database, platform_id, receiver, events) for _ in range(rounds)])
+
+
+def median_round(measured: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The round of median delivery rate (a round that delivered nothing counts as 0/s), with each round's rate."""
+    ordered = sorted(measured, key=lambda figures: figures["per_second"] or 0.0)
+    return {**ordered[(len(ordered) - 1) // 2], "rounds_per_second": [figures["per_second"] for figures in measured]}
+
+
 def _percentile(values: list[float], percent: int) -> float | None:
     if not values:
         return None
