@@ -26,6 +26,21 @@ def sender() -> Iterator[Sender]:
         yield transport
 
 
+class PreparedRecorder:
+    """A kind's preparer and handler that note each batch prepared and how each job ran."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.ran: list[tuple[str, int]] = []
+
+    def prepare(self, _: TaskContext, payloads: Sequence[dict[str, Any]]) -> list[PreparedRun]:
+        self.batches.append([payload["n"] for payload in payloads])
+        return [partial(self.ran.append, ("prepared", payload["n"])) for payload in payloads]
+
+    def handler(self, _: TaskContext, payload: dict[str, Any]) -> None:
+        self.ran.append(("handler", payload["n"]))
+
+
 def prepared_worker(database: Database, settings: Settings, transport: Sender, handler: Any, prepare: Any) -> Worker:
     registry = Registry()
     registry.register("batched", handler, retry=FAST, prepare=prepare)
@@ -45,21 +60,12 @@ def enqueue_numbers(database: Database, *numbers: int) -> None:
 def test_a_claim_is_prepared_with_one_call_and_runs_its_prepared_jobs(
     database: Database, settings: Settings, sender: Sender
 ) -> None:
-    calls: list[list[int]] = []
-    ran: list[tuple[str, int]] = []
-
-    def prepare(_: TaskContext, payloads: Sequence[dict[str, Any]]) -> list[PreparedRun]:
-        calls.append([payload["n"] for payload in payloads])
-        return [partial(ran.append, ("prepared", payload["n"])) for payload in payloads]  # type: ignore[misc]
-
-    def handler(_: TaskContext, payload: dict[str, Any]) -> None:
-        ran.append(("handler", payload["n"]))
-
-    worker = prepared_worker(database, settings, sender, handler, prepare)
+    recorder = PreparedRecorder()
+    worker = prepared_worker(database, settings, sender, recorder.handler, recorder.prepare)
     enqueue_numbers(database, 1, 2, 3)
     assert worker.run_once() == 3
-    assert calls == [[1, 2, 3]]
-    assert ran == [("prepared", 1), ("prepared", 2), ("prepared", 3)]
+    assert recorder.batches == [[1, 2, 3]]
+    assert recorder.ran == [("prepared", 1), ("prepared", 2), ("prepared", 3)]
     assert [job.status for job in jobs(database)] == ["done", "done", "done"]
 
 

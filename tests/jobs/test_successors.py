@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import pytest
@@ -16,11 +15,12 @@ from railbook.config import Settings
 from railbook.db import Database
 from railbook.jobs.models import Job, JobStatus
 from railbook.jobs.queue import enqueue
-from railbook.jobs.registry import PreparedRun, TaskContext
+from railbook.jobs.registry import TaskContext
 from railbook.jobs.runner import ClaimedJob, Worker
 from railbook.kit.clock import utcnow
 from railbook.providers.http import Sender, build_sender
 from tests.jobs.test_jobs import jobs, make_worker
+from tests.jobs.test_prepare import PreparedRecorder
 
 
 @pytest.fixture
@@ -115,29 +115,22 @@ def test_without_being_asked_or_without_a_cap_a_job_takes_no_successor(
 def test_a_successor_runs_what_the_claim_prepared_for_it(
     database: Database, settings: Settings, sender: Sender
 ) -> None:
-    batches: list[list[int]] = []
-    ran: list[tuple[str, int]] = []
-
-    def prepare(_: TaskContext, payloads: Sequence[dict[str, Any]]) -> list[PreparedRun]:
-        batches.append([payload["n"] for payload in payloads])
-        return [partial(ran.append, ("prepared", payload["n"])) for payload in payloads]
-
-    def handler(_: TaskContext, payload: dict[str, Any]) -> None:
-        ran.append(("handler", payload["n"]))
-
+    recorder = PreparedRecorder()
     queue_jobs(database, 3)
-    worker = make_worker(database, settings, sender, {"send": handler}, max_concurrent_per_key=1, prepare=prepare)
+    worker = make_worker(
+        database, settings, sender, {"send": recorder.handler}, max_concurrent_per_key=1, prepare=recorder.prepare
+    )
     [claimed] = worker.claim_and_prepare(4)
     # One preparation for the claimed job and the two its key holds back.
-    assert batches == [[0, 1, 2]]
+    assert recorder.batches == [[0, 1, 2]]
 
     successor = worker.run(claimed, take_successor=True)
     assert successor is not None and successor.prepared is not None and successor.attempts == 1
     last = worker.run(successor, take_successor=True)
     assert last is not None and last.prepared is not None
     assert worker.run(last, take_successor=True) is None
-    assert ran == [("prepared", 0), ("prepared", 1), ("prepared", 2)]
-    assert batches == [[0, 1, 2]]
+    assert recorder.ran == [("prepared", 0), ("prepared", 1), ("prepared", 2)]
+    assert recorder.batches == [[0, 1, 2]]
     assert {job.status for job in jobs(database)} == {JobStatus.DONE}
 
 
