@@ -334,10 +334,10 @@ def plaid_flows(client: httpx.Client, server: Server, receiver: Server, flows: i
         "flows": flows,
         "completed": len(latencies),
         "failures": failures[:5],
-        "p50_ms": _percentile(latencies, 50),
-        "p99_ms": _percentile(latencies, 99),
+        "p50_ms": percentile(latencies, 50),
+        "p99_ms": percentile(latencies, 99),
         "max_ms": round(max(latencies), 1) if latencies else None,
-        "callback_p50_ms": _percentile(callbacks, 50),
+        "callback_p50_ms": percentile(callbacks, 50),
     }
 
 
@@ -394,7 +394,8 @@ def median_round(measured: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {**ordered[(len(ordered) - 1) // 2], "rounds_per_second": [figures["per_second"] for figures in measured]}
 
 
-def _percentile(values: list[float], percent: int) -> float | None:
+def percentile(values: list[float], percent: int) -> float | None:
+    """The `percent`-th percentile of the values, to 0.1 (None when there are none)."""
     if not values:
         return None
     if len(values) == 1:

@@ -35,7 +35,7 @@ import httpx
 import orjson
 
 from bench.pool import BodyFactory
-from bench.scenarios import PLAID_CLIENT, PLAID_HOLDER, PLAID_INSTITUTION
+from bench.scenarios import PLAID_CLIENT, PLAID_HOLDER, PLAID_INSTITUTION, percentile
 from bench.servers import ROOT, Server, railbook_stack
 from railbook import API_PREFIX
 
@@ -247,10 +247,10 @@ async def drive(
         if now - started >= seconds:
             break
         if now >= next_sample:
-            recent = sorted(tally.latencies[seen_latencies:])
+            recent = tally.latencies[seen_latencies:]
             seen_latencies = len(tally.latencies)
             timeline = {"in_flight": len(in_flight), "latest_start_s": round(latest_start, 3),
-                        "p50_ms": _rank(recent, 0.5), "p99_ms": _rank(recent, 0.99)}  # fmt: skip
+                        "p50_ms": percentile(recent, 50), "p99_ms": percentile(recent, 99)}  # fmt: skip
             latest_start = 0.0
             previous, counters = counters, (now, server.cpu_seconds(), *_machine_jiffies())
             if now > previous[0]:
@@ -294,11 +294,6 @@ def _machine_jiffies() -> tuple[int, int, int]:
 def _give_back(free: asyncio.Queue[httpx.AsyncClient], client: httpx.AsyncClient, _: object) -> None:
     """Return a finished operation's client to the free ones."""
     free.put_nowait(client)
-
-
-def _rank(ordered: list[float], share: float) -> float | None:
-    """The value at `share` of an ordered list (None when empty)."""
-    return round(ordered[min(len(ordered) - 1, int(len(ordered) * share))], 1) if ordered else None
 
 
 def verdict(memory: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
@@ -349,7 +344,7 @@ def _run_in(workdir: Path, minutes: float, rate: float, db: str) -> dict[str, An
         log(f"{db}: {rate:g} operations/s for {minutes:g} min; working in {workdir}")
         memory = asyncio.run(main())
         delivered = httpx.get(f"{receiver.url}/_stats", timeout=5).json()["count"]
-    latencies = sorted(tally.latencies)
+    latencies = tally.latencies
     return {
         "database": db,
         "minutes": minutes,
@@ -360,9 +355,9 @@ def _run_in(workdir: Path, minutes: float, rate: float, db: str) -> dict[str, An
         "errors": sum(tally.errors.values()),
         "errors_by_operation": dict(tally.errors),
         "error_examples": tally.examples,
-        "latency_ms": {"p50": _rank(latencies, 0.5), "p99": _rank(latencies, 0.99)},
+        "latency_ms": {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)},
         "latency_ms_by_operation": {
-            operation: {"p50": _rank(sorted(values), 0.5), "p99": _rank(sorted(values), 0.99)}
+            operation: {"p50": percentile(values, 50), "p99": percentile(values, 99)}
             for operation, values in sorted(tally.latencies_by_operation.items())
         },
         "webhooks_received": delivered,
