@@ -56,17 +56,22 @@ def test_a_create_retried_across_an_outage_at_its_commit_is_created_once(
                 struck = proxy.outage_at_commit(statement, moment, seconds=OUTAGE_SECONDS)
                 answers = [api.post(path, json=body, headers={"Idempotency-Key": key})]
                 assert struck.is_set(), "the outage did not strike at the create's commit"
-                database_back = time.monotonic() + OUTAGE_SECONDS  # at the latest
-                while answers[-1].status_code != 201 and time.monotonic() < database_back + 10:
+                after_return: list[int] = []  # statuses of the retries sent once the database was back
+                while answers[-1].status_code != 201 and time.monotonic() < proxy.back_at + 10:
                     time.sleep(0.1)
+                    sent_after_return = time.monotonic() >= proxy.back_at
                     answers.append(api.post(path, json=body, headers={"Idempotency-Key": key}))
-                answered = time.monotonic()
+                    if sent_after_return:
+                        after_return.append(answers[-1].status_code)
         finally:
             relayed.dispose()
     statuses = [answer.status_code for answer in answers]
     assert statuses[-1] == 201, statuses
     assert set(statuses[:-1]) <= {503}, statuses  # no 409 "still being processed" once the database is back
-    assert answered - database_back < 1.0, statuses  # answered within a second of the database's return
+    # Once the database is back the very next retry is answered: no stale pooled connection, no
+    # key left running until its lock expires. Counted in requests, not seconds, so a busy machine
+    # cannot fail it.
+    assert after_return in ([], [201]), statuses
     assert count(database, model) == 1, statuses
     with database.reading() as session:
         states = session.scalars(select(IdempotencyRecord.state).where(IdempotencyRecord.key == key)).all()

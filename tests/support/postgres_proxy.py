@@ -63,6 +63,11 @@ class PostgresProxy:
         self._listener.close()
         self._cut_all()
 
+    @property
+    def back_at(self) -> float:
+        """The `time.monotonic()` at which the last outage ends (0.0 before any)."""
+        return self._down_until
+
     def _down(self) -> bool:
         return time.monotonic() < self._down_until
 
