@@ -11,7 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import plaid
 import urllib3
@@ -28,8 +28,10 @@ from plaid.model.link_token_get_request import LinkTokenGetRequest
 from plaid.model.products import Products
 from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRequest
 from plaid.model.sandbox_public_token_create_request import SandboxPublicTokenCreateRequest
+from pydantic import ValidationError
 
 from railbook.config import Settings
+from railbook.providers.plaid import answers
 from railbook.providers.plaid.results import (
     AccountOwner,
     AchNumbers,
@@ -43,6 +45,7 @@ from railbook.providers.plaid.results import (
 )
 
 logger = logging.getLogger(__name__)
+Answer = TypeVar("Answer", bound=answers.PlaidAnswer)
 # plaid-python logs every response body at DEBUG, access tokens included: never let that through.
 logging.getLogger("plaid.rest").setLevel(logging.INFO)
 
@@ -184,91 +187,109 @@ class PlaidClient:
             products=[Products(product) for product in products],
             **fields,
         )
-        answer = self._call("/link/token/create", self._api.link_token_create, request)
-        return LinkToken(answer["link_token"], answer["expiration"])
+        answer = self._call("/link/token/create", self._api.link_token_create, request, answers.LinkTokenCreated)
+        return LinkToken(answer.link_token, answer.expiration)
 
     def create_sandbox_public_token(self, institution_id: str, products: Iterable[str] = ("auth", "identity")) -> str:
         """A public token for a new sandbox Item, skipping Link (sandbox and simulator only)."""
         request = SandboxPublicTokenCreateRequest(
             institution_id=institution_id, initial_products=[Products(product) for product in products]
         )
-        answer = self._call("/sandbox/public_token/create", self._api.sandbox_public_token_create, request)
-        return str(answer["public_token"])
+        answer = self._call(
+            "/sandbox/public_token/create", self._api.sandbox_public_token_create, request, answers.SandboxPublicToken
+        )
+        return answer.public_token
 
     def link_public_tokens(self, link_token: str) -> frozenset[str]:
         """The public tokens the Link sessions of a link token handed out (`/link/token/get`)."""
         request = LinkTokenGetRequest(link_token=link_token)
-        # Read as plain JSON: plaid-python's typed answer requires fields (every kind of session
-        # result) that only some Link flows fill in, and only the public tokens matter here.
-        answer = self._call("/link/token/get", self._api.link_token_get, request, hide=(link_token,), raw=True)
-        return _session_public_tokens(answer)
+        answer = self._call(
+            "/link/token/get", self._api.link_token_get, request, answers.LinkTokenSessions, hide=(link_token,)
+        )
+        return _session_public_tokens(answer.link_sessions or [])
 
     def exchange_public_token(self, public_token: str) -> ExchangedItem:
         """Spend a public token (single use, 30 minutes) for a permanent access token and the Item id."""
         request = ItemPublicTokenExchangeRequest(public_token=public_token)
         answer = self._call(
-            "/item/public_token/exchange", self._api.item_public_token_exchange, request, hide=(public_token,)
+            "/item/public_token/exchange",
+            self._api.item_public_token_exchange,
+            request,
+            answers.PublicTokenExchanged,
+            hide=(public_token,),
         )
-        return ExchangedItem(answer["access_token"], answer["item_id"])
+        return ExchangedItem(answer.access_token, answer.item_id)
 
     def get_auth(self, access_token: str) -> ItemAccounts:
         """The Item's checking and savings accounts with their ACH numbers, and the institution."""
         request = AuthGetRequest(access_token=access_token)
-        answer = self._call("/auth/get", self._api.auth_get, request, hide=(access_token,))
-        ach = {numbers["account_id"]: numbers for numbers in answer["numbers"].get("ach", [])}
+        answer = self._call("/auth/get", self._api.auth_get, request, answers.AuthAnswer, hide=(access_token,))
+        ach = {numbers.account_id: numbers for numbers in answer.numbers.ach}
         return _item_accounts(answer, ach)
 
     def get_accounts(self, access_token: str) -> ItemAccounts:
         """The Item's accounts (no numbers)."""
         request = AccountsGetRequest(access_token=access_token)
-        answer = self._call("/accounts/get", self._api.accounts_get, request, hide=(access_token,))
+        answer = self._call(
+            "/accounts/get", self._api.accounts_get, request, answers.ItemAccountsAnswer, hide=(access_token,)
+        )
         return _item_accounts(answer, {})
 
     def get_identity(self, access_token: str) -> ItemIdentity:
         """The owners (names, addresses, emails, phones) of each account of the Item."""
         request = IdentityGetRequest(access_token=access_token)
-        answer = self._call("/identity/get", self._api.identity_get, request, hide=(access_token,))
-        item = answer["item"]
-        accounts = tuple(
-            IdentityAccount(_account(account, {}), tuple(_owner(owner) for owner in account.get("owners", [])))
-            for account in answer["accounts"]
+        answer = self._call(
+            "/identity/get", self._api.identity_get, request, answers.IdentityAnswer, hide=(access_token,)
         )
-        return ItemIdentity(item["item_id"], item.get("institution_id"), item.get("institution_name"), accounts)
+        item = answer.item
+        accounts = tuple(
+            IdentityAccount(_account(account, {}), tuple(_owner(owner) for owner in account.owners))
+            for account in answer.accounts
+        )
+        return ItemIdentity(item.item_id, item.institution_id, item.institution_name, accounts)
 
     def remove_item(self, access_token: str) -> None:
         """Remove the Item; its access token stops working."""
         request = ItemRemoveRequest(access_token=access_token)
-        self._call("/item/remove", self._api.item_remove, request, hide=(access_token,))
+        self._call("/item/remove", self._api.item_remove, request, answers.PlaidAnswer, hide=(access_token,))
 
     def sandbox_reset_login(self, access_token: str) -> None:
         """Force the Item into ITEM_LOGIN_REQUIRED (sandbox and simulator only)."""
         request = SandboxItemResetLoginRequest(access_token=access_token)
-        self._call("/sandbox/item/reset_login", self._api.sandbox_item_reset_login, request, hide=(access_token,))
+        self._call(
+            "/sandbox/item/reset_login",
+            self._api.sandbox_item_reset_login,
+            request,
+            answers.PlaidAnswer,
+            hide=(access_token,),
+        )
 
     def _call(
         self,
         endpoint: str,
         operation: Callable[..., Any],
         request: Any,
+        reading: type[Answer],
         *,
         hide: tuple[str, ...] = (),
-        raw: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Answer:
         hidden = (*self._secrets, *hide)
         try:
-            if raw:
-                answer = _json_object(operation(request, _request_timeout=self._timeout, _preload_content=False).data)
-            else:
-                answer = operation(request, _request_timeout=self._timeout).to_dict()
+            # The body is read by Railbook's own answer models, not plaid-python's: those check and
+            # build every field of the answer (about 20 ms of CPU for one /identity/get).
+            data = operation(request, _request_timeout=self._timeout, _preload_content=False).data
+            answer = reading.model_validate_json(data)
         except plaid.ApiException as exc:
             failure = _translate(endpoint, exc, hidden)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             failure = PlaidUnavailable(f"Plaid {endpoint}: could not reach Plaid ({type(exc).__name__})")
-        except (TypeError, ValueError, KeyError, plaid.OpenApiException) as exc:
-            # plaid-python raises TypeError for an answer missing a required field.
+        except (ValidationError, plaid.OpenApiException) as exc:
+            # The message names the type only: a validation error quotes the answer's values.
             failure = PlaidUnavailable(f"Plaid {endpoint}: unreadable answer ({type(exc).__name__})")
         else:
-            logger.debug("plaid call succeeded", extra={"plaid_endpoint": endpoint, **_ids(answer)})
+            logger.debug(
+                "plaid call succeeded", extra={"plaid_endpoint": endpoint, "plaid_request_id": answer.request_id or ""}
+            )
             return answer
         logger.warning(
             "plaid call failed",
@@ -283,18 +304,10 @@ class PlaidClient:
         raise failure
 
 
-def _json_object(data: bytes) -> dict[str, Any]:
-    answer = json.loads(data)
-    if not isinstance(answer, dict):
-        raise ValueError("not a JSON object")
-    return answer
-
-
-def _session_public_tokens(answer: dict[str, Any]) -> frozenset[str]:
+def _session_public_tokens(sessions: list[Any]) -> frozenset[str]:
     """Every public token in `link_sessions`: the per-Item results and the older `on_success`."""
     found: set[str] = set()
-    sessions = answer.get("link_sessions")
-    for session in sessions if isinstance(sessions, list) else []:
+    for session in sessions:
         if not isinstance(session, dict):
             continue
         results = session.get("results")
@@ -305,10 +318,6 @@ def _session_public_tokens(answer: dict[str, Any]) -> frozenset[str]:
             entries.append(success)
         found.update(entry["public_token"] for entry in entries if isinstance(entry.get("public_token"), str))
     return frozenset(found)
-
-
-def _ids(answer: dict[str, Any]) -> dict[str, str]:
-    return {"plaid_request_id": str(answer.get("request_id", ""))}
 
 
 def _scrub(text: str, hidden: tuple[str, ...]) -> str:
@@ -363,47 +372,47 @@ def _classify(status: int, error_type: str, error_code: str) -> type[PlaidFailur
     return PlaidRequestRejected
 
 
-def _account(account: dict[str, Any], ach: dict[str, dict[str, Any]]) -> PlaidAccount:
-    numbers = ach.get(account["account_id"])
+def _account(account: answers.Account, ach: dict[str, answers.AchEntry]) -> PlaidAccount:
+    numbers = ach.get(account.account_id)
     return PlaidAccount(
-        account_id=account["account_id"],
-        name=account["name"],
-        official_name=account.get("official_name"),
-        mask=account.get("mask"),
-        type=str(account["type"]),
-        subtype=str(account["subtype"]) if account.get("subtype") is not None else None,
+        account_id=account.account_id,
+        name=account.name,
+        official_name=account.official_name,
+        mask=account.mask,
+        type=account.type,
+        subtype=account.subtype,
         ach=None
         if numbers is None
         else AchNumbers(
-            account=numbers["account"],
-            routing=numbers["routing"],
-            wire_routing=numbers.get("wire_routing"),
-            is_tokenized=bool(numbers.get("is_tokenized_account_number")),
+            account=numbers.account,
+            routing=numbers.routing,
+            wire_routing=numbers.wire_routing,
+            is_tokenized=bool(numbers.is_tokenized_account_number),
         ),
     )
 
 
-def _item_accounts(answer: dict[str, Any], ach: dict[str, dict[str, Any]]) -> ItemAccounts:
-    item = answer["item"]
-    accounts = tuple(_account(account, ach) for account in answer["accounts"])
-    return ItemAccounts(item["item_id"], item.get("institution_id"), item.get("institution_name"), accounts)
+def _item_accounts(answer: answers.ItemAccountsAnswer, ach: dict[str, answers.AchEntry]) -> ItemAccounts:
+    item = answer.item
+    accounts = tuple(_account(account, ach) for account in answer.accounts)
+    return ItemAccounts(item.item_id, item.institution_id, item.institution_name, accounts)
 
 
-def _owner(owner: dict[str, Any]) -> AccountOwner:
+def _owner(owner: answers.Owner) -> AccountOwner:
     addresses = tuple(
         OwnerAddress(
-            street=entry["data"].get("street", ""),
-            city=entry["data"].get("city"),
-            region=entry["data"].get("region"),
-            postal_code=entry["data"].get("postal_code"),
-            country=entry["data"].get("country"),
-            primary=bool(entry.get("primary")),
+            street=entry.data.street,
+            city=entry.data.city,
+            region=entry.data.region,
+            postal_code=entry.data.postal_code,
+            country=entry.data.country,
+            primary=bool(entry.primary),
         )
-        for entry in owner.get("addresses", [])
+        for entry in owner.addresses
     )
     return AccountOwner(
-        names=tuple(owner.get("names", [])),
+        names=tuple(owner.names),
         addresses=addresses,
-        emails=tuple(entry["data"] for entry in owner.get("emails", [])),
-        phone_numbers=tuple(entry["data"] for entry in owner.get("phone_numbers", [])),
+        emails=tuple(entry.data for entry in owner.emails),
+        phone_numbers=tuple(entry.data for entry in owner.phone_numbers),
     )
