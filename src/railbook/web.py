@@ -22,12 +22,16 @@ T = TypeVar("T")
 
 async def authenticate(request: Request) -> Principal:
     """FastAPI dependency: the caller's principal (recorded on the request for the access log), within its rate."""
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        # Verified and counted once per request, even when a route (an idempotent create)
+        # authenticates before its endpoint does.
+        return known
     context = app_context(request)
     principal = await context.token_verifier.verify(request.headers.get("authorization"))
-    if getattr(request.state, "token_id", None) is None:
-        # Counted once per request, even when a route authenticates before its dependencies do.
-        request.state.token_id = principal.token_id
-        context.rate_limiter.take(principal.token_id)
+    request.state.principal = principal
+    request.state.token_id = principal.token_id
+    context.rate_limiter.take(principal.token_id)
     return principal
 
 
