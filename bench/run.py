@@ -165,11 +165,12 @@ def run(plan: Plan, db: str, workdir: Path, wrk: str) -> dict[str, Any]:
         )
         log("railbook: requirements")
         ours["requirements"] = scenarios.measure_requirements(wrk, server, token.authorization, workdir, plan.reads)
-        log("railbook: create with Idempotency-Key")
+        log("railbook: create with Idempotency-Key and without, in alternated turns")
         warm_keyed = bodies.pool("create-keyed-warm", round(plan.create.warm_seconds * plan.max_create_rps))
-        keyed = bodies.pool("create-keyed", round(plan.create.seconds * plan.max_create_rps))
-        ours["create_idempotent"] = scenarios.measure_creates(
-            wrk, server, token.authorization, warm_keyed, keyed, plan.create, idempotency=True
+        keyed_turns = [bodies.pool(f"create-keyed-{index}", turn_bodies) for index in range(scenarios.TURNS_PER_SIDE)]
+        plain_turns = [bodies.pool(f"create-plain-{index}", turn_bodies) for index in range(scenarios.TURNS_PER_SIDE)]
+        ours["create_idempotent"], ours["create_beside_keyed"] = scenarios.keyed_beside_plain(
+            wrk, server, token.authorization, warm_keyed, keyed_turns, plain_turns, plan.create
         )
         if db == "postgres":
             log("railbook: create, two API processes (--workers 2)")

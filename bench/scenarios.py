@@ -281,6 +281,32 @@ def creates_alternated(
     return alternate(_turn(wrk, ours, load_of), _turn(wrk, theirs, load_of), timing.seconds)
 
 
+def keyed_beside_plain(
+    wrk: str,
+    server: Server,
+    authorization: str,
+    warm: Path,
+    keyed_turns: Sequence[Path],
+    plain_turns: Sequence[Path],
+    timing: Timing,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Creates with and without Idempotency-Key on one server, in alternated turns: (keyed, plain).
+
+    The keyed create's ratio is read against plain creates of the same minutes and the same table
+    sizes, not against the create measured minutes earlier beside the baseline.
+    """
+    warm_load = Load("post", warm, authorization, ACCOUNTS_PATH, idempotency=True)
+    run_wrk(wrk, server.url, warm_load, seconds=timing.warm_seconds, connections=CONNECTIONS)
+
+    def keyed(index: int) -> Load:
+        return Load("post", keyed_turns[index], authorization, ACCOUNTS_PATH, idempotency=True)
+
+    def plain(index: int) -> Load:
+        return Load("post", plain_turns[index], authorization, ACCOUNTS_PATH)
+
+    return alternate(_turn(wrk, server, keyed), _turn(wrk, server, plain), timing.seconds)
+
+
 def _every_turn(load: Load) -> Callable[[int], Load]:
     """The same load at every turn (reads: the same paths again)."""
     return lambda _: load
