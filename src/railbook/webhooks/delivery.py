@@ -180,7 +180,11 @@ def attempt_event(
 _ATTEMPT_COLUMNS = (
     "event_id", "url", "status_code", "response_excerpt", "duration_ms", "error", "outcome", "created_at",
 )  # fmt: skip
-_INSERT_ATTEMPT = DriverStatement(insert(table_of(WebhookAttempt)), column_keys=_ATTEMPT_COLUMNS)
+# Binds named apart from the columns, so that the event's UPDATE can join the INSERT (below).
+_INSERT_ATTEMPT_STATEMENT = insert(table_of(WebhookAttempt)).values(
+    {column: bindparam(f"attempt_{column}") for column in _ATTEMPT_COLUMNS}
+)
+_INSERT_ATTEMPT = DriverStatement(_INSERT_ATTEMPT_STATEMENT)
 _EVENTS = table_of(WebhookEvent)
 _COUNT_ATTEMPT_STATEMENT = (
     update(_EVENTS)
@@ -190,6 +194,12 @@ _COUNT_ATTEMPT_STATEMENT = (
 _COUNT_ATTEMPT = DriverStatement(_COUNT_ATTEMPT_STATEMENT)
 # The same and the event's final state, in one statement: a delivery's outcome is a round trip shorter.
 _COUNT_FINAL_ATTEMPT = DriverStatement(_COUNT_ATTEMPT_STATEMENT.values(state=bindparam("final_state")))
+# On PostgreSQL the count rides on the attempt's INSERT as a data-modifying WITH (which runs whether
+# or not the INSERT reads it): the outcome of a delivery is a round trip shorter. SQLite has no such WITH.
+_COUNT_AND_INSERT_ON_POSTGRESQL = DriverStatement(_INSERT_ATTEMPT_STATEMENT.add_cte(_COUNT_ATTEMPT_STATEMENT.cte()))
+_COUNT_FINAL_AND_INSERT_ON_POSTGRESQL = DriverStatement(
+    _INSERT_ATTEMPT_STATEMENT.add_cte(_COUNT_ATTEMPT_STATEMENT.values(state=bindparam("final_state")).cte())
+)
 _FAIL_PENDING = (
     update(table_of(WebhookEvent))
     .where(table_of(WebhookEvent).c.id == bindparam("event_id"), table_of(WebhookEvent).c.state == EventState.PENDING)
@@ -200,24 +210,26 @@ _FAIL_PENDING = (
 def record(connection: Connection, attempt: Attempt) -> None:
     """Write the attempt and, once the receiver has the event (or there is nowhere to send it), its state."""
     attempted_at = utcnow()
-    counted = {"event_id": attempt.event_id, "attempted_at": attempted_at}
-    if attempt.outcome in (AttemptOutcome.DELIVERED, AttemptOutcome.DUPLICATE, AttemptOutcome.SKIPPED):
-        _COUNT_FINAL_ATTEMPT.execute(connection, {**counted, "final_state": attempt.outcome})
-    else:
-        _COUNT_ATTEMPT.execute(connection, counted)
-    _INSERT_ATTEMPT.execute(
-        connection,
-        {
-            "event_id": attempt.event_id,
-            "url": attempt.url,
-            "status_code": attempt.status_code,
-            "response_excerpt": attempt.response_body,
-            "duration_ms": round(attempt.seconds * 1000, 2),
-            "error": attempt.error,
-            "outcome": attempt.outcome,
-            "created_at": attempted_at,
-        },
-    )
+    final = attempt.outcome in (AttemptOutcome.DELIVERED, AttemptOutcome.DUPLICATE, AttemptOutcome.SKIPPED)
+    values = {
+        "event_id": attempt.event_id,
+        "attempted_at": attempted_at,
+        "final_state": attempt.outcome,
+        "attempt_event_id": attempt.event_id,
+        "attempt_url": attempt.url,
+        "attempt_status_code": attempt.status_code,
+        "attempt_response_excerpt": attempt.response_body,
+        "attempt_duration_ms": round(attempt.seconds * 1000, 2),
+        "attempt_error": attempt.error,
+        "attempt_outcome": attempt.outcome,
+        "attempt_created_at": attempted_at,
+    }
+    if connection.dialect.name == "postgresql":
+        joined = _COUNT_FINAL_AND_INSERT_ON_POSTGRESQL if final else _COUNT_AND_INSERT_ON_POSTGRESQL
+        joined.execute(connection, values)
+        return
+    (_COUNT_FINAL_ATTEMPT if final else _COUNT_ATTEMPT).execute(connection, values)
+    _INSERT_ATTEMPT.execute(connection, values)
 
 
 def mark_failed(connection: Connection, event_id: str) -> None:
