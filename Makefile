@@ -36,7 +36,7 @@ typecheck: $(STAMP)
 # others share (a PostgreSQL restart) run alone afterwards.
 PYTEST_WORKERS ?= 4
 pytest: $(STAMP)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not exclusive"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not exclusive" --durations=15
 	$(BIN)/pytest -m exclusive
 
 # The inner loop: SQLite only, no test that starts a process; ruff, mypy and import rules included.
