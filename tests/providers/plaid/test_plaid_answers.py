@@ -6,12 +6,14 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from railbook.providers.plaid.answers import PublicTokenExchanged, SandboxPublicToken
 from railbook.providers.plaid.client import PlaidClient, PlaidUnavailable
 from tests.support.plaid_simulator import CLIENT_ID, SECRET
 from tests.support.servers import serving
@@ -128,3 +130,10 @@ def test_an_identity_answer_is_read_whole(stand_in: tuple[StandIn, str]) -> None
 def test_an_answer_that_is_not_an_object_is_unreadable(stand_in: tuple[StandIn, str]) -> None:
     with pytest.raises(PlaidUnavailable, match="unreadable answer"):
         call(stand_in, "/accounts/get", ["not", "an", "object"])
+
+
+def test_an_exchanged_answer_never_shows_its_tokens() -> None:
+    exchanged = PublicTokenExchanged.model_validate_json(orjson.dumps(ANSWERS["/item/public_token/exchange"]))
+    public = SandboxPublicToken.model_validate_json(b'{"public_token": "public-sandbox-5c6f", "request_id": "r6"}')
+    assert exchanged.access_token == ACCESS_TOKEN and ACCESS_TOKEN not in repr(exchanged) + str(exchanged)
+    assert "public-sandbox-5c6f" not in repr(public) + str(public)

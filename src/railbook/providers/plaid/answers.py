@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PlaidAnswer(BaseModel):
@@ -37,13 +37,13 @@ class LinkTokenSessions(PlaidAnswer):
 class SandboxPublicToken(PlaidAnswer):
     """/sandbox/public_token/create."""
 
-    public_token: str
+    public_token: str = Field(repr=False)
 
 
 class PublicTokenExchanged(PlaidAnswer):
     """/item/public_token/exchange."""
 
-    access_token: str
+    access_token: str = Field(repr=False)  # never shown, as in ExchangedItem
     item_id: str
 
 
