@@ -191,15 +191,18 @@ _COUNT_ATTEMPT_STATEMENT = (
     .where(_EVENTS.c.id == bindparam("event_id"))
     .values(attempt_count=_EVENTS.c.attempt_count + 1, last_attempt_at=bindparam("attempted_at"))
 )
-_COUNT_ATTEMPT = DriverStatement(_COUNT_ATTEMPT_STATEMENT)
-# The same and the event's final state, in one statement: a delivery's outcome is a round trip shorter.
-_COUNT_FINAL_ATTEMPT = DriverStatement(_COUNT_ATTEMPT_STATEMENT.values(state=bindparam("final_state")))
+# By whether the attempt is final: the final one also sets the event's state, in the same statement.
+_COUNT_STATEMENTS = {
+    False: _COUNT_ATTEMPT_STATEMENT,
+    True: _COUNT_ATTEMPT_STATEMENT.values(state=bindparam("final_state")),
+}
+_COUNT = {final: DriverStatement(statement) for final, statement in _COUNT_STATEMENTS.items()}
 # On PostgreSQL the count rides on the attempt's INSERT as a data-modifying WITH (which runs whether
 # or not the INSERT reads it): the outcome of a delivery is a round trip shorter. SQLite has no such WITH.
-_COUNT_AND_INSERT_ON_POSTGRESQL = DriverStatement(_INSERT_ATTEMPT_STATEMENT.add_cte(_COUNT_ATTEMPT_STATEMENT.cte()))
-_COUNT_FINAL_AND_INSERT_ON_POSTGRESQL = DriverStatement(
-    _INSERT_ATTEMPT_STATEMENT.add_cte(_COUNT_ATTEMPT_STATEMENT.values(state=bindparam("final_state")).cte())
-)
+_COUNT_AND_INSERT_ON_POSTGRESQL = {
+    final: DriverStatement(_INSERT_ATTEMPT_STATEMENT.add_cte(statement.cte()))
+    for final, statement in _COUNT_STATEMENTS.items()
+}
 _FAIL_PENDING = (
     update(table_of(WebhookEvent))
     .where(table_of(WebhookEvent).c.id == bindparam("event_id"), table_of(WebhookEvent).c.state == EventState.PENDING)
@@ -225,10 +228,9 @@ def record(connection: Connection, attempt: Attempt) -> None:
         "attempt_created_at": attempted_at,
     }
     if connection.dialect.name == "postgresql":
-        joined = _COUNT_FINAL_AND_INSERT_ON_POSTGRESQL if final else _COUNT_AND_INSERT_ON_POSTGRESQL
-        joined.execute(connection, values)
+        _COUNT_AND_INSERT_ON_POSTGRESQL[final].execute(connection, values)
         return
-    (_COUNT_FINAL_ATTEMPT if final else _COUNT_ATTEMPT).execute(connection, values)
+    _COUNT[final].execute(connection, values)
     _INSERT_ATTEMPT.execute(connection, values)
 
 
