@@ -72,7 +72,9 @@ def all_done(database: Database) -> bool:
 def test_killed_worker_mid_delivery_loses_nothing(
     settings: Settings, database: Database, token: Token, tmp_path: Path
 ) -> None:
-    env = worker_env(settings, tmp_path / "worker-data", RAILBOOK_JOB_LEASE_SECONDS="2")
+    env = worker_env(
+        settings, tmp_path / "worker-data", RAILBOOK_JOB_LEASE_SECONDS="2", RAILBOOK_WEBHOOK_TIMEOUT_SECONDS="3"
+    )
     workers: list[WorkerProcess] = []
     with running_receiver() as receiver:
         try:
@@ -100,7 +102,7 @@ def test_killed_worker_mid_delivery_loses_nothing(
             with database.reading() as session:
                 assert session.get(WebhookEvent, event_id).state == "pending"  # type: ignore[union-attr]
 
-            # Worker B takes the job over once A's lease (max(2, 5 + 1) = 6 s) has run out.
+            # Worker B takes the job over once A's lease (max(2, 3 + 1) = 4 s) has run out.
             b = start_worker(env, tmp_path / "worker-b.log", workers)
             receiver.wait_for(1, timeout=20, status=200)
             wait_until(

@@ -61,11 +61,11 @@ def test_worker_killed_during_the_identity_call_is_taken_over(
     account_id = callback.json()["id"]
 
     # Plaid will hold the first /identity/get long enough for the worker to die with the call in flight.
-    fault = {"endpoint": "/identity/get", "latency_ms": 8000, "times": 1}
+    fault = {"endpoint": "/identity/get", "latency_ms": 4000, "times": 1}
     assert httpx.post(f"{simulator_url}/_control/faults", json=fault, timeout=5).status_code == 200
     env = worker_env(
         settings, tmp_path / "worker-data", RAILBOOK_PLAID_SIMULATOR_URL=simulator_url,
-        RAILBOOK_PLAID_TIMEOUT_SECONDS="10", RAILBOOK_JOB_LEASE_SECONDS="1",
+        RAILBOOK_PLAID_TIMEOUT_SECONDS="5", RAILBOOK_JOB_LEASE_SECONDS="1",
     )  # fmt: skip
     workers: list[WorkerProcess] = []
     try:
@@ -83,7 +83,7 @@ def test_worker_killed_during_the_identity_call_is_taken_over(
         assert (job.status, job.locked_by, job.attempts) == ("running", a_id, 1)
         assert _status(database, account_id) == "PENDING"
 
-        # Worker B claims the job once A's lease (the Plaid timeout + 1 s = 11 s) has run out.
+        # Worker B claims the job once A's lease (the Plaid timeout + 1 s = 6 s) has run out.
         b = start_worker(env, tmp_path / "worker-b.log", workers)
         wait_until(lambda: _verify_job(database).status == "done", 40, lambda: f"not taken over:\n{b.log()}")
         job = _verify_job(database)
