@@ -180,7 +180,8 @@ def print_table(results: dict[str, Any]) -> None:
     print(
         f"Webhooks: {hooks.get('per_second')} deliveries/s ({hooks.get('delivered')}/{hooks.get('events')} "
         f"delivered, first {hooks.get('first_after_commit_s')} s and last {hooks.get('drain_seconds')} s "
-        f"after commit)"
+        f"after commit; CPU ms per delivery: Railbook {hooks.get('cpu_ms_per_delivery')}, "
+        f"receiver {hooks.get('receiver_cpu_ms_per_delivery')}, PostgreSQL {hooks.get('postgres_cpu_ms_per_delivery')})"
     )
     print(
         f"Memory (VmRSS): {memory.get('rss_at_start_mb')} MB at start, {memory.get('rss_mb')} MB after "

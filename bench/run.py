@@ -195,7 +195,9 @@ def run(plan: Plan, db: str, workdir: Path, wrk: str) -> dict[str, Any]:
         log(f"plaid: {plan.plaid_flows} flows")
         ours["plaid"] = scenarios.plaid_flows(client, server, receiver, plan.plaid_flows)
         log(f"webhooks: {scenarios.WEBHOOK_ROUNDS} bursts of {plan.webhook_events} deliveries")
-        ours["webhooks"] = scenarios.webhook_rounds(database, token.platform_id, receiver, plan.webhook_events)
+        ours["webhooks"] = scenarios.webhook_rounds(
+            database, token.platform_id, server, receiver, plan.webhook_events
+        )
         ours["memory"]["rss_at_end_mb"] = server.rss_mb()["VmRSS"]
         ours["memory"]["peak_rss_at_end_mb"] = server.rss_mb()["VmHWM"]
         database.dispose()
