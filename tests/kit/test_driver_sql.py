@@ -148,6 +148,34 @@ def test_a_list_parameter_expands_with_each_value_converted(table: Database) -> 
         assert wanted.rows(connection, {"ids": [], "at": [written_at]}) == []
 
 
+def test_a_list_written_into_the_statement_is_rendered_once_with_its_values_converted(table: Database) -> None:
+    written_at = row("a")["written_at"]
+    assert isinstance(written_at, datetime)
+    # A timestamp of the list converted as a parameter would be: stored naive UTC on SQLite.
+    constant = DriverStatement(
+        select(notes.c.id)
+        .where(notes.c.written_at.in_([written_at]), notes.c.id.in_(["a", "c"]), notes.c.id != bindparam("not_id"))
+        .order_by(notes.c.id)
+    )
+    # A list of the caller's beside one of the statement's own: both expanded on each run.
+    mixed = DriverStatement(
+        select(notes.c.id)
+        .where(notes.c.id.in_(["a", "b"]), notes.c.written_at.in_(bindparam("at", expanding=True)))
+        .order_by(notes.c.id)
+    )
+    with table.writing() as connection:
+        for note_id in ("a", "b"):
+            INSERT.execute(connection, row(note_id))
+        INSERT.execute(connection, {**row("c"), "written_at": datetime(2026, 1, 1, tzinfo=UTC)})
+    with table.reading_connection() as connection:
+        for _ in range(3):
+            assert constant.rows(connection, {"not_id": "z"}) == [("a",)]
+        assert constant.rows(connection, {"not_id": "a"}) == []
+        assert not constant._compiled_for(connection.dialect).expanding  # rendered at compilation, not per run
+        assert mixed.rows(connection, {"at": [written_at]}) == [("a",), ("b",)]
+        assert mixed.rows(connection, {"at": []}) == []
+
+
 def test_many_rows_in_one_call_each_converted_and_errors_as_sqlalchemys(table: Database) -> None:
     with table.writing() as connection:
         INSERT.execute_many(connection, [row("a"), {**row("b"), "flag": None}])

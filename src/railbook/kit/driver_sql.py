@@ -24,9 +24,12 @@ class _Compiled:
     # A query's result columns, by position, whose type converts what the driver returns (text to
     # dates and JSON on SQLite, timestamps made timezone-aware...): (position, conversion).
     conversions: Sequence[tuple[int, Callable[[Any], Any]]]
-    # Whether a bind expands to one placeholder per value (`IN` with a list): the SQL is then
-    # rendered for each run's values.
+    # Whether a bind expands to one placeholder per value (`IN` with a list the caller passes): the
+    # SQL is then rendered for each run's values.
     expanding: bool
+    # The placeholders of lists written into the statement (`status IN ('queued', 'running')`), with
+    # their values: expanded once, at compilation, instead of on every run.
+    constants: Mapping[str, Any]
 
 
 class DriverStatement:
@@ -62,15 +65,24 @@ class DriverStatement:
                 for bind in compiled.binds.values()
                 if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
             }
-            order = compiled.positiontup if dialect.positional else None
+            order: Sequence[str] | None = compiled.positiontup if dialect.positional else None
             columns = getattr(self._statement, "selected_columns", ())
             conversions = [
                 (position, conversion)
                 for position, column in enumerate(columns)
                 if (conversion := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
             ]
-            expanding = bool(compiled.post_compile_params or compiled.literal_execute_params)
-            found = _Compiled(str(compiled), compiled, processors, order, conversions, expanding)
+            sql, constants = str(compiled), cast(dict[str, Any], {})
+            listed = compiled.post_compile_params | compiled.literal_execute_params
+            expanding = any(bind.value is None or bind.callable is not None for bind in listed)
+            if listed and not expanding:
+                # Every list is the statement's own: rendered now. Expanding it on each run cost the
+                # successor take half its CPU (`Job.status IN (...)`, docs/performance.md).
+                sql, order, constants = _with_lists_rendered(compiled, dialect)
+                # The lists' own binds are gone from the SQL: their values are the constants.
+                lists = {compiled.bind_names[bind] for bind in listed}
+                processors = {name: processor for name, processor in processors.items() if name not in lists}
+            found = _Compiled(sql, compiled, processors, order, conversions, expanding, constants)
             self._by_dialect[key] = found
         return found
 
@@ -93,6 +105,7 @@ class DriverStatement:
         parameters = compiled.compiled.construct_params(values)
         for name, processor in compiled.processors.items():
             parameters[name] = processor(parameters[name])
+        parameters.update(compiled.constants)
         return compiled.sql, [parameters[name] for name in compiled.order] if compiled.order is not None else parameters
 
     @staticmethod
@@ -161,6 +174,18 @@ class DriverStatement:
                 values_of_row[position] = conversion(values_of_row[position])
             converted.append(tuple(values_of_row))
         return converted
+
+
+def _with_lists_rendered(compiled: SQLCompiler, dialect: Dialect) -> tuple[str, Sequence[str] | None, dict[str, Any]]:
+    """The SQL with the statement's own lists expanded, its bind order, and the lists' converted values."""
+    required = {compiled.bind_names[bind]: None for bind in compiled.binds.values() if bind.required}
+    state = compiled.construct_expanded_state(required)
+    names = set(compiled.bind_names.values())
+    constants = {name: value for name, value in state.parameters.items() if name not in names}
+    for name, processor in (state.processors or {}).items():
+        if name in constants:
+            constants[name] = processor(constants[name])
+    return state.statement, state.positiontup if dialect.positional else None, constants
 
 
 def _as_sqlalchemy_error(connection: Connection, sql: str, error: Exception) -> StatementError:
