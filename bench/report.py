@@ -49,24 +49,13 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     checks: list[tuple[str, str, float | None, bool]] = []
     ratio = _ratio(_get(ours, "create", "rps"), _get(base, "create", "rps"))
     checks.append(_at_least("create req/s vs baseline", ratio, CREATE_RATIO[database], "x"))
-    p99 = _get(ours, "create", "p99_ms")
-    checks.append(("create p99 (ms)", f"<= {CREATE_P99_MS:g}", p99, p99 is not None and p99 <= CREATE_P99_MS))
+    checks.append(_at_most("create p99 (ms)", _get(ours, "create", "p99_ms"), CREATE_P99_MS))
     growth = _ratio(_get(ours, "reads", large, "list", "p50_ms"), _get(ours, "reads", small, "list", "p50_ms"))
-    name = f"list p50 at {_size(large)} / at {_size(small)}"
-    checks.append((name, f"<= {LIST_GROWTH}x", growth, growth is not None and growth <= LIST_GROWTH))
-    plaid = _get(ours, "plaid", "p50_ms")
-    checks.append(
-        ("Plaid callback->webhook p50 (ms)", f"<= {PLAID_P50_MS:g}", plaid, plaid is not None and plaid <= PLAID_P50_MS)
-    )
-    rate = _get(ours, "webhooks", "per_second")
-    checks.append(
-        ("webhook deliveries/s", f">= {WEBHOOKS_PER_SECOND:g}", rate, rate is not None and rate >= WEBHOOKS_PER_SECOND)
-    )
+    checks.append(_at_most(f"list p50 at {_size(large)} / at {_size(small)}", growth, LIST_GROWTH, "x"))
+    checks.append(_at_most("Plaid callback->webhook p50 (ms)", _get(ours, "plaid", "p50_ms"), PLAID_P50_MS))
+    checks.append(_at_least("webhook deliveries/s", _get(ours, "webhooks", "per_second"), WEBHOOKS_PER_SECOND))
     ratio = _ratio(_get(ours, "requirements", "rps"), _get(base, "get", "rps"))
-    checks.append(
-        ("requirements req/s vs baseline get", f">= {REQUIREMENTS_RATIO}x", ratio,
-         ratio is not None and ratio >= REQUIREMENTS_RATIO)
-    )  # fmt: skip
+    checks.append(_at_least("requirements req/s vs baseline get", ratio, REQUIREMENTS_RATIO, "x"))
     validate_cpu = _get(ours, "validate", "cpu_ms_per_request")
     create_cpu = _get(ours, "create", "cpu_ms_per_request")
     checks.append(
@@ -74,16 +63,8 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
          validate_cpu is not None and create_cpu is not None and validate_cpu <= create_cpu)
     )  # fmt: skip
     checks += _read_targets(ours, base, database, small, large)
-    memory = _get(ours, "memory", "rss_mb")
     creates = _get(ours, "memory", "creates") or 0
-    checks.append(
-        (
-            f"RSS after {_size(str(creates))} creates (MB)",
-            f"<= {MEMORY_MB:g}",
-            memory,
-            memory is not None and memory <= MEMORY_MB,
-        )
-    )
+    checks.append(_at_most(f"RSS after {_size(str(creates))} creates (MB)", _get(ours, "memory", "rss_mb"), MEMORY_MB))
     return [{"target": name, "goal": goal, "measured": value, "met": met} for name, goal, value, met in checks]
 
 
