@@ -53,6 +53,8 @@ PlaidEnvironment = Literal["simulator", "sandbox", "production"]
 HOSTS: dict[str, str] = {"sandbox": plaid.Environment.Sandbox, "production": plaid.Environment.Production}
 _TOKEN_PATTERN = re.compile(r"\b(access|public|link)-[a-z]+-[0-9a-fA-F-]{8,}")
 _TOKEN_CODES = frozenset({"INVALID_PUBLIC_TOKEN", "INVALID_ACCESS_TOKEN", "INVALID_LINK_TOKEN", "ITEM_NOT_FOUND"})
+# The calls that change nothing at Plaid, so may be sent twice.
+READS = frozenset({"/link/token/get", "/auth/get", "/identity/get", "/accounts/get"})
 # Item errors that clear up by themselves: retry later rather than give up.
 _TRANSIENT_ITEM_CODES = frozenset({"PRODUCT_NOT_READY", "INSTITUTION_DOWN", "INSTITUTION_NOT_RESPONDING"})
 
@@ -264,6 +266,18 @@ class PlaidClient:
             hide=(access_token,),
         )
 
+    def _send(self, endpoint: str, operation: Callable[..., Any], request: Any) -> bytes:
+        """The answer's body; a read whose kept-alive connection was closed under it is sent once more."""
+        try:
+            return bytes(operation(request, _request_timeout=self._timeout, _preload_content=False).data)
+        except urllib3.exceptions.ProtocolError:
+            # A server closes an idle kept-alive connection when it likes; a request sent on it as it
+            # closes gets no answer. A read is safe to send again on a new connection; a write (the
+            # exchange, a link token) is not, since the server may have acted on it before closing.
+            if endpoint not in READS:
+                raise
+            return bytes(operation(request, _request_timeout=self._timeout, _preload_content=False).data)
+
     def _call(
         self,
         endpoint: str,
@@ -277,8 +291,7 @@ class PlaidClient:
         try:
             # The body is read by Railbook's own answer models, not plaid-python's: those check and
             # build every field of the answer (about 20 ms of CPU for one /identity/get).
-            data = operation(request, _request_timeout=self._timeout, _preload_content=False).data
-            answer = reading.model_validate_json(data)
+            answer = reading.model_validate_json(self._send(endpoint, operation, request))
         except plaid.ApiException as exc:
             failure = _translate(endpoint, exc, hidden)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -295,6 +308,7 @@ class PlaidClient:
             "plaid call failed",
             extra={
                 "plaid_endpoint": endpoint,
+                "detail": str(failure),
                 "plaid_error_code": failure.error_code,
                 "plaid_request_id": failure.request_id,
                 "http_status": failure.http_status,
