@@ -18,8 +18,8 @@ from tests.support.plaid_simulator import CLIENT_ID, SECRET
 class ClosingServer:
     """HTTP/1.1 on a raw socket: answers a connection's first request and closes under its second."""
 
-    def __init__(self, answer: bytes) -> None:
-        self.answer = answer
+    def __init__(self) -> None:
+        self.answer = b""  # what every answered request gets: set by `_client`
         self.requests: list[str] = []
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
@@ -66,7 +66,7 @@ class ClosingServer:
 @pytest.fixture
 def closing() -> Iterator[ClosingServer]:
     """A server whose kept-alive connections close under their second request."""
-    server = ClosingServer(b"")
+    server = ClosingServer()
     yield server
     server.close()
 

@@ -268,15 +268,19 @@ class PlaidClient:
 
     def _send(self, endpoint: str, operation: Callable[..., Any], request: Any) -> bytes:
         """The answer's body; a read whose kept-alive connection was closed under it is sent once more."""
-        try:
+
+        def send() -> bytes:
             return bytes(operation(request, _request_timeout=self._timeout, _preload_content=False).data)
+
+        try:
+            return send()
         except urllib3.exceptions.ProtocolError:
             # A server closes an idle kept-alive connection when it likes; a request sent on it as it
             # closes gets no answer. A read is safe to send again on a new connection; a write (the
             # exchange, a link token) is not, since the server may have acted on it before closing.
             if endpoint not in READS:
                 raise
-            return bytes(operation(request, _request_timeout=self._timeout, _preload_content=False).data)
+            return send()
 
     def _call(
         self,
