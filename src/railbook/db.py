@@ -97,9 +97,14 @@ SQLITE_POOL_SIZE = 48
 # connection beyond the pool is opened and closed for each use, and on PostgreSQL that is a server
 # backend started and torn down per request (it was 20, and reads under load churned connections).
 POSTGRES_POOL_SIZE = 52
-# Group-commit transactions running at once on PostgreSQL: a turn spends most of its time waiting on
-# round trips, which other connections' turns fill (docs/performance.md). SQLite has one writer.
+# Group-commit transactions running at once on PostgreSQL: a worker thread's turn (a job's outcome)
+# spends most of its time waiting on round trips, which other connections' turns fill
+# (docs/performance.md). SQLite has one writer.
 POSTGRES_WRITE_TURNS = 4
+# Of those, the turns the event loop's writes (creates) take at once: one committer gathers the
+# requests that arrive meanwhile into one transaction; four split them into smaller groups that
+# cost more per create (docs/performance.md).
+POSTGRES_LOOP_COMMITTERS = 1
 # Connections of an event loop's reads on PostgreSQL: as many as the requests one process has in
 # flight at once under load (32 in the benchmarks), so reads neither wait for one nor open one each.
 POSTGRES_LOOP_READ_POOL_SIZE = 32
@@ -232,7 +237,11 @@ class Database:
         self._write_lock: AbstractContextManager[Any] = threading.RLock() if self.is_sqlite else nullcontext()
         # Small writes of this process that arrive together (creates, idempotency keys, job
         # outcomes) commit in one transaction.
-        self.grouped = GroupCommit(self.writing, turns=1 if self.is_sqlite else POSTGRES_WRITE_TURNS)
+        self.grouped = (
+            GroupCommit(self.writing)
+            if self.is_sqlite
+            else GroupCommit(self.writing, turns=POSTGRES_WRITE_TURNS, committers=POSTGRES_LOOP_COMMITTERS)
+        )
         # A SQLite file's WAL is copied into the database from a thread of its own, not by the writer.
         in_a_file = self.is_sqlite and not _in_memory(self.url)
         self._checkpoints = WalCheckpointer(str(make_url(self.url).database)) if in_a_file else None

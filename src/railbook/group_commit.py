@@ -34,8 +34,9 @@ class GroupCommit:
     queued by then, its own and those of callers that finished meanwhile, so under load one
     transaction (one BEGIN, one COMMIT, one fsync on PostgreSQL) serves several creates or job
     outcomes. `turns` transactions may run at once (one on SQLite), each on its own connection.
-    Threads call `run` and may take the turn themselves; the event loop calls `run_async`, whose
-    writes a committer thread takes turns for. `begin` opens a write transaction (`Database.writing`).
+    Threads call `run` and may take a turn themselves; the event loop calls `run_async`, whose
+    writes `committers` threads take turns for (at most `turns`). `begin` opens a write transaction
+    (`Database.writing`).
 
     What a write function must honour:
 
@@ -52,12 +53,18 @@ class GroupCommit:
     this process's worker is woken once the transaction commits.
     """
 
-    def __init__(self, begin: Callable[[], AbstractContextManager[Connection]], *, turns: int = 1) -> None:
+    def __init__(
+        self, begin: Callable[[], AbstractContextManager[Connection]], *, turns: int = 1, committers: int | None = None
+    ) -> None:
         self._begin = begin
         # How many write transactions may run at once: one on SQLite (one writer at a time anyway);
-        # several on PostgreSQL, where a turn mostly waits on round trips and another connection's
-        # transaction can use the time (docs/performance.md).
+        # several on PostgreSQL, where a worker thread's turn mostly waits on round trips and another
+        # connection's transaction can use the time (docs/performance.md).
         self._turns = turns
+        # Threads committing the event loop's writes (all of `turns` when not given). Requests arrive
+        # together: one committer gathers them into larger groups, cheaper per write than several
+        # smaller ones committed side by side (docs/performance.md).
+        self._committer_count = min(turns, committers or turns)
         self._queue: list[_Queued[Any]] = []
         lock = threading.Lock()
         # Guards the queue and the turns. A caller whose write another turn committed returns as
@@ -91,7 +98,7 @@ class GroupCommit:
         mine = _Queued(write, future=future)
         with self._changed:
             self._queue.append(mine)
-            while len(self._committers) < self._turns:
+            while len(self._committers) < self._committer_count:
                 committer = threading.Thread(target=self._commit_queued, name="group-commit", daemon=True)
                 self._committers.append(committer)
                 committer.start()

@@ -239,3 +239,29 @@ def test_event_loop_writes_use_every_turn_and_close_stops_every_committer(databa
     group.close()
     assert not any(committer.is_alive() for committer in committers) and not group._committers
     assert notes(database) == sorted(f"note-{index}" for index in range(12))
+
+
+def test_event_loop_writes_take_only_their_committers_turns_and_threads_the_rest(database: Database) -> None:
+    if database.is_sqlite:
+        pytest.skip("SQLite has one writer: its group commit has one turn")
+    group = GroupCommit(database.writing, turns=3, committers=1)
+    hold = Held(then=queue_note("held"))
+
+    async def loop_writes() -> None:
+        held = asyncio.ensure_future(group.run_async(hold))
+        assert await asyncio.to_thread(hold.started.wait, 10)
+        # The one committer is inside the held turn: the loop's next writes wait for it, together.
+        queued = [asyncio.ensure_future(group.run_async(queue_note(f"loop-{index}"))) for index in range(5)]
+        await asyncio.sleep(0.2)
+        assert len(group._committers) == 1 and not any(write.done() for write in queued)
+        # A thread still takes one of the turns the committer left, and takes the loop's waiting writes along.
+        await asyncio.to_thread(group.run, queue_note("thread"))
+        assert all(write.done() for write in queued) and not held.done()
+        hold.release.set()
+        await asyncio.wait_for(held, timeout=10)
+        transactions = {id(write.result()) for write in queued}
+        assert len(transactions) == 1
+
+    asyncio.run(loop_writes())
+    assert notes(database) == sorted(["held", "thread", *(f"loop-{index}" for index in range(5))])
+    group.close()
