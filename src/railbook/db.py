@@ -236,7 +236,7 @@ class Database:
         # moment the lock is free. (Other processes still meet the busy timeout.)
         self._write_lock: AbstractContextManager[Any] = threading.RLock() if self.is_sqlite else nullcontext()
         # Small writes of this process that arrive together (creates, idempotency keys, job
-        # outcomes) commit in one transaction.
+        # outcomes, and validate-only's reads) commit in one transaction.
         self.grouped = (
             GroupCommit(self.writing)
             if self.is_sqlite
