@@ -15,7 +15,7 @@ from railbook.config import Settings
 from railbook.db import Database
 from railbook.jobs.models import Job, JobStatus
 from railbook.jobs.queue import enqueue
-from railbook.jobs.registry import TaskContext
+from railbook.jobs.registry import RetryLater, TaskContext
 from railbook.jobs.runner import ClaimedJob, Worker
 from railbook.kit.clock import utcnow
 from railbook.providers.http import Sender, build_sender
@@ -170,6 +170,37 @@ def test_a_job_held_back_by_an_earlier_job_of_its_ordering_key_is_passed_over(
 
     assert successor is not None and successor.seq == free
     assert by_seq(database)[blocked].status == JobStatus.QUEUED
+
+
+def test_the_next_job_of_the_finishing_jobs_own_ordering_key_follows_it_unless_it_is_retried(
+    database: Database, settings: Settings, sender: Sender
+) -> None:
+    outcomes = {0: "done", 2: "retried"}
+
+    def send(_: TaskContext, payload: dict[str, Any]) -> None:
+        if outcomes.get(payload["n"]) == "retried":
+            raise RetryLater("receiver busy", delay_seconds=60)
+
+    worker = make_worker(database, settings, sender, {"send": send}, max_concurrent_per_key=1)
+    first, second, third, fourth = queue_jobs(database, 4)
+    [claimed] = worker.claim(4)
+    # After the claim, each pair becomes about one resource: the later job of a pair waits for the earlier.
+    with database.transaction() as session:
+        session.execute(update(Job).where(Job.seq.in_((first, second))).values(ordering_key="resource-1"))
+        session.execute(update(Job).where(Job.seq.in_((third, fourth))).values(ordering_key="resource-2"))
+
+    # Finished: its own outcome releases the next job of its resource, which it takes.
+    successor = worker.run(claimed, take_successor=True)
+    assert successor is not None and successor.seq == second
+
+    # Finished too: it takes the third, whose resource has nothing before it.
+    third_run = worker.run(successor, take_successor=True)
+    assert third_run is not None and third_run.seq == third
+
+    # Retried: it is still before the fourth in its resource's order, so the fourth stays queued.
+    assert worker.run(third_run, take_successor=True) is None
+    rows = by_seq(database)
+    assert (rows[third].status, rows[fourth].status) == (JobStatus.QUEUED, JobStatus.QUEUED)
 
 
 def test_chained_deliveries_keep_the_cap_and_each_resources_order(

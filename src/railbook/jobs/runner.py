@@ -141,9 +141,37 @@ _FINISH_STATEMENT = (
         last_error=bindparam("error"),
     )
 )
+_FINISH_AND_RESCHEDULE_STATEMENT = _FINISH_STATEMENT.values(run_at=bindparam("new_run_at"))
 # A job's outcome runs once per job: on the driver, without SQLAlchemy's per-run work.
 _FINISH = DriverStatement(_FINISH_STATEMENT)
-_FINISH_AND_RESCHEDULE = DriverStatement(_FINISH_STATEMENT.values(run_at=bindparam("new_run_at")))
+_FINISH_AND_RESCHEDULE = DriverStatement(_FINISH_AND_RESCHEDULE_STATEMENT)
+
+
+def _finish_and_take(finish: Any) -> DriverStatement:
+    """`finish`, and the take of the `successor_seq` job if the finish was ours: (1 or 0, its attempts or None)."""
+    finished = finish.returning(_JOBS.c.seq).cte("finished")
+    taken = (
+        update(_JOBS)
+        .where(
+            _JOBS.c.seq == bindparam("successor_seq"), _due(), _not_blocked_by_earlier(), exists(select(finished.c.seq))
+        )
+        .values(_TAKE_VALUES)
+        .returning(_JOBS.c.attempts)
+        .cte("taken")
+    )
+    return DriverStatement(
+        select(select(func.count()).select_from(finished).scalar_subquery(), select(taken.c.attempts).scalar_subquery())
+    )
+
+
+# On PostgreSQL a chained job's outcome and its first successor's take are one statement (data-modifying
+# WITH), by whether the outcome reschedules: a round trip and a statement's work fewer per delivery
+# (docs/performance.md). Both parts see the table as it was before the statement, so a successor held
+# back by the finishing job's own ordering key is not taken here but by `_TAKE_IF_STILL_RUNNABLE` after.
+_FINISH_AND_TAKE = {
+    False: _finish_and_take(_FINISH_STATEMENT),
+    True: _finish_and_take(_FINISH_AND_RESCHEDULE_STATEMENT),
+}
 
 
 class _ClaimSearch:
@@ -570,9 +598,23 @@ class Worker:
         if run_at is not None:
             statement = _FINISH_AND_RESCHEDULE
             parameters["new_run_at"] = run_at
+        # Taken from the held-back jobs once, outside the write: a write may run twice.
+        first = self._next_held_back(job) if successor_of is not None else None
+        together = first is not None and not self.database.is_sqlite
 
         def record_outcome(connection: Connection) -> ClaimedJob | None:
-            ours = statement.rowcount(connection, parameters) == 1
+            attempts = None
+            if together:
+                assert first is not None and successor_of is not None
+                values = {
+                    **parameters,
+                    **self._take_values(successor_of, parameters["now"]),
+                    "successor_seq": first[0].seq,
+                }
+                [(finished, attempts)] = _FINISH_AND_TAKE[run_at is not None].rows(connection, values)
+                ours = finished == 1
+            else:
+                ours = statement.rowcount(connection, parameters) == 1
             if writes is not None:
                 # What the run did happened either way (a webhook was sent): recorded even when the
                 # lease was lost meanwhile.
@@ -589,29 +631,48 @@ class Worker:
                             delay_seconds=periodic.every_seconds)  # fmt: skip
             if not ours or successor_of is None:
                 return None
-            return self._take_successor(connection, job, successor_of, parameters["now"])
+            if attempts is not None:
+                assert first is not None
+                return replace(first[0], attempts=int(attempts), prepared=first[1])
+            # Not taken with the outcome, or not tried: tried (again) by a statement that sees the
+            # outcome, as the next candidates are (the finished job may have been what held it back).
+            return self._take_successor(connection, job, successor_of, parameters["now"], first)
 
         # Shared with the outcomes of jobs finishing at the same moment (docs/decisions.md, Performance).
         return self.database.grouped.run(record_outcome)
 
+    def _next_held_back(self, job: ClaimedJob) -> tuple[ClaimedJob, PreparedRun | None] | None:
+        """The next job of the job's key that the last claim left for later, with its run, if any is left."""
+        with self._lock:
+            waiting = self._held_back.get((job.kind, job.concurrency_key or ""))
+            candidate = waiting.popleft() if waiting else None
+            return None if candidate is None else (candidate, self._held_back_runs.pop(candidate.seq, None))
+
+    @staticmethod
+    def _take_values(kind: TaskKind, now: datetime) -> dict[str, Any]:
+        return {"now": now, "lease_until": now + timedelta(seconds=kind.lease_seconds)}
+
     def _take_successor(
-        self, connection: Connection, job: ClaimedJob, kind: TaskKind, now: datetime
+        self,
+        connection: Connection,
+        job: ClaimedJob,
+        kind: TaskKind,
+        now: datetime,
+        first: tuple[ClaimedJob, PreparedRun | None] | None,
     ) -> ClaimedJob | None:
         """Take the next job of the finished job's key that the last claim left for later, if one is still runnable.
 
+        `first` is the candidate to try first, when one was taken from the held-back jobs already.
         The finished job leaves its key's running count in the same transaction, so the key stays
         within its cap. A candidate taken, rescheduled or blocked since the claim is passed over.
         """
-        assert job.concurrency_key is not None
-        held_back = (job.kind, job.concurrency_key)
-        values = {"now": now, "lease_until": now + timedelta(seconds=kind.lease_seconds), "owner": self.worker_id}
+        values = {**self._take_values(kind, now), "owner": self.worker_id}
         for _ in range(_SUCCESSOR_TRIES):
-            with self._lock:
-                waiting = self._held_back.get(held_back)
-                candidate = waiting.popleft() if waiting else None
-                run = self._held_back_runs.pop(candidate.seq, None) if candidate else None
-            if candidate is None:
+            held = first or self._next_held_back(job)
+            first = None
+            if held is None:
                 return None
+            candidate, run = held
             attempts = _TAKE_IF_STILL_RUNNABLE.scalar(connection, {**values, "job_seq": candidate.seq})
             if attempts is not None:
                 return replace(candidate, attempts=int(attempts), prepared=run)
