@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 from railbook.config import Mode, Settings
 from railbook.db import Base, Database, normalise_url
 from railbook.kit.crypto import MasterKeys
+from railbook.kit.heap import settle_for_serving
 from railbook.migrate import upgrade
 from railbook.platforms import service as platforms
 from railbook.providers.brale.simulator import create_brale_simulator
@@ -71,6 +72,11 @@ def postgres_database() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Settle a test process's heap as a server's: what import and collection built leaves the collector's walks."""
+    settle_for_serving()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
