@@ -141,10 +141,13 @@ _FINISH_STATEMENT = (
         last_error=bindparam("error"),
     )
 )
-_FINISH_AND_RESCHEDULE_STATEMENT = _FINISH_STATEMENT.values(run_at=bindparam("new_run_at"))
+# By whether the outcome reschedules the job.
+_FINISH_STATEMENTS = {
+    False: _FINISH_STATEMENT,
+    True: _FINISH_STATEMENT.values(run_at=bindparam("new_run_at")),
+}
 # A job's outcome runs once per job: on the driver, without SQLAlchemy's per-run work.
-_FINISH = DriverStatement(_FINISH_STATEMENT)
-_FINISH_AND_RESCHEDULE = DriverStatement(_FINISH_AND_RESCHEDULE_STATEMENT)
+_FINISH = {reschedules: DriverStatement(statement) for reschedules, statement in _FINISH_STATEMENTS.items()}
 
 
 def _finish_and_take(finish: Any) -> DriverStatement:
@@ -168,10 +171,7 @@ def _finish_and_take(finish: Any) -> DriverStatement:
 # WITH), by whether the outcome reschedules: a round trip and a statement's work fewer per delivery
 # (docs/performance.md). Both parts see the table as it was before the statement, so a successor held
 # back by the finishing job's own ordering key is not taken here but by `_TAKE_IF_STILL_RUNNABLE` after.
-_FINISH_AND_TAKE = {
-    False: _finish_and_take(_FINISH_STATEMENT),
-    True: _finish_and_take(_FINISH_AND_RESCHEDULE_STATEMENT),
-}
+_FINISH_AND_TAKE = {reschedules: _finish_and_take(statement) for reschedules, statement in _FINISH_STATEMENTS.items()}
 
 
 class _ClaimSearch:
@@ -594,9 +594,8 @@ class Worker:
             "now": utcnow(),
             "error": error[:_ERROR_LIMIT] if error else None,
         }
-        statement = _FINISH
-        if run_at is not None:
-            statement = _FINISH_AND_RESCHEDULE
+        reschedules = run_at is not None
+        if reschedules:
             parameters["new_run_at"] = run_at
         # Taken from the held-back jobs once, outside the write: a write may run twice.
         first = self._next_held_back(job) if successor_of is not None else None
@@ -611,10 +610,10 @@ class Worker:
                     **self._take_values(successor_of, parameters["now"]),
                     "successor_seq": first[0].seq,
                 }
-                [(finished, attempts)] = _FINISH_AND_TAKE[run_at is not None].rows(connection, values)
+                [(finished, attempts)] = _FINISH_AND_TAKE[reschedules].rows(connection, values)
                 ours = finished == 1
             else:
-                ours = statement.rowcount(connection, parameters) == 1
+                ours = _FINISH[reschedules].rowcount(connection, parameters) == 1
             if writes is not None:
                 # What the run did happened either way (a webhook was sent): recorded even when the
                 # lease was lost meanwhile.
