@@ -23,6 +23,11 @@ POSTGRES_LIST_P99_MS = 50.0
 LIST_ALL_GROWTH = 2.0
 KEYED_RATIO = 0.7
 TWO_PROCESSES_RATIO = 1.6
+# The issue asks for 1.6x "when the machine has the cores" and otherwise for the ceiling measured: a
+# two-process run that kept the machine this busy (Railbook, wrk and PostgreSQL together) had no
+# idle core for the second process, so its shortfall is the machine's and is shown as such.
+NO_IDLE_CORE_PERCENT = 90.0
+TWO_PROCESSES_TARGET = "create, 2 processes vs 1"
 
 
 def _get(tree: dict[str, Any], *path: str) -> Any:
@@ -65,7 +70,22 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     checks += _read_targets(ours, base, database, small, large)
     creates = _get(ours, "memory", "creates") or 0
     checks.append(_at_most(f"RSS after {_size(str(creates))} creates (MB)", _get(ours, "memory", "rss_mb"), MEMORY_MB))
-    return [{"target": name, "goal": goal, "measured": value, "met": met} for name, goal, value, met in checks]
+    targets = [{"target": name, "goal": goal, "measured": value, "met": met} for name, goal, value, met in checks]
+    for target in targets:
+        target["verdict"] = "met" if target["met"] else "MISSED"
+    if "create_two_processes" in ours:
+        _judge_two_processes(ours, targets)
+    return targets
+
+
+def _judge_two_processes(ours: dict[str, Any], targets: list[dict[str, Any]]) -> None:
+    """Where two API processes fell short with every core busy, the verdict names the machine's ceiling."""
+    busy = _get(ours, "create_two_processes", "machine_busy_percent")
+    target = next(item for item in targets if item["target"] == TWO_PROCESSES_TARGET)
+    if not target["met"] and isinstance(busy, int | float) and busy >= NO_IDLE_CORE_PERCENT:
+        one = _get(ours, "create", "machine_busy_percent")
+        alone = f" (one process: {one:g}%)" if isinstance(one, int | float) else ""
+        target["verdict"] = f"no idle core: machine {busy:g}% busy{alone}"
 
 
 def _read_targets(
@@ -89,7 +109,7 @@ def _read_targets(
     checks.append(_at_least("keyed create vs plain (alternated)", keyed, KEYED_RATIO, "x"))
     if "create_two_processes" in ours:
         two = _ratio(_get(ours, "create_two_processes", "rps"), _get(ours, "create", "rps"))
-        checks.append(_at_least("create, 2 processes vs 1", two, TWO_PROCESSES_RATIO, "x"))
+        checks.append(_at_least(TWO_PROCESSES_TARGET, two, TWO_PROCESSES_RATIO, "x"))
     return checks
 
 
@@ -222,7 +242,7 @@ def print_table(results: dict[str, Any]) -> None:
             item["target"],
             item["goal"],
             "-" if item["measured"] is None else f"{item['measured']:g}",
-            "met" if item["met"] else "MISSED",
+            item.get("verdict") or ("met" if item["met"] else "MISSED"),
         ]
         for item in results.get("targets", [])
     ]

@@ -15,7 +15,7 @@ import orjson
 
 from bench.load import Load, run_wrk, write_lines
 from bench.pool import BodyFactory
-from bench.servers import Server, postgres_cpu_seconds
+from bench.servers import Server, machine_jiffies, postgres_cpu_seconds
 from railbook import API_PREFIX
 from railbook.config import Mode
 from railbook.db import Database
@@ -112,12 +112,18 @@ def warm_then_measure_cpu(
 
 
 def with_cpu(server: Server, figures_of: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The figures of a run plus the server's CPU milliseconds per request (warm-up included in neither)."""
-    before = server.cpu_seconds()
+    """The figures of a run plus the server's CPU milliseconds per request and how busy the machine was.
+
+    The machine's share of busy CPU time (every process: Railbook, wrk, PostgreSQL) tells whether a
+    run had a core to spare, which is what a second API process would need to go faster.
+    """
+    before, (busy_before, total_before, _) = server.cpu_seconds(), machine_jiffies()
     figures = figures_of()
-    spent = server.cpu_seconds() - before
+    spent, (busy_after, total_after, _) = server.cpu_seconds() - before, machine_jiffies()
     if figures.get("requests"):
         figures["cpu_ms_per_request"] = round(spent * 1000 / figures["requests"], 3)
+    if total_after > total_before:
+        figures["machine_busy_percent"] = round(100 * (busy_after - busy_before) / (total_after - total_before), 1)
     return figures
 
 
@@ -148,7 +154,8 @@ def alternate(first: Turn, second: Turn, seconds: float) -> tuple[dict[str, Any]
 
 def merge_turns(turns: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """One server's turns as one run: counts summed, the rate over the summed time, CPU per request
-    over all requests, p50/p90/mean weighted by requests, p99 and max the worst turn's; each turn kept."""
+    over all requests, the machine's busy share weighted by time, p50/p90/mean weighted by requests,
+    p99 and max the worst turn's; each turn kept."""
     requests = sum(turn["requests"] for turn in turns)
     merged: dict[str, Any] = {name: sum(turn[name] for turn in turns) for name in _SUMMED}
     merged["rps"] = round(requests / merged["seconds"], 1) if merged["seconds"] else 0.0
@@ -165,8 +172,12 @@ def merge_turns(turns: Sequence[dict[str, Any]]) -> dict[str, Any]:
     if requests and all("cpu_ms_per_request" in turn for turn in turns):
         spent = sum(turn["cpu_ms_per_request"] * turn["requests"] for turn in turns)
         merged["cpu_ms_per_request"] = round(spent / requests, 3)
+    if merged["seconds"] and all("machine_busy_percent" in turn for turn in turns):
+        busy = sum(turn["machine_busy_percent"] * turn["seconds"] for turn in turns)
+        merged["machine_busy_percent"] = round(busy / merged["seconds"], 1)
     merged["turns"] = [
-        {name: turn.get(name) for name in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request")} for turn in turns
+        {name: turn.get(name) for name in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request", "machine_busy_percent")}
+        for turn in turns
     ]
     return merged
 

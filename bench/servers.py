@@ -162,6 +162,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_jiffies() -> tuple[int, int, int]:
+    """All CPUs' busy, total and stolen time so far, in clock ticks (/proc/stat's first line)."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    busy = user + nice + system + irq + softirq
+    return busy, busy + idle + iowait + steal, steal
+
+
 def postgres_cpu_seconds() -> float:
     """User plus system CPU time of this machine's PostgreSQL: its live processes, and those the postmaster reaped."""
     ticks = 0

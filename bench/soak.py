@@ -36,7 +36,7 @@ import orjson
 
 from bench.pool import BodyFactory
 from bench.scenarios import PLAID_CLIENT, PLAID_HOLDER, PLAID_INSTITUTION, percentile
-from bench.servers import ROOT, Server, railbook_stack
+from bench.servers import ROOT, Server, machine_jiffies, railbook_stack
 from railbook import API_PREFIX
 
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "soak.json"
@@ -241,7 +241,7 @@ async def drive(
     # Where the previous sample ended in the latencies, the latest start since, and the server's and
     # the machine's CPU counters then: a timeline that shows whether a slow minute was the server's.
     seen_latencies, latest_start = 0, 0.0
-    counters = (started, server.cpu_seconds(), *_machine_jiffies())
+    counters = (started, server.cpu_seconds(), *machine_jiffies())
     while True:
         now = time.monotonic()
         if now - started >= seconds:
@@ -252,7 +252,7 @@ async def drive(
             timeline = {"in_flight": len(in_flight), "latest_start_s": round(latest_start, 3),
                         "p50_ms": percentile(recent, 50), "p99_ms": percentile(recent, 99)}  # fmt: skip
             latest_start = 0.0
-            previous, counters = counters, (now, server.cpu_seconds(), *_machine_jiffies())
+            previous, counters = counters, (now, server.cpu_seconds(), *machine_jiffies())
             if now > previous[0]:
                 timeline["server_cpu_pct"] = round(100 * (counters[1] - previous[1]) / (now - previous[0]))
                 timeline["machine_busy_pct"] = round(
@@ -282,13 +282,6 @@ async def drive(
     if in_flight:
         await asyncio.wait(in_flight, timeout=30)
     return memory
-
-
-def _machine_jiffies() -> tuple[int, int, int]:
-    """All CPUs' busy, total and stolen time so far, in clock ticks (/proc/stat's first line)."""
-    user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
-    busy = user + nice + system + irq + softirq
-    return busy, busy + idle + iowait + steal, steal
 
 
 def _give_back(free: asyncio.Queue[httpx.AsyncClient], client: httpx.AsyncClient, _: object) -> None:

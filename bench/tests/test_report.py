@@ -64,7 +64,7 @@ def test_issue_22s_targets_are_judged_with_each_databases_goals() -> None:
     assert sqlite["get by id req/s vs baseline at 1k"]["met"]
     # One customer's page at 1M: 1.35x of its p50 at 1k, over the 1.3x allowed; the whole list at 1.95x, within 2x.
     assert sqlite["list p50 at 1M / at 1k"] == {"target": "list p50 at 1M / at 1k", "goal": "<= 1.3x",
-                                                "measured": 1.35, "met": False}  # fmt: skip
+                                                "measured": 1.35, "met": False, "verdict": "MISSED"}  # fmt: skip
     assert sqlite["unfiltered list p50 at 1M / at 1k"]["met"]
     assert sqlite["get p99 at 1k (ms)"]["met"] and not sqlite["get p99 at 1M (ms)"]["met"]
     # 520 keyed creates against 800 plain ones alternated with them: 0.65x, under 0.7x.
@@ -73,3 +73,25 @@ def test_issue_22s_targets_are_judged_with_each_databases_goals() -> None:
     # PostgreSQL only: the list's tail and two API processes (1,200 against 750: 1.6x).
     assert postgres["list p99 at 1M (ms)"]["met"] and "list p99 at 1M (ms)" not in sqlite
     assert postgres["create, 2 processes vs 1"]["met"] and "create, 2 processes vs 1" not in sqlite
+    assert postgres["create, 2 processes vs 1"]["verdict"] == "met"
+
+
+def _two_processes(rps: float, busy: float) -> dict[str, Any]:
+    """How a PostgreSQL run judges two API processes at `rps` (one: 750 req/s, machine 84% busy)."""
+    run = _run("postgres")
+    run["railbook"]["create"]["machine_busy_percent"] = 84.0
+    run["railbook"]["create_two_processes"] = {"rps": rps, "machine_busy_percent": busy}
+    return next(item for item in evaluate_targets(run) if item["target"] == "create, 2 processes vs 1")
+
+
+def test_two_processes_short_of_1_6x_with_every_core_busy_are_named_the_machines_ceiling() -> None:
+    ceiling = _two_processes(900.0, 96.5)
+    idle = _two_processes(900.0, 70.0)
+
+    # 1.2x either way: not met; with the machine 96.5% busy the second process had no core to run on.
+    assert ceiling["measured"] == idle["measured"] == 1.2
+    assert not ceiling["met"] and not idle["met"]
+    assert ceiling["verdict"] == "no idle core: machine 96.5% busy (one process: 84%)"
+    # With a core to spare the shortfall is Railbook's own.
+    assert idle["verdict"] == "MISSED"
+    assert _two_processes(1200.0, 99.0)["verdict"] == "met"

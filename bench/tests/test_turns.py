@@ -1,12 +1,15 @@
-"""The benchmark's alternated turns: who runs when, and how one server's turns become one figure."""
+"""The benchmark's alternated turns: who runs when, how one server's turns become one figure, what a run records."""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import time
+from typing import Any, cast
 
 import pytest
 
-from bench.scenarios import TURNS_PER_SIDE, alternate, merge_turns
+from bench.scenarios import TURNS_PER_SIDE, alternate, merge_turns, with_cpu
+from bench.servers import Server
 
 
 def turn(requests: int, seconds: float, p50: float, p99: float, cpu: float, **extra: Any) -> dict[str, Any]:
@@ -58,3 +61,36 @@ def test_turns_without_cpu_figures_merge_without_a_cpu_figure() -> None:
 
     assert "cpu_ms_per_request" not in merged
     assert merged["requests"] == 200
+
+
+def test_the_machines_busy_share_merges_weighted_by_each_turns_time() -> None:
+    merged = merge_turns(
+        [
+            turn(3000, 30.0, 4.0, 30.0, 0.8, machine_busy_percent=90.0),
+            turn(1000, 10.0, 8.0, 50.0, 1.2, machine_busy_percent=50.0),
+        ]
+    )
+
+    assert merged["machine_busy_percent"] == 80.0  # (90 x 30 s + 50 x 10 s) / 40 s
+    assert [entry["machine_busy_percent"] for entry in merged["turns"]] == [90.0, 50.0]
+
+
+class _ProcessAsServer:
+    """This test process in the place of a server: its own CPU time is the server's."""
+
+    def cpu_seconds(self) -> float:
+        return time.process_time()
+
+
+def test_a_run_records_how_busy_the_whole_machine_was() -> None:
+    def burn_one_core() -> dict[str, Any]:
+        until = time.process_time() + 0.5
+        while time.process_time() < until:
+            pass
+        return {"requests": 100}
+
+    figures = with_cpu(cast(Server, _ProcessAsServer()), burn_one_core)
+
+    # One core busy throughout: at least its share of the machine's time, whatever else runs.
+    assert 0.8 * 100 / (os.cpu_count() or 1) <= figures["machine_busy_percent"] <= 100
+    assert figures["cpu_ms_per_request"] == pytest.approx(5.0, rel=0.1)  # 0.5 s of CPU over 100 requests
