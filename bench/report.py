@@ -79,13 +79,20 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _judge_two_processes(ours: dict[str, Any], targets: list[dict[str, Any]]) -> None:
-    """Where two API processes fell short with every core busy, the verdict names the machine's ceiling."""
-    busy = _get(ours, "create_two_processes", "machine_busy_percent")
+    """The two-process verdict with the machine's part in it: how busy it was and what every core busy would give."""
     target = next(item for item in targets if item["target"] == TWO_PROCESSES_TARGET)
-    if not target["met"] and isinstance(busy, int | float) and busy >= NO_IDLE_CORE_PERCENT:
-        one = _get(ours, "create", "machine_busy_percent")
-        alone = f" (one process: {one:g}%)" if isinstance(one, int | float) else ""
-        target["verdict"] = f"no idle core: machine {busy:g}% busy{alone}"
+    busy = _get(ours, "create_two_processes", "machine_busy_percent")
+    if target["met"] or target["measured"] is None or not isinstance(busy, int | float) or not busy:
+        return
+    # At the CPU per request the two-process run cost the whole machine (Railbook, wrk, PostgreSQL),
+    # every core busy would have given this ratio: the machine's ceiling for the target.
+    target["ceiling"] = round(target["measured"] * 100 / busy, 2)
+    one = _get(ours, "create", "machine_busy_percent")
+    machine = f"machine {busy:g}% busy" + (f" (one process: {one:g}%)" if isinstance(one, int | float) else "")
+    if busy >= NO_IDLE_CORE_PERCENT:
+        target["verdict"] = f"no idle core: {machine}"
+    else:
+        target["verdict"] = f"MISSED: {machine}, {target['ceiling']:g}x with every core busy"
 
 
 def _read_targets(
