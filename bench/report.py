@@ -70,9 +70,10 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     checks += _read_targets(ours, base, database, small, large)
     creates = _get(ours, "memory", "creates") or 0
     checks.append(_at_most(f"RSS after {_size(str(creates))} creates (MB)", _get(ours, "memory", "rss_mb"), MEMORY_MB))
-    targets = [{"target": name, "goal": goal, "measured": value, "met": met} for name, goal, value, met in checks]
-    for target in targets:
-        target["verdict"] = "met" if target["met"] else "MISSED"
+    targets = [
+        {"target": name, "goal": goal, "measured": value, "met": met, "verdict": "met" if met else "MISSED"}
+        for name, goal, value, met in checks
+    ]
     if "create_two_processes" in ours:
         _judge_two_processes(ours, targets)
     return targets
@@ -249,7 +250,7 @@ def print_table(results: dict[str, Any]) -> None:
             item["target"],
             item["goal"],
             "-" if item["measured"] is None else f"{item['measured']:g}",
-            item.get("verdict") or ("met" if item["met"] else "MISSED"),
+            item["verdict"],
         ]
         for item in results.get("targets", [])
     ]

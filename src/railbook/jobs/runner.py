@@ -649,6 +649,7 @@ class Worker:
 
     @staticmethod
     def _take_values(kind: TaskKind, now: datetime) -> dict[str, Any]:
+        """The parameters a take of a job of `kind` sets: the time, and its lease's end."""
         return {"now": now, "lease_until": now + timedelta(seconds=kind.lease_seconds)}
 
     def _take_successor(
