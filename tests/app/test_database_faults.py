@@ -23,6 +23,7 @@ from railbook.customers.models import Customer
 from railbook.db import Database
 from railbook.idempotency.models import IdempotencyRecord
 from tests.conftest import Token
+from tests.support import loopback
 from tests.support.clients import api_client
 from tests.support.servers import bound_socket, serving
 
@@ -105,7 +106,7 @@ def _wait_for_postgres(url: str, timeout: float = 60) -> None:
 
 def _stored_account(railbook_url: str, token: Token) -> str:
     """Create a customer and one external account; the account's path."""
-    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+    with loopback.client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
         customer = client.post("/customers", json=_customer(0))
         assert customer.status_code == 201, customer.text
         info = {
@@ -141,7 +142,7 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
     reads: list[tuple[float, int]] = []
 
     def read_load() -> None:
-        with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+        with loopback.client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
             while not stop.is_set():
                 for path in (account_path, "/customers/external-accounts?limit=5"):
                     try:
@@ -157,7 +158,7 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
                 time.sleep(0.02)
 
     def load(worker: int) -> None:
-        with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+        with loopback.client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
             number = 0
             while not stop.is_set():
                 number += 1
@@ -177,7 +178,7 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
     answers_by_key: dict[str, list[tuple[float, int]]] = {}
 
     def idempotent_load() -> None:
-        with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+        with loopback.client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
             number = 0
             while not stop.is_set():
                 number += 1
@@ -231,7 +232,7 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
     assert any(status == 503 for _, status in reads), "no read met the outage"
     assert any(status == 200 for at, status in reads if at > back), "no read answered after the database was back"
     # Connections opened before the restart were discarded at their first failure: every read now answers.
-    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+    with loopback.client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
         statuses = Counter(
             client.get(path).status_code for _ in range(20) for path in (account_path, "/customers/external-accounts")
         )
@@ -243,7 +244,7 @@ def test_postgres_restarted_under_load(database: Database, token: Token, railboo
     assert running == [], f"keys left running after the outage: {running}"
     twice = {name: times for name, times in names.items() if str(name).startswith("Retried ") and times > 1}
     assert not twice, f"retries with one Idempotency-Key created customers twice: {twice}"
-    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
+    with loopback.client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=30) as client:
         stored = client.get("/customers").json()["totalCount"]
     # A commit the server made just as its connection dropped may have been answered 503.
     assert outcomes[201] <= stored <= outcomes[201] + outcomes[503]

@@ -24,6 +24,7 @@ from railbook.db import Base, Database
 from railbook.providers.plaid.simulator import create_simulator
 from tests.app.test_abuse import _endpoints
 from tests.conftest import Token
+from tests.support import loopback
 from tests.support.brale import BraleControl, brale_settings, seed_request
 from tests.support.clients import api_client
 from tests.support.plaid_link import CLIENT_ID, SECRET
@@ -60,7 +61,7 @@ def plaid_url() -> Iterator[str]:
 def hostile_client(
     settings: Settings, database: Database, token: Token, brale: BraleControl, plaid_url: str
 ) -> Iterator[TestClient]:
-    httpx.post(f"{plaid_url}/_control/reset", timeout=5)
+    loopback.post(f"{plaid_url}/_control/reset", timeout=5)
     # The token cache on: the table sends thousands of requests with one token.
     configured = brale_settings(
         settings, brale.url, plaid_simulator_url=plaid_url, embedded_worker=False, auth_cache_seconds=60

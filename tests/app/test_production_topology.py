@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +15,7 @@ from railbook.providers.plaid.simulator import create_simulator
 from railbook.webhooks.events import EXTERNAL_ACCOUNT_STATUS_UPDATED, TEST
 from railbook.webhooks.models import WebhookEndpoint
 from tests.conftest import Token
+from tests.support import loopback
 from tests.support.plaid_link import DECIDED, wait_status
 from tests.support.receiver import running_receiver
 from tests.support.serve_process import serving as serving_process
@@ -50,8 +50,8 @@ def test_two_api_processes_and_two_workers_run_the_plaid_flow(
                 # one could otherwise still be importing when the flow is done and SIGTERM comes.
                 for worker in workers:
                     worker.worker_id(timeout=60)
-                a = httpx.Client(base_url=f"{api_a.base_url}{API_PREFIX}", headers=token.headers, timeout=15)
-                b = httpx.Client(base_url=f"{api_b.base_url}{API_PREFIX}", headers=token.headers, timeout=15)
+                a = loopback.client(base_url=f"{api_a.base_url}{API_PREFIX}", headers=token.headers, timeout=15)
+                b = loopback.client(base_url=f"{api_b.base_url}{API_PREFIX}", headers=token.headers, timeout=15)
                 with a, b:
                     # The key first: a worker may deliver the TEST webhook before the PATCH returns.
                     with database.reading() as session:
@@ -71,7 +71,7 @@ def test_two_api_processes_and_two_workers_run_the_plaid_flow(
                     assert linked["callbackUrl"].startswith(api_b.base_url)
                     with PlaidClient("simulator", CLIENT_ID, SECRET, base_url=plaid_url) as plaid:
                         public_token = plaid.create_sandbox_public_token("ins_109508")
-                    callback = httpx.post(
+                    callback = loopback.post(
                         linked["callbackUrl"], json={"publicToken": public_token}, headers=token.headers, timeout=15
                     )
                     assert callback.status_code == 202, callback.text

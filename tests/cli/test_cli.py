@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, inspect, text
 
 from railbook import API_PREFIX
 from railbook.db import normalise_url
+from tests.support import loopback
 from tests.support.cli_runner import clean_env, fails, ok
 from tests.support.serve_process import serving
 from tests.support.spec import assert_error, conform
@@ -258,13 +258,13 @@ def test_serve_prints_a_first_token_once_and_serves_it(tmp_path: Path) -> None:
         ), server.lines
 
         server.wait_healthy()
-        response = httpx.get(f"{server.base_url}{API_PREFIX}/customers", auth=(token_id, secret), timeout=10)
+        response = loopback.get(f"{server.base_url}{API_PREFIX}/customers", auth=(token_id, secret), timeout=10)
         assert response.status_code == 200, response.text
         assert response.headers.get("x-request-id")
         # The only customer is the documentation's example one, created so the guides' examples run.
         assert [c["id"] for c in conform(response)["data"]] == ["Customer:019542f5-b3e7-1d02-0000-000000000001"]
         assert_error(
-            httpx.get(f"{server.base_url}{API_PREFIX}/customers", auth=(token_id, "wrong"), timeout=10),
+            loopback.get(f"{server.base_url}{API_PREFIX}/customers", auth=(token_id, "wrong"), timeout=10),
             401,
             "UNAUTHORIZED",
         )
@@ -276,7 +276,7 @@ def test_serve_prints_a_first_token_once_and_serves_it(tmp_path: Path) -> None:
     with serving(env, tmp_path / "second.stderr") as again:
         again.read_until("Serving Railbook")
         again.wait_healthy()
-        response = httpx.get(f"{again.base_url}{API_PREFIX}/customers", auth=(token_id, secret), timeout=10)
+        response = loopback.get(f"{again.base_url}{API_PREFIX}/customers", auth=(token_id, secret), timeout=10)
         assert response.status_code == 200, response.text
     output = again.drain()
     assert not any("token id" in line for line in output), output

@@ -23,6 +23,7 @@ from railbook.stablecoin_links.models import StablecoinProviderAccount
 from railbook.stablecoin_links.service import seal_credentials
 from railbook.webhooks.models import WebhookEvent
 from tests.conftest import TEST_KEYS, TEST_SECRET_KEYS, Token
+from tests.support import loopback
 from tests.support.cli_runner import clean_env, fails, ok
 from tests.support.clients import api_client
 from tests.support.receiver import Receiver, running_receiver
@@ -54,13 +55,13 @@ def receiver() -> Iterator[Receiver]:
 
 
 def api(url: str, token: Token) -> httpx.Client:
-    return httpx.Client(base_url=f"{url}{API_PREFIX}", headers=token.headers, timeout=10)
+    return loopback.client(base_url=f"{url}{API_PREFIX}", headers=token.headers, timeout=10)
 
 
 @contextmanager
 def signed_in(url: str) -> Iterator[httpx.Client]:
     """An httpx client holding an operator's session cookie."""
-    with httpx.Client(base_url=f"{url}/console", timeout=10) as client:
+    with loopback.client(base_url=f"{url}/console", timeout=10) as client:
         answer = client.post("/sign-in", data={"name": "olivia", "password": PASSWORD})
         assert answer.status_code == 303 and answer.headers["location"] == "/console/"
         yield client
@@ -137,7 +138,7 @@ def test_a_post_without_the_forms_csrf_token_is_refused(url: str, token: Token) 
 
 
 def test_five_wrong_passwords_slow_the_next_sign_in_down(url: str, database: Database) -> None:
-    with httpx.Client(base_url=f"{url}/console", timeout=10) as client:
+    with loopback.client(base_url=f"{url}/console", timeout=10) as client:
         for _ in range(4):
             assert client.post("/sign-in", data={"name": "olivia", "password": "wrong"}).status_code == 401
         fifth = client.post("/sign-in", data={"name": "olivia", "password": "wrong"})
@@ -150,18 +151,18 @@ def test_five_wrong_passwords_slow_the_next_sign_in_down(url: str, database: Dat
 
 
 def test_api_tokens_do_not_open_the_console_nor_sessions_the_api(url: str, token: Token) -> None:
-    with httpx.Client(base_url=f"{url}/console", headers=token.headers, timeout=10) as client:
+    with loopback.client(base_url=f"{url}/console", headers=token.headers, timeout=10) as client:
         answer = client.get("/")
         assert answer.status_code == 303 and answer.headers["location"] == "/console/sign-in"
     with signed_in(url) as console:
         cookies = dict(console.cookies)
     assert "railbook_console" in cookies
-    with httpx.Client(base_url=f"{url}{API_PREFIX}", cookies=cookies, timeout=10) as client:
+    with loopback.client(base_url=f"{url}{API_PREFIX}", cookies=cookies, timeout=10) as client:
         assert client.get("/customers").status_code == 401
 
 
 def test_the_session_cookie_is_http_only_and_strict(url: str) -> None:
-    with httpx.Client(base_url=f"{url}/console", timeout=10) as client:
+    with loopback.client(base_url=f"{url}/console", timeout=10) as client:
         answer = client.post("/sign-in", data={"name": "olivia", "password": PASSWORD})
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
@@ -245,7 +246,7 @@ def test_signing_out_ends_every_copy_of_the_cookie(url: str) -> None:
         copied = dict(console.cookies)
         page = console.get("/").text
         assert console.post("/sign-out", data={"csrf": _csrf(page)}).status_code == 303
-    with httpx.Client(base_url=f"{url}/console", cookies=copied, timeout=10) as thief:
+    with loopback.client(base_url=f"{url}/console", cookies=copied, timeout=10) as thief:
         answer = thief.get("/")
         assert answer.status_code == 303 and answer.headers["location"] == "/console/sign-in"
 

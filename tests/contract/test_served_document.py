@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import APIRouter
 
 from railbook import API_PREFIX
 from railbook.openapi import CONTRACT, LATER_PIECES, METHODS, build_document
 from railbook.openapi_additions import RAILBOOK_PATHS, RAILBOOK_PROPERTIES, RAILBOOK_SCHEMAS
+from tests.support import loopback
 from tests.support.offline_app import APP, SERVED, served_document
 from tests.support.servers import serving
 from tests.support.spec import CURRENT, LATER, reference, spec
@@ -105,8 +105,8 @@ def test_railbook_additions_are_the_ones_it_answers() -> None:
 
 def test_document_and_docs_are_served_over_http() -> None:
     with serving(APP) as url:
-        document = httpx.get(f"{url}{API_PREFIX}/openapi.json", timeout=10)
-        docs = httpx.get(f"{url}{API_PREFIX}/docs", timeout=10)
+        document = loopback.get(f"{url}{API_PREFIX}/openapi.json", timeout=10)
+        docs = loopback.get(f"{url}{API_PREFIX}/docs", timeout=10)
     assert document.status_code == 200 and document.json() == served_document()
     assert docs.status_code == 200 and f"{API_PREFIX}/openapi.json" in docs.text
 

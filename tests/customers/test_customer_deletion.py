@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from railbook.providers.plaid.client import PlaidClient
 from railbook.providers.plaid.simulator import create_simulator
 from railbook.webhooks.models import WebhookEvent
 from tests.conftest import Token
+from tests.support import loopback
 from tests.support.clients import api_client
 from tests.support.servers import serving
 from tests.support.spec import assert_error, conform
@@ -36,7 +36,7 @@ def simulator_url() -> Iterator[str]:
 @pytest.fixture
 def live(settings: Settings, database: Database, token: Token, simulator_url: str) -> Iterator[TestClient]:
     """The app with its embedded worker, talking to the Plaid simulator."""
-    httpx.post(f"{simulator_url}/_control/reset", timeout=5)
+    loopback.post(f"{simulator_url}/_control/reset", timeout=5)
     configured = settings.model_copy(
         update={"plaid_simulator_url": simulator_url, "embedded_worker": True, "job_poll_seconds": 0.05,
                 "plaid_retry_base_seconds": 0.05}

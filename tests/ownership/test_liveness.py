@@ -15,6 +15,7 @@ from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from tests.conftest import TEST_SECRET_KEYS, Token
+from tests.support import loopback
 from tests.support.cli_runner import clean_env, ok
 from tests.support.receiver import Receiver, running_receiver
 from tests.support.screenshots import screenshot
@@ -39,7 +40,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def platform(url: str, token: Token, receiver: Receiver) -> Iterator[httpx.Client]:
     """The platform's API client, with ownership proofs required and a webhook receiver set."""
-    with httpx.Client(base_url=f"{url}{API_PREFIX}", headers=token.headers, timeout=10) as client:
+    with loopback.client(base_url=f"{url}{API_PREFIX}", headers=token.headers, timeout=10) as client:
         config = {"ownershipVerificationRequired": True, "webhookEndpoint": receiver.url}
         assert client.patch("/config", json=config).status_code == 200
         receiver.wait_for(1)  # the TEST webhook
@@ -80,7 +81,7 @@ def test_the_hosted_liveness_page_settles_the_account_with_a_webhook(
     page.goto(link)
     expect(page.locator("#message")).to_contain_text("already completed")
     page.close()
-    again = httpx.post(link, data={"outcome": "pass"})
+    again = loopback.post(link, data={"outcome": "pass"})
     assert again.status_code == 409
 
 
@@ -98,7 +99,7 @@ def failed_once(platform: httpx.Client) -> tuple[Wallet, str, str]:
 def test_a_failed_retry_of_an_unverified_wallet_is_announced(platform: httpx.Client, receiver: Receiver) -> None:
     _, proofs, _ = failed_once(platform)
     link = platform.post(f"{proofs}/challenge", json={"method": "LIVENESS"}).json()["verificationLink"]
-    assert httpx.post(link, data={"outcome": "fail"}).status_code == 200
+    assert loopback.post(link, data={"outcome": "fail"}).status_code == 200
     # The platform waits for the outcome: it is sent though the status stays UNVERIFIED.
     moves = [(d.json["data"]["previousStatus"], d.json["data"]["status"]) for d in receiver.wait_for(3)[1:]]
     assert moves == [("PENDING_OWNERSHIP_VERIFICATION", "UNVERIFIED"), ("UNVERIFIED", "UNVERIFIED")]
@@ -108,23 +109,23 @@ def test_an_expired_link_is_refused(settings: Settings, database: Database, toke
     served = settings.model_copy(update={"ownership_challenge_seconds": 0.3})
     with (
         serving(create_app(served, database), bound_socket(), lifespan="on") as base,
-        httpx.Client(base_url=f"{base}{API_PREFIX}", headers=token.headers, timeout=10) as client,
+        loopback.client(base_url=f"{base}{API_PREFIX}", headers=token.headers, timeout=10) as client,
     ):
         client.patch("/config", json={"ownershipVerificationRequired": True})
         account_id, link = pending_wallet(client)
         time.sleep(0.4)
-        assert httpx.get(link).status_code == 410
-        assert httpx.post(link, data={"outcome": "pass"}).status_code == 410
+        assert loopback.get(link).status_code == 410
+        assert loopback.post(link, data={"outcome": "pass"}).status_code == 410
         status = client.get(f"/platform/external-accounts/{account_id}").json()["status"]
         assert status == "PENDING_OWNERSHIP_VERIFICATION"
 
 
 def test_a_link_no_one_issued_and_a_missing_outcome_are_refused(platform: httpx.Client, url: str) -> None:
     account_id, link = pending_wallet(platform)
-    assert httpx.get(f"{url}/_simulators/liveness/forged-token").status_code == 404
-    assert httpx.post(f"{url}/_simulators/liveness/forged-token", data={"outcome": "pass"}).status_code == 404
-    assert httpx.post(link, data={"outcome": "maybe"}).status_code == 400
-    answer = httpx.get(link)
+    assert loopback.get(f"{url}/_simulators/liveness/forged-token").status_code == 404
+    assert loopback.post(f"{url}/_simulators/liveness/forged-token", data={"outcome": "pass"}).status_code == 404
+    assert loopback.post(link, data={"outcome": "maybe"}).status_code == 400
+    answer = loopback.get(link)
     assert answer.status_code == 200
     assert "default-src 'none'" in answer.headers["content-security-policy"]
     assert (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -12,6 +11,7 @@ from railbook.config import Settings
 from railbook.db import Database
 from railbook.providers.plaid.simulator import create_simulator
 from tests.conftest import Token
+from tests.support import loopback
 from tests.support.clients import api_client
 from tests.support.plaid_link import CLIENT_ID, SECRET
 from tests.support.receiver import Receiver, running_receiver
@@ -28,7 +28,7 @@ def simulator_url() -> Iterator[str]:
 @pytest.fixture
 def plaid_settings(settings: Settings, simulator_url: str) -> Settings:
     """Settings for an app that calls the simulator and runs its jobs at once."""
-    httpx.post(f"{simulator_url}/_control/reset", timeout=5)
+    loopback.post(f"{simulator_url}/_control/reset", timeout=5)
     return settings.model_copy(
         update={"plaid_simulator_url": simulator_url, "embedded_worker": True, "job_poll_seconds": 0.05,
                 "plaid_retry_base_seconds": 0.05}

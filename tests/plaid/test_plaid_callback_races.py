@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import httpx
 from fastapi.testclient import TestClient
 
+from tests.support import loopback
 from tests.support.plaid_link import customer, link, public_token
 
 
@@ -32,5 +32,5 @@ def test_ten_concurrent_callbacks_exchange_one_public_token(plaid_app: TestClien
     for answer in answers:
         if answer.status_code == 409:
             assert answer.headers["x-should-retry"] == "true" or answer.json()["details"]["existingId"]
-    state = httpx.get(f"{simulator_url}/_control/state", timeout=5).json()
+    state = loopback.get(f"{simulator_url}/_control/state", timeout=5).json()
     assert state["access_tokens"] == 1, state

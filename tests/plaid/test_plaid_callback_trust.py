@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 
-import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -15,6 +14,7 @@ from railbook.plaid.models import LinkSession, PlaidItem
 from railbook.plaid.tasks import SWEEP_KIND
 from railbook.principal import Mode
 from tests.conftest import make_token
+from tests.support import loopback
 from tests.support.plaid_link import customer, link, link_session_public_token, public_token, wait_status
 from tests.support.spec import assert_error, conform
 from tests.support.workers import wait_until
@@ -128,4 +128,4 @@ def test_abandoned_items_are_removed_at_plaid(plaid_app: TestClient, simulator_u
         )
     database.on_jobs_committed[-1]()
     _wait_removed(database, kept.id)
-    assert httpx.get(f"{simulator_url}/_control/state", timeout=5).json()["items"] == 0
+    assert loopback.get(f"{simulator_url}/_control/state", timeout=5).json()["items"] == 0

@@ -6,13 +6,13 @@ import re
 import time
 from typing import Any
 
-import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from railbook import API_PREFIX
 from railbook.db import Database
 from railbook.plaid.models import PlaidItem
+from tests.support import loopback
 from tests.support.documents import seed
 from tests.support.plaid_link import DECIDED, customer, link, public_token, wait_status
 from tests.support.receiver import Receiver
@@ -92,7 +92,7 @@ def test_callback_errors(plaid_app: TestClient, simulator_url: str) -> None:
     )
     assert_error(response, 400, "INVALID_INPUT")
     # Plaid failing: a retryable 5xx, and the link token is still usable afterwards.
-    httpx.post(f"{simulator_url}/_control/faults", json={"endpoint": "/item/public_token/exchange", "status": 500,
+    loopback.post(f"{simulator_url}/_control/faults", json={"endpoint": "/item/public_token/exchange", "status": 500,
                                                          "times": 1}, timeout=5)  # fmt: skip
     token = public_token(simulator_url)
     failed = plaid_app.post(linked["callbackUrl"], json={"publicToken": token})
@@ -101,7 +101,7 @@ def test_callback_errors(plaid_app: TestClient, simulator_url: str) -> None:
 
 
 def fault(simulator_url: str, **spec: Any) -> None:
-    response = httpx.post(f"{simulator_url}/_control/faults", json=spec, timeout=5)
+    response = loopback.post(f"{simulator_url}/_control/faults", json=spec, timeout=5)
     assert response.status_code < 300, response.text
 
 
@@ -145,7 +145,7 @@ def test_deleting_a_linked_account_removes_the_plaid_item(
 def test_an_expired_public_token_is_invalid_input(plaid_app: TestClient, simulator_url: str) -> None:
     linked = link(plaid_app, customer(plaid_app, "Alberta Bobbeth Charleson"))
     token = public_token(simulator_url)
-    httpx.post(f"{simulator_url}/_control/clock", json={"advance_seconds": 31 * 60}, timeout=5)
+    loopback.post(f"{simulator_url}/_control/clock", json={"advance_seconds": 31 * 60}, timeout=5)
     response = plaid_app.post(linked["callbackUrl"], json={"publicToken": token})
     assert assert_error(response, 400, "INVALID_INPUT")["details"]["errors"][0]["field"] == "publicToken"
 

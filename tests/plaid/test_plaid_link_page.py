@@ -15,6 +15,7 @@ from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from tests.conftest import Token
+from tests.support import loopback
 from tests.support.plaid_link import DECIDED, wait_status
 from tests.support.screenshots import screenshot
 from tests.support.servers import bound_socket, serving
@@ -41,7 +42,7 @@ def _link_token(api: httpx.Client) -> dict[str, Any]:
 
 
 def test_a_person_links_a_savings_account_through_the_page(railbook_url: str, token: Token, chromium: Browser) -> None:
-    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=10) as api:
+    with loopback.client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=10) as api:
         linked = _link_token(api)
         page = chromium.new_page()
         try:
@@ -79,7 +80,7 @@ def test_a_person_links_a_savings_account_through_the_page(railbook_url: str, to
 def test_the_platform_page_without_credentials_gets_the_callbacks_401(
     railbook_url: str, token: Token, chromium: Browser
 ) -> None:
-    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=10) as api:
+    with loopback.client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=10) as api:
         linked = _link_token(api)
     page = chromium.new_page()
     try:

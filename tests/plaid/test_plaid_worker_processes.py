@@ -7,7 +7,6 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -19,6 +18,7 @@ from railbook.plaid.service import VERIFY_KIND
 from railbook.providers.plaid.client import PlaidClient
 from railbook.providers.plaid.simulator import create_simulator
 from tests.conftest import Token
+from tests.support import loopback
 from tests.support.clients import api_client
 from tests.support.servers import serving
 from tests.support.workers import WorkerProcess, start_worker, wait_until, worker_env
@@ -49,7 +49,7 @@ def _status(database: Database, account_id: str) -> str:
 def test_worker_killed_during_the_identity_call_is_taken_over(
     settings: Settings, database: Database, token: Token, simulator_url: str, tmp_path: Path
 ) -> None:
-    httpx.post(f"{simulator_url}/_control/reset", timeout=5)
+    loopback.post(f"{simulator_url}/_control/reset", timeout=5)
     api_settings = settings.model_copy(update={"plaid_simulator_url": simulator_url, "embedded_worker": False})
     with api_client(api_settings, database, token) as api:
         customer = api.post("/customers", json={"customerType": "INDIVIDUAL", "fullName": "Alberta Bobbeth Charleson"})
@@ -62,7 +62,7 @@ def test_worker_killed_during_the_identity_call_is_taken_over(
 
     # Plaid will hold the first /identity/get long enough for the worker to die with the call in flight.
     fault = {"endpoint": "/identity/get", "latency_ms": 4000, "times": 1}
-    assert httpx.post(f"{simulator_url}/_control/faults", json=fault, timeout=5).status_code == 200
+    assert loopback.post(f"{simulator_url}/_control/faults", json=fault, timeout=5).status_code == 200
     env = worker_env(
         settings, tmp_path / "worker-data", RAILBOOK_PLAID_SIMULATOR_URL=simulator_url,
         RAILBOOK_PLAID_TIMEOUT_SECONDS="5", RAILBOOK_JOB_LEASE_SECONDS="1",
@@ -73,7 +73,7 @@ def test_worker_killed_during_the_identity_call_is_taken_over(
         a_id = a.worker_id()
 
         def in_flight() -> bool:
-            faults = httpx.get(f"{simulator_url}/_control/state", timeout=5).json()["faults"]
+            faults = loopback.get(f"{simulator_url}/_control/state", timeout=5).json()["faults"]
             return _verify_job(database).status == "running" and not faults
 
         wait_until(in_flight, 30, lambda: f"identity call never started:\n{a.log()}")

@@ -17,6 +17,7 @@ from railbook.config import Mode, Settings
 from railbook.db import Database
 from railbook.stablecoin_links.models import StablecoinProviderAccount
 from tests.conftest import Token, make_token
+from tests.support import loopback
 from tests.support.brale import PATH, BraleControl, brale_settings, link, seed_request
 from tests.support.clients import api_client
 from tests.support.servers import bound_socket, serving
@@ -160,7 +161,7 @@ def test_fifty_concurrent_requests_with_one_key_link_once(
         headers = {**token.headers, "Idempotency-Key": "one-key-for-fifty"}
 
         def send(_: int) -> httpx.Response:
-            return httpx.post(f"{url}{API_PREFIX}{PATH}", json=seed_request(), headers=headers, timeout=30)
+            return loopback.post(f"{url}{API_PREFIX}{PATH}", json=seed_request(), headers=headers, timeout=30)
 
         with ThreadPoolExecutor(max_workers=50) as pool:
             answers = list(pool.map(send, range(50)))

@@ -11,6 +11,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from railbook.config import Settings
+from tests.support import loopback
 from tests.support.documents import seed
 
 SEED = "000_4af8e4f24c982d42.txt"
@@ -33,11 +34,11 @@ class BraleControl:
         self.url = url
 
     def post(self, name: str, **body: Any) -> None:
-        response = httpx.post(f"{self.url}/_control/{name}", json=body, timeout=5)
+        response = loopback.post(f"{self.url}/_control/{name}", json=body, timeout=5)
         assert response.status_code == 200, response.text
 
     def calls(self, endpoint: str) -> int:
-        count: int = httpx.get(f"{self.url}/_control/state", timeout=5).json()["calls"].get(endpoint, 0)
+        count: int = loopback.get(f"{self.url}/_control/state", timeout=5).json()["calls"].get(endpoint, 0)
         return count
 
 

@@ -6,11 +6,10 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from railbook.providers.brale.client import (
     BraleClient,
 )
+from tests.support import loopback
 
 SEED_ID, SEED_SECRET = "provider_client_123", "provider_secret_456"
 SEED_ACCOUNT = "2VcUIonJeVQzFoBuC7LdFT0dRe4"
@@ -27,14 +26,14 @@ class Simulator:
 
     def control(self, path: str, **spec: Any) -> dict[str, Any]:
         """POST a control request and return its answer."""
-        response = httpx.post(f"{self.url}/_control/{path}", json=spec)
+        response = loopback.post(f"{self.url}/_control/{path}", json=spec)
         response.raise_for_status()
         answer: dict[str, Any] = response.json()
         return answer
 
     def calls(self) -> dict[str, int]:
         """Requests received per endpoint since the last reset."""
-        calls: dict[str, int] = httpx.get(f"{self.url}/_control/state").json()["calls"]
+        calls: dict[str, int] = loopback.get(f"{self.url}/_control/state").json()["calls"]
         return calls
 
     def client(self, **options: Any) -> BraleClient:
@@ -44,7 +43,7 @@ class Simulator:
 
     def token(self, client_id: str = SEED_ID, client_secret: str = SEED_SECRET) -> str:
         """An access token straight from the wire."""
-        response = httpx.post(f"{self.url}{TOKEN}", data=grant(), headers=basic(client_id, client_secret))
+        response = loopback.post(f"{self.url}{TOKEN}", data=grant(), headers=basic(client_id, client_secret))
         token: str = response.json()["access_token"]
         return token
 

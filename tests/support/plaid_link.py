@@ -10,6 +10,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from railbook.providers.plaid.client import PlaidClient
+from tests.support import loopback
 from tests.support.spec import conform
 
 CLIENT_ID, SECRET = "railbook-sandbox", "railbook-sandbox-secret"
@@ -27,7 +28,7 @@ def public_token(simulator_url: str) -> str:
 def link_session_public_token(simulator_url: str, link_token: str, mask: str = CHECKING_MASK) -> tuple[str, str]:
     """Go through the simulator's Link page for this link token: (public token, chosen account id)."""
     form = {"token": link_token, "institution": INSTITUTION, "mask": mask, "callbackUrl": ""}
-    page = httpx.post(f"{simulator_url}/link", data=form, timeout=5)
+    page = loopback.post(f"{simulator_url}/link", data=form, timeout=5)
     assert page.status_code == 200, page.text
     found = re.search(r'id="public-token">([^<]+)<', page.text), re.search(r'id="account-id">([^<]+)<', page.text)
     assert found[0] and found[1], page.text

@@ -18,6 +18,7 @@ from railbook.providers.plaid.client import (
     PlaidClient,
 )
 from railbook.providers.plaid.simulator import SimulatorState
+from tests.support import loopback
 from tests.support.documents import REFERENCE
 
 CLIENT_ID = "railbook-sandbox"
@@ -136,7 +137,7 @@ class Simulator:
 
     def control(self, path: str, **body: Any) -> httpx.Response:
         """POST a test switch."""
-        response = httpx.post(f"{self.url}/_control/{path}", json=body, timeout=5)
+        response = loopback.post(f"{self.url}/_control/{path}", json=body, timeout=5)
         assert response.status_code == 200, response.text
         return response
 

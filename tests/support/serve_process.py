@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from tests.support import loopback
 from tests.support.cli_runner import RAILBOOK
 
 STARTUP_TIMEOUT = 20.0
@@ -79,7 +80,7 @@ class Server:
         while True:
             assert self.process.poll() is None, self._failure("the server exited")
             try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1.0).status_code == 200:
+                if loopback.get(f"{self.base_url}/healthz", timeout=1.0).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, Request, expect
@@ -14,6 +13,7 @@ from railbook.app import create_app
 from railbook.config import Settings
 from railbook.db import Database
 from tests.conftest import Token
+from tests.support import loopback
 from tests.support.screenshots import screenshot
 from tests.support.servers import bound_socket, serving
 
@@ -78,7 +78,7 @@ def test_a_person_fills_the_eur_form_sees_the_bank_and_creates_the_account(
         page.close()
     # The page loaded nothing from anywhere else.
     assert requested and all(url.startswith(railbook_url) for url in requested), requested
-    with httpx.Client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=10) as api:
+    with loopback.client(base_url=f"{railbook_url}{API_PREFIX}", headers=token.headers, timeout=10) as api:
         account = api.get(f"/platform/external-accounts/{account_id}").json()
     assert account["accountInfo"]["iban"] == "DE89370400440532013000"
     assert account["accountInfo"]["swiftCode"] == "COBADEFFXXX"

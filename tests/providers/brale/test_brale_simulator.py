@@ -14,6 +14,7 @@ import pytest
 from railbook.providers.brale.client import (
     BraleClient,
 )
+from tests.support import loopback
 from tests.support.brale_simulator import (
     ACCOUNT,
     ACCOUNTS,
@@ -36,7 +37,7 @@ from tests.support.serve_process import free_port
 
 def test_token_endpoint_takes_body_credentials(sim: Simulator) -> None:
     form = grant() | {"client_id": TWO_ID, "client_secret": TWO_SECRET}
-    response = httpx.post(f"{sim.url}{TOKEN}", data=form)
+    response = loopback.post(f"{sim.url}{TOKEN}", data=form)
     assert response.status_code == 200
     body = response.json()
     assert body["access_token"].startswith("ory_at_")
@@ -50,19 +51,19 @@ def test_token_endpoint_takes_body_credentials(sim: Simulator) -> None:
 
 
 def test_token_endpoint_errors(sim: Simulator) -> None:
-    missing = httpx.post(f"{sim.url}{TOKEN}", data=grant())
+    missing = loopback.post(f"{sim.url}{TOKEN}", data=grant())
     assert missing.status_code == 400 and missing.json()["error"] == "invalid_request"
     assert "Client credentials missing or malformed" in missing.json()["error_description"]
-    wrong = httpx.post(f"{sim.url}{TOKEN}", data=grant(), headers=basic(SEED_ID, "nope"))
+    wrong = loopback.post(f"{sim.url}{TOKEN}", data=grant(), headers=basic(SEED_ID, "nope"))
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
     assert wrong.json()["error_description"].startswith("Client authentication failed")
-    refused = httpx.post(f"{sim.url}{TOKEN}", data={"grant_type": "password"}, headers=basic(SEED_ID, SEED_SECRET))
+    refused = loopback.post(f"{sim.url}{TOKEN}", data={"grant_type": "password"}, headers=basic(SEED_ID, SEED_SECRET))
     assert refused.status_code == 400 and refused.json()["error"] == "unsupported_grant_type"
 
 
 def test_accounts_without_a_valid_bearer_is_a_jsonapi_401(sim: Simulator) -> None:
     for headers in ({}, {"Authorization": "Bearer ory_at_unknown"}, basic(SEED_ID, SEED_SECRET)):
-        response = httpx.get(f"{sim.url}{ACCOUNTS}", headers=headers)
+        response = loopback.get(f"{sim.url}{ACCOUNTS}", headers=headers)
         assert response.status_code == 401 and response.headers["x-request-id"]
         assert response.json() == {
             "links": None,
@@ -83,9 +84,9 @@ def test_accounts_without_a_valid_bearer_is_a_jsonapi_401(sim: Simulator) -> Non
 
 
 def test_accounts_shapes_on_the_wire(sim: Simulator) -> None:
-    seed = httpx.get(f"{sim.url}{ACCOUNTS}", headers={"Authorization": f"Bearer {sim.token()}"})
+    seed = loopback.get(f"{sim.url}{ACCOUNTS}", headers={"Authorization": f"Bearer {sim.token()}"})
     assert seed.json() == {"accounts": [SEED_ACCOUNT]}
-    two = httpx.get(f"{sim.url}{ACCOUNTS}", headers={"Authorization": f"Bearer {sim.token(TWO_ID, TWO_SECRET)}"})
+    two = loopback.get(f"{sim.url}{ACCOUNTS}", headers={"Authorization": f"Bearer {sim.token(TWO_ID, TWO_SECRET)}"})
     entries = two.json()["accounts"]
     assert [entry["id"] for entry in entries] == TWO_ACCOUNTS
     assert set(entries[0]) == {"id", "name", "status", "created", "updated"} and entries[0]["status"] == "complete"
@@ -93,20 +94,20 @@ def test_accounts_shapes_on_the_wire(sim: Simulator) -> None:
 
 def test_single_account_is_found_or_404(sim: Simulator) -> None:
     headers = {"Authorization": f"Bearer {sim.token()}"}
-    found = httpx.get(f"{sim.url}/accounts/{SEED_ACCOUNT}", headers=headers)
+    found = loopback.get(f"{sim.url}/accounts/{SEED_ACCOUNT}", headers=headers)
     assert found.status_code == 200 and found.json()["id"] == SEED_ACCOUNT and found.json()["status"] == "complete"
-    missing = httpx.get(f"{sim.url}/accounts/{TWO_ACCOUNTS[0]}", headers=headers)
+    missing = loopback.get(f"{sim.url}/accounts/{TWO_ACCOUNTS[0]}", headers=headers)
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["code"] == "NotFound" and missing.json()["errors"][0]["status"] == "404"
-    assert httpx.get(f"{sim.url}/accounts/{SEED_ACCOUNT}").status_code == 401
+    assert loopback.get(f"{sim.url}/accounts/{SEED_ACCOUNT}").status_code == 401
     assert sim.calls()[ACCOUNT] == 3
 
 
 def test_rate_limit_fault_carries_retry_after(sim: Simulator) -> None:
     sim.control("faults", endpoint=TOKEN, status=429, retry_after=7)
-    response = httpx.post(f"{sim.url}{TOKEN}", data=grant(), headers=basic(SEED_ID, SEED_SECRET))
+    response = loopback.post(f"{sim.url}{TOKEN}", data=grant(), headers=basic(SEED_ID, SEED_SECRET))
     assert response.status_code == 429 and response.headers["retry-after"] == "7"
-    state = httpx.get(f"{sim.url}/_control/state").json()
+    state = loopback.get(f"{sim.url}/_control/state").json()
     assert state["faults"] == [] and state["calls"][TOKEN] == 1 and state["tokens"] == 0
 
 
@@ -116,9 +117,9 @@ def test_reset_forgets_tokens_faults_clients_and_clock(sim: Simulator) -> None:
     sim.control("clients/remove", client_id=TWO_ID)
     sim.control("clock", advance_seconds=10)
     sim.control("reset")
-    state = httpx.get(f"{sim.url}/_control/state").json()
+    state = loopback.get(f"{sim.url}/_control/state").json()
     assert state["tokens"] == 0 and state["faults"] == [] and set(state["calls"].values()) == {0}
-    assert httpx.get(f"{sim.url}{ACCOUNTS}", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert loopback.get(f"{sim.url}{ACCOUNTS}", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert sim.token(TWO_ID, TWO_SECRET).startswith("ory_at_")
 
 
@@ -134,7 +135,7 @@ def test_reset_forgets_tokens_faults_clients_and_clock(sim: Simulator) -> None:
     ],
 )
 def test_control_rejects_bad_specs(sim: Simulator, path: str, spec: dict[str, Any]) -> None:
-    assert httpx.post(f"{sim.url}/_control/{path}", json=spec).status_code == 400
+    assert loopback.post(f"{sim.url}/_control/{path}", json=spec).status_code == 400
 
 
 # --- the command line ------------------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ def test_cli_runs_the_simulator_alone(tmp_path: Path) -> None:
         deadline = time.monotonic() + 20
         while True:
             try:
-                response = httpx.post(f"{url}{TOKEN}", data=grant(), headers=basic(SEED_ID, SEED_SECRET))
+                response = loopback.post(f"{url}{TOKEN}", data=grant(), headers=basic(SEED_ID, SEED_SECRET))
                 break
             except httpx.TransportError:
                 assert process.poll() is None and time.monotonic() < deadline, "simulator did not start"

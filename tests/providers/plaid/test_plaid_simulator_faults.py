@@ -10,7 +10,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from railbook.providers.plaid.client import (
@@ -20,6 +19,7 @@ from railbook.providers.plaid.client import (
     PlaidRateLimited,
     PlaidUnavailable,
 )
+from tests.support import loopback
 from tests.support.cli_runner import RAILBOOK
 from tests.support.plaid_simulator import CLIENT_ID, SECRET, Simulator, linked, nullable
 
@@ -97,7 +97,7 @@ def test_item_login_required_as_a_one_off_fault(sim: Simulator) -> None:
 
 def test_fault_switch_rejects_nonsense(sim: Simulator) -> None:
     for body in ({"endpoint": "/nope", "status": 500}, {"endpoint": "/auth/get", "status": 418}, {"status": 500}):
-        assert httpx.post(f"{sim.url}/_control/faults", json=body).status_code == 400
+        assert loopback.post(f"{sim.url}/_control/faults", json=body).status_code == 400
 
 
 # --- Secrets --------------------------------------------------------------------------------------------------

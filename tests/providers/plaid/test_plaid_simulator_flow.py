@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from railbook.providers.plaid.client import (
@@ -13,6 +12,7 @@ from railbook.providers.plaid.client import (
     PlaidRequestRejected,
 )
 from railbook.providers.plaid.simulator.errors import PlaidFault
+from tests.support import loopback
 from tests.support.plaid_simulator import CLIENT_ID, SECRET, Simulator, assert_plaid_response, linked
 
 # --- The flow -------------------------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ def test_credentials_in_body_or_headers(
     sim: Simulator, headers: dict[str, str], credentials: dict[str, str], expected: int
 ) -> None:
     body = {"institution_id": "ins_109508", "initial_products": ["auth"], **credentials}
-    response = httpx.post(f"{sim.url}/sandbox/public_token/create", json=body, headers=headers)
+    response = loopback.post(f"{sim.url}/sandbox/public_token/create", json=body, headers=headers)
     assert response.status_code == expected, response.text
     if expected != 200:
         assert response.json()["error_type"] == "INVALID_INPUT"
@@ -184,8 +184,8 @@ def test_missing_credentials_and_malformed_requests(sim: Simulator) -> None:
         ({**keys, "public_token": "public-sandbox-x"}, "INVALID_PUBLIC_TOKEN"),
     ]
     for body, code in cases:
-        response = httpx.post(url, json=body)
+        response = loopback.post(url, json=body)
         assert (response.status_code, response.json()["error_code"]) == (400, code), response.text
-    garbled = httpx.post(url, content=b"{not json", headers={"content-type": "application/json"})
+    garbled = loopback.post(url, content=b"{not json", headers={"content-type": "application/json"})
     assert (garbled.status_code, garbled.json()["error_code"]) == (400, "INVALID_BODY")
     assert_plaid_response("/item/public_token/exchange", 400, garbled.json())
