@@ -8,12 +8,13 @@ from collections.abc import Callable, Coroutine
 from copy import copy
 from typing import Any, cast
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi._compat import ModelField, field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, _effective_route_context_var
 from pydantic import BaseModel, ConfigDict, Json, ValidationError, create_model
 
+from railbook import API_PREFIX
 from railbook.errors import InvalidInput
 from railbook.kit.text import first_string, is_blank_in_disguise, may_hold_blanks, unacceptable
 
@@ -209,3 +210,10 @@ class PlainParameters:
             return await endpoint(**values)
 
         return checked
+
+
+def api_router(*tags: str) -> APIRouter:
+    """A router of Grid's API: its routes carry the API prefix themselves and parse bodies strictly."""
+    # Prefixed here rather than at inclusion: the app takes these route objects as they are, so they are
+    # built once per process instead of once for each app that includes them (`railbook.app`).
+    return APIRouter(prefix=API_PREFIX, tags=[*tags], route_class=GridRoute)

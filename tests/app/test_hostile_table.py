@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from railbook import API_PREFIX
 from railbook.config import Settings
 from railbook.db import Base, Database
 from railbook.providers.plaid.simulator import create_simulator
@@ -156,7 +157,13 @@ def check(response: httpx.Response, where: str) -> None:
 
 
 def routes(client: TestClient) -> list[APIRoute]:
-    return [route for route in _endpoints(client.app.routes) if route.path != "/healthz"]  # type: ignore[attr-defined]
+    """The app's API routes (their paths carry the API prefix; the client's base URL adds it)."""
+    return [route for route in _endpoints(client.app.routes) if route.path.startswith(API_PREFIX)]  # type: ignore[attr-defined]
+
+
+def api_path(route: APIRoute) -> str:
+    """The route's path as the client sends it: under the API prefix."""
+    return route.path.removeprefix(API_PREFIX)
 
 
 def concrete(path: str, ids: dict[str, str]) -> str:
@@ -169,7 +176,9 @@ def test_the_table_has_a_valid_body_for_every_write_route(hostile_client: TestCl
     writes = valid_writes(hostile_client)
     for route in routes(hostile_client):
         for method in route.methods & {"POST", "PATCH", "PUT"}:
-            assert (method, route.path) in writes, f"no valid body for {method} {route.path} in the hostile table"
+            assert (method, api_path(route)) in writes, (
+                f"no valid body for {method} {api_path(route)} in the hostile table"
+            )
 
 
 WRITE_ROUTES = [
@@ -218,13 +227,16 @@ def test_every_path_and_query_parameter_survives_every_hostile_value(
             body = {} if method in ("POST", "PATCH") else None
             for value in HOSTILE_URL_VALUES:
                 for name in names:
-                    path = concrete(route.path.replace("{" + name + "}", value), ids)  # type: ignore[arg-type]
-                    check(hostile_client.request(method, path, json=body), f"{method} {route.path} {name}={value[:20]}")
+                    path = concrete(api_path(route).replace("{" + name + "}", value), ids)  # type: ignore[arg-type]
+                    check(
+                        hostile_client.request(method, path, json=body),
+                        f"{method} {api_path(route)} {name}={value[:20]}",
+                    )
                     tried += 1
                 for name in queries:
-                    path = concrete(route.path, ids)  # type: ignore[arg-type]
+                    path = concrete(api_path(route), ids)  # type: ignore[arg-type]
                     response = hostile_client.request(method, f"{path}?{name}={value}", json=body)
-                    check(response, f"{method} {route.path}?{name}={value[:20]}")
+                    check(response, f"{method} {api_path(route)}?{name}={value[:20]}")
                     tried += 1
     assert tried > 300
     # Reads and refusals only: the real ids are never put in the place of the parameter under test.

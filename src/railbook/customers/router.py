@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import Body, Query, Request
 
 from railbook.context import app_context
 from railbook.customers import repository, service
@@ -14,10 +14,10 @@ from railbook.idempotency.route import IdempotentAnswer, idempotent_post
 from railbook.kit.clock import as_utc
 from railbook.kit.pagination import list_scope
 from railbook.kit.wire import JSONBody
-from railbook.routing import GridRoute
+from railbook.routing import api_router
 from railbook.web import DB, AppSettings, Caller, Keys, Paging, list_body
 
-router = APIRouter(tags=["Customers"], route_class=GridRoute)
+router = api_router("Customers")
 
 
 @idempotent_post(router, "/customers", required=False, one_transaction=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from railbook.context import app_context
 from railbook.errors import InvalidInput
@@ -13,10 +13,10 @@ from railbook.external_accounts.parsing import ISO_CURRENCIES
 from railbook.kit.countries import ALPHA_2
 from railbook.kit.pagination import Position
 from railbook.kit.wire import JSONBody
-from railbook.routing import GridRoute
+from railbook.routing import api_router
 from railbook.web import Caller, Paging
 
-router = APIRouter(route_class=GridRoute)
+router = api_router()
 
 _VASP_SCOPE = "vasps"
 # Names carry no time: the cursor holds the last name in the id slot of the shared signed cursor.

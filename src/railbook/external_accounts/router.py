@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from sqlalchemy import Connection
 
 from railbook.context import app_context
@@ -13,10 +13,10 @@ from railbook.external_accounts import dry_run, parsing, repository, service
 from railbook.idempotency.route import answer_of, idempotent_post
 from railbook.kit.pagination import DEFAULT_LIMIT, list_scope
 from railbook.kit.wire import JSONBody
-from railbook.routing import GridRoute, read_json
+from railbook.routing import api_router, read_json
 from railbook.web import DB, Caller, Cursor, Limit, PageRequest, authenticate, list_body
 
-router = APIRouter(tags=["External Accounts"], route_class=GridRoute)
+router = api_router("External Accounts")
 
 
 async def _create(request: Request, *, customer_path: bool) -> JSONBody:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import Body, Path, Request
 
 from railbook.errors import InvalidInput
 from railbook.external_accounts.service import render
@@ -13,10 +13,10 @@ from railbook.ownership import service
 from railbook.ownership.models import ChallengeMethod
 from railbook.ownership.schemas import ChallengeRequest, VerifyRequest
 from railbook.principal import Principal
-from railbook.routing import GridRoute
+from railbook.routing import api_router
 from railbook.web import DB, AppSettings, Caller, Keys
 
-router = APIRouter(tags=["External Accounts"], route_class=GridRoute)
+router = api_router("External Accounts")
 AccountId = Annotated[str, Path(alias="externalAccountId")]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request
+from fastapi import Body, Request
 from pydantic import Field
 
 from railbook import API_PREFIX
@@ -20,10 +20,10 @@ from railbook.providers.plaid.client import (
     PlaidRequestRejected,
     PlaidUnavailable,
 )
-from railbook.routing import GridRoute
+from railbook.routing import api_router
 from railbook.web import DB, AppSettings, Caller, Keys
 
-router = APIRouter(tags=["Plaid"], route_class=GridRoute)
+router = api_router("Plaid")
 
 
 class LinkTokenRequest(WireModel):

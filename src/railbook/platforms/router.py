@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 
 from railbook.kit.wire import JSONBody
 from railbook.platforms import config
 from railbook.platforms.schemas import PlatformConfigUpdate
-from railbook.routing import GridRoute
+from railbook.routing import api_router
 from railbook.web import DB, Caller, Keys
 
-router = APIRouter(tags=["Platform Configuration"], route_class=GridRoute)
+router = api_router("Platform Configuration")
 
 
 @router.get("/config")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.responses import Response
 
 from railbook.errors import InvalidInput
@@ -12,10 +12,10 @@ from railbook.external_accounts.rails.corridors import ISO_4217
 from railbook.external_accounts.rails.registry import MODELS
 from railbook.kit.countries import ALPHA_2
 from railbook.requirements.catalogue import OFFERED, answer
-from railbook.routing import GridRoute
+from railbook.routing import api_router
 from railbook.web import Caller
 
-router = APIRouter(route_class=GridRoute)
+router = api_router()
 
 # Currencies outside ISO 4217 that accountTypes take (BTC, USDC, USDT).
 KNOWN_CURRENCIES = ISO_4217 | {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import Body, Header, Query, Request
 from sqlalchemy.exc import IntegrityError
 
 from railbook.context import app_context
@@ -15,12 +15,12 @@ from railbook.kit.pagination import list_scope
 from railbook.kit.wire import JSONBody
 from railbook.providers.issuer_api import IssuerClient, IssuerCredentialsRejected, IssuerUnavailable
 from railbook.providers.issuers import ISSUERS
-from railbook.routing import GridRoute
+from railbook.routing import api_router
 from railbook.stablecoin_links import service
 from railbook.stablecoin_links.schemas import LinkRequest, LinkStatus, StablecoinProvider
 from railbook.web import DB, AppSettings, Caller, Keys, Paging, list_body
 
-router = APIRouter(tags=["Stablecoins"], route_class=GridRoute)
+router = api_router("Stablecoins")
 
 
 def _already_linked(link_id: str) -> Conflict:

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query
 
 from railbook.idempotency.route import IdempotentAnswer, idempotent_post
 from railbook.kit.clock import as_utc
 from railbook.kit.pagination import list_scope
 from railbook.kit.wire import JSONBody, WireDateTime, WireModel
-from railbook.routing import GridRoute
+from railbook.routing import api_router
 from railbook.web import DB, Caller, Paging, list_body
 from railbook.webhooks import event_log
 
-router = APIRouter(tags=["Events"], route_class=GridRoute)
+router = api_router("Events")
 
 DeliveryStatus = Literal["delivered", "failed", "pending", "skipped"]
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from railbook.config import Settings
 from railbook.db import Database
 from railbook.errors import GridError, NotFound
 from railbook.kit.crypto import MasterKeys
 from railbook.kit.wire import JSONBody
 from railbook.principal import Principal
-from railbook.routing import GridRoute
+from railbook.routing import api_router
 from railbook.web import DB, AppSettings, Caller, Keys, Sender
 from railbook.webhooks.delivery import attempt_delivery, mark_failed, record
 from railbook.webhooks.endpoints import ensure_endpoint
 from railbook.webhooks.events import TEST, new_event
 
-router = APIRouter(tags=["Sandbox"], route_class=GridRoute)
+router = api_router("Sandbox")
 
 
 @router.post("/webhooks/test", tags=["Webhooks"])
