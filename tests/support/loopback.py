@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 # httpx loads the whole CA bundle into a new TLS context for every client it builds (~40 ms of CPU,
-# and `httpx.get` builds a client per call): a tenth of the suite's CPU went there. The servers here
+# and `httpx.get` builds a client per call): a fifteenth of the suite's CPU went there. The servers here
 # speak plain HTTP; one context, built once, stands for all of them.
 _TLS = ssl.create_default_context()
 
